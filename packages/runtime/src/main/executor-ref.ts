@@ -1,0 +1,80 @@
+/**
+ * References to executors, made on the main thread: an id in the graph, plus the module and export a
+ * worker imports to get the definition (SPEC 13). The type parameters carry the definition's message
+ * types from the module's own types, so edges and conditions are checked by the compiler.
+ */
+import { SuperstepError } from '../shared/errors.ts';
+import type { ExecutorDefinition } from '../shared/executor-definition.ts';
+import type { ExecutorLocation } from '../shared/protocol.ts';
+
+/** An executor in a graph. `In`/`Out` are the message types it takes and sends (phantom). */
+export interface ExecutorRef<In = unknown, Out = unknown> extends ExecutorLocation {
+  /** @internal phantom */
+  readonly __types?: { in: In; out: Out };
+}
+
+type InOf<D> = D extends ExecutorDefinition<infer In, unknown, unknown> ? In : unknown;
+type OutOf<D> = D extends ExecutorDefinition<unknown, infer Out, unknown> ? Out : unknown;
+
+/** Export names of a module that are executor definitions. */
+export type ExecutorExports<M> = {
+  [K in keyof M & string]: M[K] extends ExecutorDefinition<never, unknown, never> ? K : never;
+}[keyof M & string];
+
+function moduleSpecifier(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module !== 'string' || module.length === 0) {
+    throw new SuperstepError('INVALID_EXECUTOR_REF', 'an executor module must be a non-empty string or a URL', {
+      details: { module: String(module) },
+    });
+  }
+  return module;
+}
+
+/**
+ * Refers to an executor by module and export name.
+ *
+ * @example
+ * const split = executor('split', { module: new URL('./executors.ts', import.meta.url), export: 'split' });
+ */
+export function executor<In = unknown, Out = unknown>(
+  id: string,
+  location: { readonly module: string | URL; readonly export: string },
+): ExecutorRef<In, Out> {
+  if (typeof id !== 'string' || id.length === 0 || id.startsWith('$')) {
+    throw new SuperstepError('INVALID_EXECUTOR_REF', `executor id must be a non-empty string not starting with "$", got ${JSON.stringify(id)}`, {
+      details: { id: String(id) },
+    });
+  }
+  if (typeof location.export !== 'string' || location.export.length === 0) {
+    throw new SuperstepError('INVALID_EXECUTOR_REF', `executor "${id}": export name must be a non-empty string`, {
+      details: { id },
+    });
+  }
+  return Object.freeze({ id, module: moduleSpecifier(location.module), exportName: location.export });
+}
+
+/** A typed handle on one executor module; see {@link executorModule}. */
+export interface ExecutorModule<M> {
+  readonly module: string;
+  /** Refers to the executor exported as `exportName`; its id defaults to the export name. */
+  executor<K extends ExecutorExports<M>>(exportName: K, options?: { readonly id?: string }): ExecutorRef<InOf<M[K]>, OutOf<M[K]>>;
+}
+
+/**
+ * A typed handle on a module of executors: export names are checked against the module's type, and
+ * each reference carries its executor's message types.
+ *
+ * @example
+ * const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+ * const split = mod.executor('split');
+ * const workA = mod.executor('work', { id: 'work-a' });
+ */
+export function executorModule<M>(module: string | URL): ExecutorModule<M> {
+  const specifier = moduleSpecifier(module);
+  return {
+    module: specifier,
+    executor: (exportName, options) =>
+      executor(options?.id ?? exportName, { module: specifier, export: exportName }) as never,
+  };
+}

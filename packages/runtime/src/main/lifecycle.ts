@@ -1,0 +1,70 @@
+/**
+ * A workflow instance's lifecycle (SPEC 29–30, 32): an explicit status union with a transition table,
+ * and an owner token so that release is compare-and-clear.
+ */
+import { SuperstepError } from '../shared/errors.ts';
+
+/** Where a workflow instance is in its life. */
+export type LifecycleStatus = 'idle' | 'reserved' | 'running' | 'closed';
+
+const TRANSITIONS: Readonly<Record<LifecycleStatus, readonly LifecycleStatus[]>> = {
+  idle: ['reserved', 'closed'],
+  reserved: ['running', 'idle'],
+  running: ['idle'],
+  closed: [],
+};
+
+/** Identifies one run's hold on the instance. */
+export type RunToken = symbol;
+
+export class Lifecycle {
+  private current: LifecycleStatus = 'idle';
+  private owner: RunToken | undefined;
+
+  get status(): LifecycleStatus {
+    return this.current;
+  }
+
+  /** Synchronous, so of any number of simultaneous callers exactly one wins (SPEC 29). */
+  reserve(token: RunToken): void {
+    if (this.current === 'closed') throw new SuperstepError('WORKFLOW_CLOSED', 'the workflow is closed');
+    if (this.current !== 'idle') {
+      throw new SuperstepError('WORKFLOW_BUSY', `the workflow is ${this.current}: one run at a time`, {
+        details: { status: this.current },
+      });
+    }
+    this.move('reserved');
+    this.owner = token;
+  }
+
+  /** reserved → running, only for the holder. */
+  start(token: RunToken): void {
+    if (this.owner !== token) return;
+    this.move('running');
+  }
+
+  /** Compare-and-clear: a stale token (an older run's late cleanup) changes nothing (SPEC 32). */
+  release(token: RunToken): boolean {
+    if (this.owner !== token) return false;
+    this.owner = undefined;
+    this.move('idle');
+    return true;
+  }
+
+  isHeldBy(token: RunToken): boolean {
+    return this.owner === token;
+  }
+
+  close(): void {
+    if (this.current === 'closed') return;
+    this.owner = undefined;
+    this.current = 'closed';
+  }
+
+  private move(next: LifecycleStatus): void {
+    if (!TRANSITIONS[this.current].includes(next)) {
+      throw new SuperstepError('INTERNAL', `lifecycle cannot go from ${this.current} to ${next}`);
+    }
+    this.current = next;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The data plane's codec: the only module that touches msgpackr.
+ *
+ * Why the extra checks: msgpackr silently turns a function into `undefined` and a class instance into a
+ * plain object, and recurses forever on a cycle. A workflow must fail loudly instead (SPEC 41), so every
+ * value an executor produces passes {@link findUnserializable} at the point it is produced.
+ */
+import { Packr } from 'msgpackr';
+import { SuperstepError } from './errors.ts';
+
+// `moreTypes`: without it msgpackr corrupts non-Uint8 typed arrays. Records: repeated object shapes in
+// one batch are written once. Structures are not shared across threads, so every buffer is self-contained.
+const packr = new Packr({ moreTypes: true, useRecords: true });
+
+/**
+ * Encodes a value into bytes that own their buffer, so the caller may transfer `bytes.buffer`.
+ * (`pack()` returns a view into a shared 8 KB scratch buffer; transferring that would detach it.)
+ */
+export function encode(value: unknown): Uint8Array {
+  const view = packr.pack(value);
+  const owned = new Uint8Array(view.byteLength);
+  owned.set(view);
+  return owned;
+}
+
+/** Decodes bytes made by {@link encode}; malformed or truncated bytes raise `DECODE_FAILED`. */
+export function decode(bytes: Uint8Array): unknown {
+  try {
+    return packr.unpack(bytes);
+  } catch (error) {
+    throw new SuperstepError('DECODE_FAILED', `cannot decode ${bytes.byteLength} bytes: ${String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+const PLAIN_PROTOTYPES = new Set<unknown>([Object.prototype, null]);
+const LEAF_CLASSES: readonly Function[] = [Date, RegExp, ArrayBuffer];
+
+/**
+ * Returns the path of the first part of `value` the codec cannot carry faithfully, with the reason,
+ * or `undefined` when all of it can. Accepted: primitives (not symbols), plain objects, arrays, Map,
+ * Set, Date, RegExp, Error, ArrayBuffer and typed arrays. Rejected: functions, symbols, class
+ * instances, cycles.
+ */
+export function findUnserializable(value: unknown, path = '$'): string | undefined {
+  return walk(value, path, []);
+}
+
+function walk(value: unknown, path: string, ancestors: object[]): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return undefined;
+    case 'function':
+      return `${path} (a function)`;
+    case 'symbol':
+      return `${path} (a symbol)`;
+    case 'object':
+      break;
+  }
+  if (value === null) return undefined;
+  const object = value as object;
+  if (ArrayBuffer.isView(object) || LEAF_CLASSES.some((leaf) => object instanceof leaf)) return undefined;
+  if (ancestors.includes(object)) return `${path} (a cycle)`;
+  ancestors.push(object);
+  try {
+    if (Array.isArray(object)) {
+      for (let index = 0; index < object.length; index++) {
+        const found = walk(object[index], `${path}[${index}]`, ancestors);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
+    if (object instanceof Map) {
+      for (const [key, item] of object) {
+        const found = walk(key, `${path}<key>`, ancestors) ?? walk(item, `${path}.get(${String(key)})`, ancestors);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
+    if (object instanceof Set) {
+      let index = 0;
+      for (const item of object) {
+        const found = walk(item, `${path}<set ${index++}>`, ancestors);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    }
+    const proto: unknown = Object.getPrototypeOf(object);
+    if (!PLAIN_PROTOTYPES.has(proto) && !(object instanceof Error)) {
+      const name = (object.constructor as { name?: string } | undefined)?.name ?? 'unknown';
+      return `${path} (an instance of class ${name})`;
+    }
+    for (const key in object) {
+      const found = walk((object as Record<string, unknown>)[key], `${path}.${key}`, ancestors);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  } finally {
+    ancestors.pop();
+  }
+}
+
+/** What a value is, in a `SERIALIZATION_FAILED` error. */
+export type ValueDirection = 'message' | 'output' | 'state' | 'event' | 'shared-state' | 'input' | 'response';
+
+/**
+ * Throws `SERIALIZATION_FAILED` naming executor, direction and path if the codec cannot carry `value`.
+ */
+export function assertSerializable(value: unknown, where: { executorId: string; direction: ValueDirection }): void {
+  const found = findUnserializable(value);
+  if (found === undefined) return;
+  throw new SuperstepError(
+    'SERIALIZATION_FAILED',
+    `${where.direction} of executor "${where.executorId}" cannot be serialised: ${found}`,
+    { details: { executorId: where.executorId, direction: where.direction, path: found.split(' ')[0] } },
+  );
+}

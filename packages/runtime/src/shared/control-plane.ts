@@ -1,0 +1,38 @@
+/**
+ * The control plane: the only module that touches comlink. Typed RPC over a MessagePort for the rare
+ * calls of {@link HostControl}. Imported on both threads; it takes the port as a parameter, so it needs
+ * no `node:worker_threads` itself.
+ */
+import { expose, transferHandlers, wrap, releaseProxy, type Remote } from 'comlink/dist/esm/comlink.mjs';
+import nodeEndpoint, { type NodeEndpoint } from 'comlink/dist/esm/node-adapter.mjs';
+import { fromErrorRecord, toErrorRecord, type ErrorRecord } from './errors.ts';
+
+// comlink's own 'throw' handler keeps only name, message and stack: codes and details would be lost.
+// Ours sends an ErrorRecord and rebuilds a SuperstepError (same code) on the other side. It must be
+// installed on both sides, which importing this module does.
+// comlink marks a thrown value with an unregistered symbol, so it is recognised by its description.
+interface Thrown {
+  value: unknown;
+}
+const isThrown = (value: unknown): value is Thrown =>
+  typeof value === 'object' &&
+  value !== null &&
+  Object.getOwnPropertySymbols(value).some((symbol) => symbol.description === 'Comlink.thrown');
+transferHandlers.set('throw', {
+  canHandle: isThrown,
+  serialize: (thrown: unknown): [ErrorRecord, never[]] => [toErrorRecord((thrown as Thrown).value), []],
+  deserialize: (record: unknown): never => {
+    throw fromErrorRecord(record as ErrorRecord);
+  },
+});
+
+/** Serves `api` on `port` (worker side). */
+export function serveControl<T extends object>(api: T, port: NodeEndpoint): void {
+  expose(api, nodeEndpoint(port));
+}
+
+/** A typed client of the API served on `port` (main side), and a function that releases it. */
+export function connectControl<T>(port: NodeEndpoint): { api: Remote<T>; release: () => void } {
+  const api = wrap<T>(nodeEndpoint(port));
+  return { api, release: () => api[releaseProxy]() };
+}

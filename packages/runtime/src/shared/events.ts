@@ -1,0 +1,120 @@
+/**
+ * The event vocabulary of a run (SPEC 14–16): one discriminated union on `type`.
+ */
+import type { ErrorRecord } from './errors.ts';
+
+/** A run's status (SPEC 15). The last four are terminal for a run. */
+export type RunStatus =
+  | 'running'
+  | 'running-with-pending-requests'
+  | 'idle'
+  | 'idle-with-pending-requests'
+  | 'failed'
+  | 'cancelled';
+
+/** Statuses that end a run: exactly one of them is emitted per run (SPEC 16). */
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
+  'idle',
+  'idle-with-pending-requests',
+  'failed',
+  'cancelled',
+]);
+
+/** Warning codes carried by `warning` events: things that did not fail the run but should be seen. */
+export type WarningCode =
+  | 'MESSAGE_UNHANDLED'
+  | 'MESSAGE_UNROUTED'
+  | 'PREDICATE_FAILED'
+  | 'SHARED_STATE_CONFLICT'
+  | 'QUEUE_DISCARDED';
+
+export interface RunStartedEvent {
+  readonly type: 'run.started';
+  readonly runId: string;
+}
+export interface StatusEvent {
+  readonly type: 'status';
+  readonly status: RunStatus;
+}
+export interface SuperstepStartedEvent {
+  readonly type: 'superstep.started';
+  readonly superstep: number;
+}
+export interface SuperstepCompletedEvent {
+  readonly type: 'superstep.completed';
+  readonly superstep: number;
+}
+/** An actor began draining its mailbox for a superstep (a stateless executor: one message). */
+export interface ExecutorInvokedEvent {
+  readonly type: 'executor.invoked';
+  readonly executorId: string;
+  readonly superstep: number;
+  readonly messages: number;
+}
+export interface ExecutorCompletedEvent {
+  readonly type: 'executor.completed';
+  readonly executorId: string;
+  readonly superstep: number;
+}
+export interface ExecutorFailedEvent {
+  readonly type: 'executor.failed';
+  readonly executorId: string;
+  readonly superstep: number;
+  readonly error: ErrorRecord;
+}
+export interface OutputEvent<T = unknown> {
+  readonly type: 'output';
+  readonly executorId: string;
+  readonly superstep: number;
+  readonly data: T;
+}
+export interface WarningEvent {
+  readonly type: 'warning';
+  readonly code: WarningCode;
+  readonly message: string;
+  readonly superstep: number;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+export interface RunFailedEvent {
+  readonly type: 'run.failed';
+  readonly error: ErrorRecord;
+}
+/** An event an executor emitted with `ctx.emit(name, data)`. */
+export interface CustomEvent<T = unknown> {
+  readonly type: 'custom';
+  readonly executorId: string;
+  readonly superstep: number;
+  readonly name: string;
+  readonly data: T;
+}
+
+/** Every event a run can stream. Switch on `type`. */
+export type WorkflowEvent =
+  | RunStartedEvent
+  | StatusEvent
+  | SuperstepStartedEvent
+  | SuperstepCompletedEvent
+  | ExecutorInvokedEvent
+  | ExecutorCompletedEvent
+  | ExecutorFailedEvent
+  | OutputEvent
+  | WarningEvent
+  | RunFailedEvent
+  | CustomEvent;
+
+/** The framework's event types; executors cannot emit custom events under these names. */
+export const FRAMEWORK_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'run.started',
+  'status',
+  'superstep.started',
+  'superstep.completed',
+  'executor.invoked',
+  'executor.completed',
+  'executor.failed',
+  'output',
+  'request',
+  'warning',
+  'checkpoint.saved',
+  'run.failed',
+  'custom',
+]);

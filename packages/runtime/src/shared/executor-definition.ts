@@ -1,0 +1,136 @@
+/**
+ * What an executor author writes: a definition object made by {@link defineExecutor}, exported from a
+ * module that worker threads import. Pure: safe on both threads.
+ */
+
+/** Marks a definition; `Symbol.for` so two copies of this module still agree. */
+export const EXECUTOR_BRAND: unique symbol = Symbol.for('superstep.executor') as never;
+
+/** Workflow-scoped key-value state (SPEC 45), seen by every executor. */
+export interface SharedState {
+  /** The value committed at the last barrier, or this executor's own write in this superstep. */
+  get<T = unknown>(key: string): T | undefined;
+  has(key: string): boolean;
+  /** Visible to other executors after the barrier. Two writers of one key: the higher executor id wins. */
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
+/** Where `send` delivers: along every outgoing edge, or to one target an edge reaches (SPEC 10). */
+export interface SendOptions {
+  readonly to?: string;
+}
+
+/** What a handler can do. One context per actor per superstep. */
+export interface ExecutorContext<State = undefined, Out = unknown> {
+  /** This executor's id in the workflow graph. */
+  readonly executorId: string;
+  /** The superstep being executed, from 1. */
+  readonly superstep: number;
+  /** The actor's state: what was committed at the last barrier, or what `setState` set since. */
+  readonly state: State;
+  /**
+   * Replaces the actor's state. Committed at the barrier; discarded if the superstep fails. State is
+   * frozen once committed, so update immutably (`setState({ ...ctx.state, n: ctx.state.n + 1 })`).
+   */
+  setState(next: State): void;
+  /** Sends a message, delivered in the next superstep (SPEC 1). */
+  send(message: Out, options?: SendOptions): void;
+  /** Yields a workflow output; it becomes an `output` event when the superstep commits. */
+  yieldOutput(value: unknown): void;
+  /** Emits a custom event (streamed at once). `name` cannot be a framework event type (SPEC 14). */
+  emit(name: string, data?: unknown): void;
+  /** Workflow-scoped shared state (SPEC 45). */
+  readonly shared: SharedState;
+  /** Aborted when the run is cancelled: long handlers should check it. */
+  readonly signal: AbortSignal;
+}
+
+export type Handler<In, State, Out> = (message: In, context: ExecutorContext<State, Out>) => void | Promise<void>;
+
+/** Messages that carry a string `type` can be dispatched to one handler per type. */
+type TypedMessage = { readonly type: string };
+type HandlersByType<In, State, Out> = [In] extends [TypedMessage]
+  ? { readonly [K in In['type']]?: Handler<Extract<In, { type: K }>, State, Out> }
+  : Record<string, Handler<never, State, Out>>;
+
+interface DefinitionCommon<State> {
+  /**
+   * A stateless executor keeps no actor state, so the runtime may spread its messages over every
+   * worker thread and run them in parallel (one invocation per message). Use it for CPU work.
+   */
+  readonly stateless?: boolean;
+  /** Makes the initial actor state (msgpack-serialisable). Called in the worker that holds the actor. */
+  readonly initialState?: () => State;
+}
+
+/** Options for {@link defineExecutor}: exactly one of `handle` or `on`. */
+export type ExecutorOptions<In, Out, State> = DefinitionCommon<State> &
+  (
+    | {
+        /** Handles every message sent to this executor. */
+        readonly handle: Handler<In, State, Out>;
+        readonly on?: never;
+      }
+    | {
+        readonly handle?: never;
+        /**
+         * One handler per message `type`. A message whose `type` has no handler is not dropped silently:
+         * it becomes a `warning` event (code `MESSAGE_UNHANDLED`, SPEC 12).
+         */
+        readonly on: HandlersByType<In, State, Out>;
+      }
+  );
+
+/** A loaded executor definition. `In`, `Out` and `State` are phantom types that guide the builder. */
+export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown> {
+  readonly [EXECUTOR_BRAND]: true;
+  readonly stateless: boolean;
+  readonly initialState: (() => State) | undefined;
+  readonly handle: Handler<In, State, Out> | undefined;
+  readonly on: Readonly<Record<string, Handler<never, State, Out>>> | undefined;
+  /** @internal phantom */
+  readonly __types?: { in: In; out: Out; state: State };
+}
+
+/**
+ * Defines an executor. Export the result from a module; the workflow builder refers to it by module
+ * URL and export name, and every worker thread imports it from there (SPEC 13).
+ *
+ * @example
+ * // executors.ts — imports only the worker-safe entry
+ * import { defineExecutor } from '@superstep/runtime/executor';
+ *
+ * export const counter = defineExecutor<number, number, { total: number }>({
+ *   initialState: () => ({ total: 0 }),
+ *   handle(n, ctx) {
+ *     const total = ctx.state.total + n;
+ *     ctx.setState({ total });
+ *     ctx.send(total);
+ *   },
+ * });
+ */
+export function defineExecutor<In = unknown, Out = unknown, State = undefined>(
+  options: ExecutorOptions<In, Out, State>,
+): ExecutorDefinition<In, Out, State> {
+  const handle = options.handle as Handler<In, State, Out> | undefined;
+  const on = options.on as Record<string, Handler<never, State, Out>> | undefined;
+  if ((handle === undefined) === (on === undefined)) {
+    throw new TypeError('defineExecutor: give exactly one of options.handle or options.on');
+  }
+  if (options.stateless === true && options.initialState !== undefined) {
+    throw new TypeError('defineExecutor: a stateless executor cannot have options.initialState');
+  }
+  return Object.freeze({
+    [EXECUTOR_BRAND]: true as const,
+    stateless: options.stateless === true,
+    initialState: options.initialState,
+    handle,
+    on: on === undefined ? undefined : Object.freeze({ ...on }),
+  });
+}
+
+/** True if `value` was made by {@link defineExecutor} (in any copy of this module). */
+export function isExecutorDefinition(value: unknown): value is ExecutorDefinition {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[EXECUTOR_BRAND] === true;
+}

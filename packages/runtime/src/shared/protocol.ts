@@ -1,0 +1,131 @@
+/**
+ * The coordinator ↔ actor-host contract, imported by both sides. It is transport-neutral: the
+ * coordinator talks to a {@link HostLink}; today the link is a worker thread's MessagePort pair, later it
+ * can be a broker subject, without the coordinator changing.
+ *
+ * Two planes:
+ * - data plane: one {@link StepBatch} per host per superstep and one {@link StepReply} back, each a single
+ *   msgpack buffer; plus {@link HostEventsMessage}s that stream events while a long superstep runs.
+ * - control plane: {@link HostControl}, typed RPC for the rare calls (load, commit, rollback, abort, ping).
+ *
+ * Commit protocol: a host keeps the drafts of superstep N until it hears the outcome. Receiving the batch
+ * of a later superstep of the same instance, or `commit`, commits them; `rollback` discards them. So a
+ * successful superstep costs no extra round trip.
+ */
+import type { ErrorRecord } from './errors.ts';
+import type { WarningCode } from './events.ts';
+
+/** The source id of a run's input message (SPEC 2). */
+export const INPUT_SOURCE = '$input';
+
+/** Where an executor's code is: a module a worker can import, and an export in it (SPEC 13). */
+export interface ExecutorLocation {
+  readonly id: string;
+  readonly module: string;
+  readonly exportName: string;
+}
+
+export interface LoadInstanceRequest {
+  readonly instance: string;
+  /** Every executor of the graph: stateless ones may run on any host. */
+  readonly executors: readonly ExecutorLocation[];
+  /** Ids of the stateful actors this host holds. */
+  readonly actors: readonly string[];
+  /** Barrier snapshots to restore actors from (actors absent here start from their initial state). */
+  readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array])[];
+  /** Committed shared state. */
+  readonly shared: readonly SharedWrite[];
+}
+
+/** What a host learnt by loading an executor. */
+export interface ExecutorInfo {
+  readonly id: string;
+  readonly stateless: boolean;
+  /** Message types with a handler, or `null` for an executor with a catch-all `handle`. */
+  readonly kinds: readonly string[] | null;
+}
+
+export interface HostHealth {
+  readonly threadId: number;
+  readonly instances: number;
+  readonly heapUsed: number;
+}
+
+/** The control plane, served by each actor host. */
+export interface HostControl {
+  /** Imports the executors of an instance and creates (or restores) the actors placed here. */
+  loadInstance(request: LoadInstanceRequest): Promise<ExecutorInfo[]>;
+  dropInstance(instance: string): Promise<void>;
+  /** Commits the pending superstep of `instance` (drafts become committed state). */
+  commit(instance: string): Promise<void>;
+  /** Discards the pending superstep of `instance`: the host is back at the last barrier. */
+  rollback(instance: string): Promise<void>;
+  /** Cooperative cancel: aborts the signal handlers of `instance` see. */
+  abort(instance: string, reason: string): Promise<void>;
+  ping(): Promise<HostHealth>;
+}
+
+/** A shared-state write: `deleted` writes remove the key. */
+export type SharedWrite = readonly [key: string, value: unknown, deleted: boolean];
+
+/** Messages for one executor in one superstep: `[source, payload]` in send order. */
+export type Delivery = readonly [executorId: string, messages: readonly (readonly [source: string, payload: unknown])[]];
+
+/** Main → host, once per superstep for each host that has work (or shared state to hear about). */
+export interface StepBatch {
+  readonly op: 'step';
+  readonly instance: string;
+  readonly superstep: number;
+  /** Shared-state writes committed since this host's previous batch for the instance. */
+  readonly shared: readonly SharedWrite[];
+  readonly deliveries: readonly Delivery[];
+}
+
+/** An event as a host reports it; the coordinator turns it into a {@link WorkflowEvent}. */
+export type HostEvent =
+  | readonly ['invoked', executorId: string, messages: number]
+  | readonly ['completed', executorId: string]
+  | readonly ['custom', executorId: string, name: string, data: unknown]
+  | readonly ['warning', code: WarningCode, message: string, details: Record<string, unknown>];
+
+/** A message an executor sent: `target` null means along every outgoing edge. */
+export type OutboxEntry = readonly [source: string, target: string | null, payload: unknown];
+
+/** Host → main, once per {@link StepBatch}. */
+export interface StepReply {
+  readonly op: 'done';
+  readonly instance: string;
+  readonly superstep: number;
+  readonly outbox: readonly OutboxEntry[];
+  readonly outputs: readonly (readonly [executorId: string, data: unknown])[];
+  /** Events not yet streamed. */
+  readonly events: readonly HostEvent[];
+  readonly sharedWrites: readonly (readonly [executorId: string, key: string, value: unknown, deleted: boolean])[];
+  /** msgpack snapshots of the draft state of actors whose state changed in this superstep. */
+  readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array])[];
+  readonly failure: { readonly executorId: string; readonly error: ErrorRecord } | null;
+}
+
+/** Host → main while a superstep runs: events streamed before the reply (SPEC 14, live). */
+export interface HostEventsMessage {
+  readonly op: 'events';
+  readonly instance: string;
+  readonly superstep: number;
+  readonly events: readonly HostEvent[];
+}
+
+export type HostToMain = StepReply | HostEventsMessage;
+export type MainToHost = StepBatch | { readonly op: 'stop' };
+
+/**
+ * The coordinator's view of one actor host. Implemented over worker threads by the pool; other
+ * transports implement the same interface.
+ */
+export interface HostLink {
+  readonly index: number;
+  readonly control: HostControl;
+  /** Sends one batch; resolves with the host's reply. Rejects with `WORKER_LOST` if the host dies. */
+  step(batch: StepBatch): Promise<StepReply>;
+  /** Receives the events a host streams for `instance` while a superstep runs. */
+  subscribe(instance: string, listener: (message: HostEventsMessage) => void): () => void;
+}

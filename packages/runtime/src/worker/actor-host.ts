@@ -1,0 +1,437 @@
+/**
+ * The actor host: everything a worker thread does. It holds the actors placed on it (their state is
+ * resident here and never crosses threads unless it changed), runs a superstep's deliveries, and keeps
+ * the superstep's drafts until the coordinator's verdict (see the commit protocol in protocol.ts).
+ */
+import { isMainThread, threadId } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { assertSerializable, decode, encode } from '../shared/codec.ts';
+import { SuperstepError, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
+import { FRAMEWORK_EVENT_TYPES } from '../shared/events.ts';
+import {
+  isExecutorDefinition,
+  type ExecutorContext,
+  type ExecutorDefinition,
+  type Handler,
+  type SendOptions,
+  type SharedState,
+} from '../shared/executor-definition.ts';
+import type {
+  Delivery,
+  ExecutorInfo,
+  ExecutorLocation,
+  HostControl,
+  HostEvent,
+  HostEventsMessage,
+  HostHealth,
+  LoadInstanceRequest,
+  OutboxEntry,
+  SharedWrite,
+  StepBatch,
+  StepReply,
+} from '../shared/protocol.ts';
+
+if (isMainThread) {
+  throw new Error('superstep: worker/actor-host.ts runs only inside a worker thread');
+}
+
+interface Actor {
+  readonly id: string;
+  readonly definition: ExecutorDefinition;
+  committed: unknown;
+  draft: unknown;
+  dirty: boolean;
+}
+
+interface Instance {
+  readonly key: string;
+  readonly executors: Map<string, ExecutorDefinition>;
+  readonly actors: Map<string, Actor>;
+  readonly shared: Map<string, unknown>;
+  /** Actors with drafts from the last superstep, awaiting the verdict. */
+  pending: Actor[];
+  abort: AbortController;
+}
+
+/** Freezes committed state so an in-place mutation throws instead of defeating rollback. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) {
+    return value;
+  }
+  if (value instanceof Map || value instanceof Set) return value;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
+}
+
+function messageKind(message: unknown): string {
+  if (typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string') {
+    return (message as { type: string }).type;
+  }
+  return message === null ? 'null' : Array.isArray(message) ? 'array' : typeof message;
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+/** What one superstep of one instance produces on this host. */
+class StepOutput {
+  readonly outbox: OutboxEntry[] = [];
+  readonly outputs: (readonly [string, unknown])[] = [];
+  events: HostEvent[] = [];
+  readonly sharedWrites: (readonly [string, string, unknown, boolean])[] = [];
+  /** Each executor's own shared writes, for its reads in the same superstep (SPEC 45). */
+  readonly ownWrites = new Map<string, Map<string, { value: unknown; deleted: boolean }>>();
+  failure: { executorId: string; error: ErrorRecord } | null = null;
+}
+
+/** The handler's view; one per invocation. */
+class Context implements ExecutorContext<unknown, unknown>, SharedState {
+  constructor(
+    private readonly host: ActorHost,
+    private readonly instance: Instance,
+    private readonly output: StepOutput,
+    readonly executorId: string,
+    readonly superstep: number,
+    private readonly actor: Actor | undefined,
+  ) {}
+
+  get state(): unknown {
+    const actor = this.actor;
+    if (actor === undefined) return undefined;
+    return actor.dirty ? actor.draft : actor.committed;
+  }
+
+  setState(next: unknown): void {
+    const actor = this.actor;
+    if (actor === undefined) {
+      throw new SuperstepError('EXECUTOR_STATELESS_STATE', `stateless executor "${this.executorId}" cannot set state`, {
+        details: { executorId: this.executorId },
+      });
+    }
+    assertSerializable(next, { executorId: this.executorId, direction: 'state' });
+    actor.draft = next;
+    actor.dirty = true;
+  }
+
+  send(message: unknown, options?: SendOptions): void {
+    assertSerializable(message, { executorId: this.executorId, direction: 'message' });
+    this.output.outbox.push([this.executorId, options?.to ?? null, message]);
+  }
+
+  yieldOutput(value: unknown): void {
+    assertSerializable(value, { executorId: this.executorId, direction: 'output' });
+    this.output.outputs.push([this.executorId, value]);
+  }
+
+  emit(name: string, data?: unknown): void {
+    if (FRAMEWORK_EVENT_TYPES.has(name)) {
+      throw new SuperstepError('EVENT_NAME_RESERVED', `executor "${this.executorId}" cannot emit "${name}": reserved`, {
+        details: { executorId: this.executorId, name },
+      });
+    }
+    assertSerializable(data, { executorId: this.executorId, direction: 'event' });
+    this.output.events.push(['custom', this.executorId, name, data]);
+  }
+
+  get shared(): SharedState {
+    return this;
+  }
+
+  get signal(): AbortSignal {
+    return this.instance.abort.signal;
+  }
+
+  // SharedState
+  get<T>(key: string): T | undefined {
+    const own = this.output.ownWrites.get(this.executorId)?.get(key);
+    if (own !== undefined) return own.deleted ? undefined : (own.value as T);
+    return this.instance.shared.get(key) as T | undefined;
+  }
+  has(key: string): boolean {
+    const own = this.output.ownWrites.get(this.executorId)?.get(key);
+    return own !== undefined ? !own.deleted : this.instance.shared.has(key);
+  }
+  set(key: string, value: unknown): void {
+    assertSerializable(value, { executorId: this.executorId, direction: 'shared-state' });
+    this.write(key, value, false);
+  }
+  delete(key: string): void {
+    this.write(key, undefined, true);
+  }
+  private write(key: string, value: unknown, deleted: boolean): void {
+    let own = this.output.ownWrites.get(this.executorId);
+    if (own === undefined) this.output.ownWrites.set(this.executorId, (own = new Map()));
+    own.set(key, { value, deleted });
+    this.output.sharedWrites.push([this.executorId, key, value, deleted]);
+  }
+
+  /** Used by the host for the flush-if-stale check after each handler. */
+  flushHint(): void {
+    this.host.maybeFlush(this.instance.key, this.superstep, this.output);
+  }
+}
+
+export interface ActorHostOptions {
+  /** Posts a message to the coordinator (the host task wires this to the data port). */
+  readonly post: (bytes: Uint8Array) => void;
+  /** Events are streamed early once a superstep has run this long since the last flush. */
+  readonly flushIntervalMs: number;
+}
+
+export class ActorHost implements HostControl {
+  private readonly instances = new Map<string, Instance>();
+  private lastFlush = performance.now();
+
+  constructor(private readonly options: ActorHostOptions) {}
+
+  // ---- control plane ------------------------------------------------------------------------------
+
+  async loadInstance(request: LoadInstanceRequest): Promise<ExecutorInfo[]> {
+    const executors = new Map<string, ExecutorDefinition>();
+    const infos: ExecutorInfo[] = [];
+    for (const location of request.executors) {
+      const definition = await loadDefinition(location);
+      executors.set(location.id, definition);
+      infos.push({
+        id: location.id,
+        stateless: definition.stateless,
+        kinds: definition.on === undefined ? null : Object.keys(definition.on),
+      });
+    }
+    const snapshots = new Map(request.snapshots);
+    const actors = new Map<string, Actor>();
+    for (const id of request.actors) {
+      const definition = executors.get(id);
+      if (definition === undefined || definition.stateless) continue;
+      const bytes = snapshots.get(id);
+      const committed = bytes !== undefined ? decode(bytes) : definition.initialState?.();
+      actors.set(id, { id, definition, committed: deepFreeze(committed), draft: undefined, dirty: false });
+    }
+    const shared = new Map<string, unknown>();
+    applyShared(shared, request.shared);
+    this.instances.set(request.instance, {
+      key: request.instance,
+      executors,
+      actors,
+      shared,
+      pending: [],
+      abort: new AbortController(),
+    });
+    return infos;
+  }
+
+  async dropInstance(instance: string): Promise<void> {
+    this.instances.get(instance)?.abort.abort('dropped');
+    this.instances.delete(instance);
+  }
+
+  async commit(instance: string): Promise<void> {
+    const found = this.instances.get(instance);
+    if (found !== undefined) commitPending(found);
+  }
+
+  async rollback(instance: string): Promise<void> {
+    const found = this.instances.get(instance);
+    if (found !== undefined) rollbackPending(found);
+  }
+
+  async abort(instance: string, reason: string): Promise<void> {
+    this.instances.get(instance)?.abort.abort(reason);
+  }
+
+  async ping(): Promise<HostHealth> {
+    return { threadId, instances: this.instances.size, heapUsed: process.memoryUsage().heapUsed };
+  }
+
+  // ---- data plane ---------------------------------------------------------------------------------
+
+  async step(batch: StepBatch): Promise<StepReply> {
+    const instance = this.instances.get(batch.instance);
+    const output = new StepOutput();
+    if (instance === undefined) {
+      output.failure = {
+        executorId: '',
+        error: new SuperstepError('INTERNAL', `instance ${batch.instance} is not loaded on thread ${threadId}`).toRecord(),
+      };
+      return reply(batch, output, []);
+    }
+    // A batch for a later superstep means the previous one succeeded everywhere.
+    commitPending(instance);
+    applyShared(instance.shared, batch.shared);
+    if (instance.abort.signal.aborted) instance.abort = new AbortController();
+    this.lastFlush = performance.now();
+
+    await Promise.all(batch.deliveries.map((delivery) => this.runDelivery(instance, batch.superstep, delivery, output)));
+
+    const dirty: Actor[] = [];
+    const snapshots: (readonly [string, Uint8Array])[] = [];
+    for (const actor of instance.actors.values()) {
+      if (!actor.dirty) continue;
+      dirty.push(actor);
+      if (output.failure === null) snapshots.push([actor.id, encode(actor.draft)]);
+    }
+    instance.pending = dirty;
+    if (output.failure !== null) rollbackPending(instance);
+    return reply(batch, output, snapshots);
+  }
+
+  private async runDelivery(instance: Instance, superstep: number, delivery: Delivery, output: StepOutput): Promise<void> {
+    const [executorId, messages] = delivery;
+    const definition = instance.executors.get(executorId);
+    if (definition === undefined) {
+      output.failure ??= {
+        executorId,
+        error: new SuperstepError('INTERNAL', `executor "${executorId}" is not loaded on this host`).toRecord(),
+      };
+      return;
+    }
+    if (definition.stateless) {
+      // Each message is its own invocation; they may interleave if handlers are asynchronous.
+      await Promise.all(
+        messages.map(([source, payload]) =>
+          this.invoke(instance, superstep, output, executorId, definition, undefined, [[source, payload]]),
+        ),
+      );
+      return;
+    }
+    const actor = instance.actors.get(executorId);
+    if (actor === undefined) {
+      output.failure ??= {
+        executorId,
+        error: new SuperstepError('INTERNAL', `actor "${executorId}" is not placed on this host`).toRecord(),
+      };
+      return;
+    }
+    await this.invoke(instance, superstep, output, executorId, definition, actor, messages);
+  }
+
+  /** Drains one mailbox: one message at a time, in order (SPEC 5). */
+  private async invoke(
+    instance: Instance,
+    superstep: number,
+    output: StepOutput,
+    executorId: string,
+    definition: ExecutorDefinition,
+    actor: Actor | undefined,
+    messages: Delivery[1],
+  ): Promise<void> {
+    const context = new Context(this, instance, output, executorId, superstep, actor);
+    output.events.push(['invoked', executorId, messages.length]);
+    for (const [source, payload] of messages) {
+      if (output.failure !== null) return; // the superstep is lost anyway: stop early
+      const handler = pickHandler(definition, payload);
+      if (handler === undefined) {
+        const kind = messageKind(payload);
+        output.events.push([
+          'warning',
+          'MESSAGE_UNHANDLED',
+          `executor "${executorId}" has no handler for a message of kind "${kind}" from "${source}"`,
+          { source, target: executorId, kind },
+        ]);
+        continue;
+      }
+      try {
+        const result = handler(payload as never, context);
+        if (isThenable(result)) await result;
+      } catch (error) {
+        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        return;
+      }
+      context.flushHint();
+    }
+    output.events.push(['completed', executorId]);
+  }
+
+  /** Streams the events gathered so far if the superstep has been running for a while. */
+  maybeFlush(instance: string, superstep: number, output: StepOutput): void {
+    const now = performance.now();
+    if (now - this.lastFlush < this.options.flushIntervalMs || output.events.length === 0) return;
+    this.lastFlush = now;
+    const message: HostEventsMessage = { op: 'events', instance, superstep, events: output.events };
+    output.events = [];
+    this.options.post(encode(message));
+  }
+}
+
+function pickHandler(definition: ExecutorDefinition, payload: unknown): Handler<unknown, unknown, unknown> | undefined {
+  if (definition.handle !== undefined) return definition.handle as Handler<unknown, unknown, unknown>;
+  const handlers = definition.on;
+  if (handlers === undefined) return undefined;
+  const kind = messageKind(payload);
+  return Object.hasOwn(handlers, kind) ? (handlers[kind] as Handler<unknown, unknown, unknown>) : undefined;
+}
+
+/** A handler's error as the run will report it (SPEC 8): our own errors keep their code. */
+function failureRecord(executorId: string, error: unknown): ErrorRecord {
+  if (error instanceof SuperstepError) {
+    return { ...error.toRecord(), details: { executorId, ...error.details } };
+  }
+  const original = toErrorRecord(error);
+  return new SuperstepError('EXECUTOR_FAILED', original.message, {
+    details: { executorId },
+    original,
+  }).toRecord();
+}
+
+function commitPending(instance: Instance): void {
+  for (const actor of instance.pending) {
+    actor.committed = deepFreeze(actor.draft);
+    actor.draft = undefined;
+    actor.dirty = false;
+  }
+  instance.pending = [];
+}
+
+function rollbackPending(instance: Instance): void {
+  for (const actor of instance.pending) {
+    actor.draft = undefined;
+    actor.dirty = false;
+  }
+  instance.pending = [];
+}
+
+function applyShared(shared: Map<string, unknown>, writes: readonly SharedWrite[]): void {
+  for (const [key, value, deleted] of writes) {
+    if (deleted) shared.delete(key);
+    else shared.set(key, deepFreeze(value));
+  }
+}
+
+async function loadDefinition(location: ExecutorLocation): Promise<ExecutorDefinition> {
+  const where = { executorId: location.id, module: location.module, exportName: location.exportName };
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(location.module)) as Record<string, unknown>;
+  } catch (error) {
+    throw new SuperstepError(
+      'EXECUTOR_LOAD_FAILED',
+      `executor "${location.id}": cannot import module ${location.module}: ${String(error)}`,
+      { details: where, cause: error },
+    );
+  }
+  const definition = namespace[location.exportName];
+  if (!isExecutorDefinition(definition)) {
+    throw new SuperstepError(
+      'EXECUTOR_LOAD_FAILED',
+      `executor "${location.id}": export "${location.exportName}" of ${location.module} ` +
+        (definition === undefined ? 'does not exist' : 'is not made by defineExecutor()'),
+      { details: where },
+    );
+  }
+  return definition;
+}
+
+function reply(batch: StepBatch, output: StepOutput, snapshots: (readonly [string, Uint8Array])[]): StepReply {
+  return {
+    op: 'done',
+    instance: batch.instance,
+    superstep: batch.superstep,
+    outbox: output.outbox,
+    outputs: output.failure === null ? output.outputs : [],
+    events: output.events,
+    sharedWrites: output.failure === null ? output.sharedWrites : [],
+    snapshots,
+    failure: output.failure,
+  };
+}
