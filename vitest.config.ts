@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     teardownTimeout: 10_000,
+    // CI reads the JSON report (see .ci/run); people read the default reporter.
+    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
   },
 });

@@ -58,14 +58,36 @@ class WorkerHostLink implements HostLink {
   readonly control: HostControl;
   private readonly releaseControl: () => void;
   private readonly pendingSteps = new Map<string, { resolve: (reply: StepReply) => void; reject: (error: Error) => void }>();
-  private readonly listeners = new Map<string, (message: HostEventsMessage) => void>();
   private lostError: SuperstepError | undefined;
+  /** Resolves once every instance has (re)loaded its actors on this host; steps wait for it. */
+  private readyPromise: Promise<void> = Promise.resolve();
+  private settledReady = true;
+
+  get ready(): Promise<void> {
+    return this.readyPromise;
+  }
+  set ready(promise: Promise<void>) {
+    this.settledReady = false;
+    this.readyPromise = promise;
+    const settle = (): void => {
+      if (this.readyPromise === promise) this.settledReady = true;
+    };
+    promise.then(settle, settle);
+  }
+
+  /** True when no reload is in progress and the host is alive. */
+  get isReady(): boolean {
+    return this.settledReady && !this.lost;
+  }
 
   constructor(
     readonly index: number,
     private readonly dataPort: MessagePort,
     controlPort: MessagePort,
     readonly done: Promise<unknown>,
+    readonly kill: (reason: string) => void,
+    /** Shared by every link of the pool, so a replacement host's events reach the same listener. */
+    private readonly listeners: Map<string, (message: HostEventsMessage) => void>,
   ) {
     const { api, release } = connectControl<HostControl>(controlPort);
     this.control = api;
@@ -83,9 +105,10 @@ class WorkerHostLink implements HostLink {
     pending?.resolve(message);
   }
 
-  step(batch: StepBatch): Promise<StepReply> {
-    if (this.lostError !== undefined) return Promise.reject(this.lostError);
-    return new Promise<StepReply>((resolve, reject) => {
+  async step(batch: StepBatch): Promise<StepReply> {
+    await this.ready;
+    if (this.lostError !== undefined) throw this.lostError;
+    return await new Promise<StepReply>((resolve, reject) => {
       this.pendingSteps.set(batch.instance, { resolve, reject });
       const bytes = encode(batch);
       this.dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
@@ -101,7 +124,11 @@ class WorkerHostLink implements HostLink {
 
   /** The thread died: fail whatever waits on it. */
   markLost(cause: unknown): void {
-    this.lostError ??= new SuperstepError('WORKER_LOST', `actor host ${this.index} died: ${String(cause)}`, { cause });
+    if (this.lostError !== undefined) return;
+    this.lostError = new SuperstepError('WORKER_LOST', `actor host ${this.index} died: ${String(cause)}`, {
+      cause,
+      details: { hostIndex: this.index, reason: String(cause) },
+    });
     for (const pending of this.pendingSteps.values()) pending.reject(this.lostError);
     this.pendingSteps.clear();
     this.close();
@@ -123,6 +150,17 @@ class WorkerHostLink implements HostLink {
   }
 }
 
+/** Reloads one instance's actors on a replacement host (registered by each workflow). */
+export type HostReloader = (host: HostLink) => Promise<void>;
+
+/** The hosts as the coordinator sees them: looked up by index each time, since a host can be replaced. */
+export interface HostSet {
+  readonly size: number;
+  host(index: number): HostLink;
+  /** Terminates the thread behind host `index` (a hung handler); it is replaced and reloaded. */
+  kill(index: number, reason: string): void;
+}
+
 /**
  * A pool of actor hosts on worker threads. Several workflows may share one pool; a workflow built
  * without one creates its own and closes it with itself.
@@ -132,13 +170,16 @@ class WorkerHostLink implements HostLink {
  * const a = await builderA.build({ pool });
  * const b = await builderB.build({ pool });
  */
-export class ActorPool implements AsyncDisposable {
+export class ActorPool implements AsyncDisposable, HostSet {
   readonly threads: number;
   private readonly piscina: Piscina;
   private readonly links: WorkerHostLink[] = [];
   private readonly options: ResolvedPoolOptions;
   private closed = false;
   private placementCursor = 0;
+  private readonly reloaders = new Map<string, HostReloader>();
+  private readonly eventListeners = new Map<string, (message: HostEventsMessage) => void>();
+  private readonly restartListeners = new Set<(index: number, reason: string) => void>();
 
   /** Use {@link createPool}. */
   constructor(options: PoolOptions = {}) {
@@ -160,16 +201,50 @@ export class ActorPool implements AsyncDisposable {
   private startHost(index: number): WorkerHostLink {
     const data = new MessageChannel();
     const control = new MessageChannel();
+    const abort = new AbortController();
+    // Aborting a running piscina task terminates its thread: the one way to stop a `while (true) {}`.
     const done = this.piscina.run(
       { dataPort: data.port2, controlPort: control.port2, flushIntervalMs: this.options.eventFlushMs },
-      { transferList: [data.port2, control.port2] },
+      { transferList: [data.port2, control.port2], signal: abort.signal },
     );
-    const link = new WorkerHostLink(index, data.port1, control.port1, done);
-    done.then(
-      () => link.markLost('host stopped'),
-      (error: unknown) => link.markLost(error),
-    );
+    const link = new WorkerHostLink(index, data.port1, control.port1, done, (reason) => abort.abort(reason), this.eventListeners);
+    const onEnd = (cause: unknown): void => {
+      link.markLost(cause);
+      if (!this.closed && this.links[index] === link) this.replace(index, cause);
+    };
+    done.then(() => onEnd('host stopped'), onEnd);
     return link;
+  }
+
+  /** A host died or was killed: start another at the same index and reload every instance on it. */
+  private replace(index: number, cause: unknown): void {
+    const link = this.startHost(index);
+    this.links[index] = link;
+    link.ready = Promise.all([...this.reloaders.values()].map((reload) => reload(link))).then(() => undefined);
+    // A failed reload surfaces on the next step; do not let it go unhandled meanwhile.
+    link.ready.catch(() => undefined);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    for (const listener of this.restartListeners) listener(index, reason);
+  }
+
+  get size(): number {
+    return this.threads;
+  }
+
+  kill(index: number, reason: string): void {
+    this.links[index]?.kill(reason);
+  }
+
+  /** Registers how an instance reloads its actors onto a replacement host. @internal */
+  registerInstance(instance: string, reload: HostReloader): () => void {
+    this.reloaders.set(instance, reload);
+    return () => this.reloaders.delete(instance);
+  }
+
+  /** Called with the host index each time a host is replaced. @internal */
+  onRestart(listener: (index: number, reason: string) => void): () => void {
+    this.restartListeners.add(listener);
+    return () => this.restartListeners.delete(listener);
   }
 
   /** Waits until every host answers (the first call also waits for the threads to start). */
@@ -182,7 +257,7 @@ export class ActorPool implements AsyncDisposable {
     }
   }
 
-  /** The host link at `index`. @internal */
+  /** The host link at `index` (the current one: hosts are replaced when they die). @internal */
   host(index: number): HostLink {
     const link = this.links[index];
     if (link === undefined) throw new SuperstepError('INTERNAL', `no host ${index}`);

@@ -16,16 +16,31 @@ import {
   type SharedWrite,
   type StepReply,
 } from '../shared/protocol.ts';
+import type { PendingRequestRecord } from './checkpoints/checkpoint-body.ts';
+import type { HostSet } from './actor-pool.ts';
 import type { Graph } from './graph.ts';
 import { Router, type Envelope, type FanInBuffers } from './router.ts';
 
 /** One run as the coordinator sees it. */
 export interface RunContext {
   readonly runId: string;
-  readonly input: unknown;
+  /** A new input for the start executor, or carry on from the queue (after a restore). */
+  readonly start: { readonly kind: 'input'; readonly input: unknown } | { readonly kind: 'resume' };
   readonly maxSupersteps: number;
   readonly signal: AbortSignal;
   readonly emit: (event: WorkflowEvent) => void;
+  /** Writes a checkpoint of the barrier just committed (absent when no store is configured). */
+  readonly checkpoint: ((superstep: number) => Promise<void>) | undefined;
+}
+
+/** The instance state at a barrier, as checkpoints capture it and restore/reset replace it. */
+export interface InstanceCut {
+  readonly superstep: number;
+  readonly queue: readonly Envelope[];
+  readonly fanIn: FanInBuffers;
+  readonly shared: ReadonlyMap<string, unknown>;
+  readonly snapshots: ReadonlyMap<string, Uint8Array>;
+  readonly requests: readonly PendingRequestRecord[];
 }
 
 export type CoordinatorOutcome =
@@ -36,7 +51,11 @@ export type CoordinatorOutcome =
 export interface CoordinatorParts {
   readonly instance: string;
   readonly graph: Graph;
-  readonly hosts: readonly HostLink[];
+  readonly hosts: HostSet;
+  /** After a cancel, handlers get this long to return before their worker is terminated. */
+  readonly cancelGraceMs: number;
+  /** How many times one superstep is replayed after a worker died (SPEC 39). */
+  readonly maxWorkerRestarts: number;
   readonly executors: ReadonlyMap<string, ExecutorInfo>;
   /** Host index of each stateful actor. */
   readonly placement: ReadonlyMap<string, number>;
@@ -46,7 +65,9 @@ export interface CoordinatorParts {
 export class Coordinator {
   readonly instance: string;
   private readonly router: Router;
-  private readonly hosts: readonly HostLink[];
+  private readonly hosts: HostSet;
+  private readonly cancelGraceMs: number;
+  private readonly maxWorkerRestarts: number;
   private readonly executors: ReadonlyMap<string, ExecutorInfo>;
   private readonly placement: ReadonlyMap<string, number>;
   private readonly graph: Graph;
@@ -58,6 +79,8 @@ export class Coordinator {
   readonly shared = new Map<string, unknown>();
   /** Snapshot bytes of every actor whose state has changed since it was created. */
   readonly snapshots = new Map<string, Uint8Array>();
+  /** The last committed barrier's number (a resumed run continues from it). */
+  superstep = 0;
   /** Committed shared writes each host has not heard of yet (sent with its next batch). */
   private readonly sharedDelta: Map<string, SharedWrite>[];
   /** Round-robin cursor spreading stateless messages over hosts. */
@@ -68,31 +91,40 @@ export class Coordinator {
     this.graph = parts.graph;
     this.router = new Router(parts.graph);
     this.hosts = parts.hosts;
+    this.cancelGraceMs = parts.cancelGraceMs;
+    this.maxWorkerRestarts = parts.maxWorkerRestarts;
     this.executors = parts.executors;
     this.placement = parts.placement;
     for (const [key, value] of parts.sharedState) this.shared.set(key, value);
-    this.sharedDelta = parts.hosts.map(() => new Map());
+    this.sharedDelta = Array.from({ length: parts.hosts.size }, () => new Map());
   }
 
   /** Runs supersteps until the queue is empty, the limit is hit, a handler fails or the run is cancelled. */
   async execute(run: RunContext): Promise<CoordinatorOutcome> {
     const outputs: unknown[] = [];
-    let superstep = 0;
-    if (this.queue.length > 0) {
-      this.warn(run, 0, 'QUEUE_DISCARDED', `discarding ${this.queue.length} messages left queued by an earlier run`, {
-        messages: this.queue.length,
-      });
+    let superstep: number;
+    if (run.start.kind === 'input') {
+      if (this.queue.length > 0) {
+        this.warn(run, 0, 'QUEUE_DISCARDED', `discarding ${this.queue.length} messages left queued by an earlier run`, {
+          messages: this.queue.length,
+        });
+      }
+      superstep = this.superstep = 0;
+      this.queue = [{ source: INPUT_SOURCE, target: this.graph.start, payload: run.start.input }];
+      // The entry checkpoint: superstep 0, the input queued (SPEC 23).
+      await run.checkpoint?.(0);
+    } else {
+      superstep = this.superstep;
     }
-    this.queue = [{ source: INPUT_SOURCE, target: this.graph.start, payload: run.input }];
-    const unsubscribe = this.hosts.map((host) =>
-      host.subscribe(this.instance, (message) => {
-        if (message.superstep === superstep) for (const event of message.events) run.emit(toEvent(event, superstep));
-      }),
-    );
+    const first = superstep;
+    // One subscription serves every host, replacements included (the pool dispatches by instance).
+    const unsubscribe = this.hosts.host(0).subscribe(this.instance, (message) => {
+      if (message.superstep === superstep) for (const event of message.events) run.emit(toEvent(event, superstep));
+    });
     try {
       while (this.queue.length > 0) {
         if (run.signal.aborted) return this.cancelled(run);
-        if (superstep >= run.maxSupersteps) {
+        if (superstep - first >= run.maxSupersteps) {
           const error = new SuperstepError(
             'CONVERGENCE_LIMIT',
             `run ${run.runId} still had ${this.queue.length} messages queued after ${run.maxSupersteps} supersteps`,
@@ -102,73 +134,80 @@ export class Coordinator {
           return { kind: 'failed', error };
         }
         superstep++;
-        const failed = await this.superstep(run, superstep, outputs);
+        const failed = await this.step(run, superstep, outputs);
         if (failed !== undefined) return failed;
       }
-      return { kind: 'idle', outputs, supersteps: superstep };
+      return { kind: 'idle', outputs, supersteps: superstep - first };
     } finally {
-      for (const stop of unsubscribe) stop();
-      // Hosts keep the last superstep's drafts until told; the verdict was given above.
-      await Promise.allSettled(this.hosts.map((host) => host.control.commit(this.instance)));
+      unsubscribe();
+      // Hosts keep the last superstep's drafts until told; the verdict was given above. A host still
+      // being replaced has no drafts (it is rebuilt from the barrier): do not wait for it to boot.
+      await Promise.allSettled(this.allHosts().filter((host) => host.isReady).map((host) => host.control.commit(this.instance)));
     }
   }
 
-  private async superstep(run: RunContext, superstep: number, outputs: unknown[]): Promise<CoordinatorOutcome | undefined> {
+  private async step(run: RunContext, superstep: number, outputs: unknown[]): Promise<CoordinatorOutcome | undefined> {
     run.emit({ type: 'superstep.started', superstep });
     const delivered = this.queue;
     this.queue = [];
-    const batches = this.partition(delivered);
-    const participants = [...batches.keys()];
-    const onAbort = (): void => {
-      for (const index of participants) void this.hosts[index]?.control.abort(this.instance, String(run.signal.reason));
-    };
-    run.signal.addEventListener('abort', onAbort, { once: true });
-    let settled: PromiseSettledResult<StepReply>[];
-    try {
-      settled = await Promise.allSettled(
-        participants.map((index) => {
-          const delta = this.sharedDelta[index] as Map<string, SharedWrite>;
-          const shared = [...delta.values()];
-          delta.clear();
-          return (this.hosts[index] as HostLink).step({
-            op: 'step',
-            instance: this.instance,
-            superstep,
-            shared,
-            deliveries: batches.get(index) ?? [],
-          });
-        }),
-      );
-    } finally {
-      run.signal.removeEventListener('abort', onAbort);
-    }
+    let replies: StepReply[];
+    for (let attempt = 1; ; attempt++) {
+      const batches = this.partition(delivered);
+      const participants = [...batches.keys()];
+      const settled = await this.dispatch(run, superstep, batches);
 
-    // ---- the barrier: every handler of this superstep has finished ----
-    const replies: StepReply[] = [];
-    const failures: { executorId: string; error: ErrorRecord }[] = [];
-    for (const result of settled) {
-      if (result.status === 'rejected') {
-        const error = result.reason instanceof SuperstepError ? result.reason : new SuperstepError('INTERNAL', String(result.reason));
-        failures.push({ executorId: '', error: error.toRecord() });
-        continue;
+      // ---- the barrier: every handler of this superstep has finished ----
+      replies = [];
+      const failures: { executorId: string; error: ErrorRecord }[] = [];
+      const lost: SuperstepError[] = [];
+      for (const result of settled) {
+        if (result.status === 'rejected') {
+          const error = result.reason instanceof SuperstepError ? result.reason : new SuperstepError('INTERNAL', String(result.reason));
+          if (error.code === 'WORKER_LOST') lost.push(error);
+          else failures.push({ executorId: '', error: error.toRecord() });
+          continue;
+        }
+        replies.push(result.value);
+        for (const event of result.value.events) run.emit(toEvent(event, superstep));
+        if (result.value.failure !== null) failures.push(result.value.failure);
       }
-      replies.push(result.value);
-      for (const event of result.value.events) run.emit(toEvent(event, superstep));
-      if (result.value.failure !== null) failures.push(result.value.failure);
-    }
-    if (failures.length > 0 || run.signal.aborted) {
-      // Nothing of this superstep survives (SPEC 8): hosts drop their drafts, the queue is the barrier's.
-      await Promise.allSettled(participants.map((index) => this.hosts[index]?.control.rollback(this.instance)));
+      if (failures.length === 0 && lost.length === 0 && !run.signal.aborted) break;
+
+      // Nothing of this superstep survives (SPEC 8): hosts drop their drafts. A lost host needs no
+      // rollback — its replacement is rebuilt from the last barrier — and must not be waited for.
+      const lostHosts = new Set(lost.map((error) => Number(error.details['hostIndex'])));
+      await Promise.allSettled(
+        participants.filter((index) => !lostHosts.has(index)).map((index) => this.hosts.host(index).control.rollback(this.instance)),
+      );
+      if (run.signal.aborted) {
+        this.queue = delivered;
+        return this.cancelled(run);
+      }
+      if (failures.length === 0 && attempt <= this.maxWorkerRestarts) {
+        for (const error of lost) {
+          run.emit({
+            type: 'worker.restarted',
+            hostIndex: Number(error.details['hostIndex']),
+            superstep,
+            attempt,
+            reason: String(error.details['reason']),
+          });
+        }
+        continue; // replay the superstep on the rebuilt host (SPEC 39)
+      }
       this.queue = delivered;
-      if (run.signal.aborted) return this.cancelled(run);
       for (const failure of failures) {
         if (failure.executorId !== '') {
           run.emit({ type: 'executor.failed', executorId: failure.executorId, superstep, error: failure.error });
         }
       }
-      const first = failures[0] as { error: ErrorRecord };
-      run.emit({ type: 'run.failed', error: first.error });
-      return { kind: 'failed', error: fromErrorRecord(first.error) };
+      const firstError =
+        failures[0]?.error ??
+        new SuperstepError('WORKER_LOST', `superstep ${superstep} lost a worker ${attempt} times; giving up`, {
+          details: { superstep, attempts: attempt, reason: lost[0]?.message },
+        }).toRecord();
+      run.emit({ type: 'run.failed', error: firstError });
+      return { kind: 'failed', error: fromErrorRecord(firstError) };
     }
 
     // ---- commit ----
@@ -187,14 +226,90 @@ export class Coordinator {
         run.emit({ type: 'output', executorId, superstep, data });
       }
     }
+    this.superstep = superstep;
+    await run.checkpoint?.(superstep);
     run.emit({ type: 'superstep.completed', superstep });
     return undefined;
+  }
+
+  /** The committed state at the last barrier. Read synchronously: the checkpoint encodes it at once. */
+  cut(): InstanceCut {
+    return {
+      superstep: this.superstep,
+      queue: this.queue,
+      fanIn: this.fanIn,
+      shared: this.shared,
+      snapshots: this.snapshots,
+      requests: [],
+    };
+  }
+
+  /** Replaces the main-thread half of the instance state (the hosts' half is replaced by the caller). */
+  replace(cut: InstanceCut): void {
+    this.superstep = cut.superstep;
+    this.queue = [...cut.queue];
+    this.fanIn.clear();
+    for (const [index, perSource] of cut.fanIn) this.fanIn.set(index, new Map([...perSource].map(([k, v]) => [k, [...v]])));
+    this.shared.clear();
+    for (const [key, value] of cut.shared) this.shared.set(key, value);
+    this.snapshots.clear();
+    for (const [id, bytes] of cut.snapshots) this.snapshots.set(id, bytes);
+    // Every host gets the whole shared state with the state replacement itself.
+    for (const delta of this.sharedDelta) delta.clear();
+  }
+
+  /** Placed actors per host, for state replacement. */
+  actorsOn(index: number): string[] {
+    return [...this.placement].filter(([id, host]) => host === index && this.executors.get(id)?.stateless !== true).map(([id]) => id);
+  }
+
+  /**
+   * Sends one batch per participating host and waits for all of them. On cancel: handlers are told
+   * (cooperative), and a host still busy after the grace period has its thread terminated (SPEC 38).
+   */
+  private async dispatch(
+    run: RunContext,
+    superstep: number,
+    batches: ReadonlyMap<number, Delivery[]>,
+  ): Promise<PromiseSettledResult<StepReply>[]> {
+    const busy = new Set(batches.keys());
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      const reason = String(run.signal.reason);
+      for (const index of busy) void this.hosts.host(index).control.abort(this.instance, reason).catch(() => undefined);
+      graceTimer = setTimeout(() => {
+        for (const index of busy) this.hosts.kill(index, `run ${run.runId} cancelled; handler still running after ${this.cancelGraceMs} ms`);
+      }, this.cancelGraceMs);
+    };
+    if (run.signal.aborted) onAbort();
+    else run.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.allSettled(
+        [...batches].map(async ([index, deliveries]) => {
+          const delta = this.sharedDelta[index] as Map<string, SharedWrite>;
+          const shared = [...delta.values()];
+          delta.clear();
+          try {
+            return await this.hosts.host(index).step({ op: 'step', instance: this.instance, superstep, shared, deliveries });
+          } finally {
+            busy.delete(index);
+          }
+        }),
+      );
+    } finally {
+      run.signal.removeEventListener('abort', onAbort);
+      clearTimeout(graceTimer);
+    }
+  }
+
+  private allHosts(): HostLink[] {
+    return Array.from({ length: this.hosts.size }, (_, index) => this.hosts.host(index));
   }
 
   /** Groups the queue into one batch per host: actors to their host, stateless messages spread round-robin. */
   private partition(queue: readonly Envelope[]): Map<number, Delivery[]> {
     const perHost = new Map<number, Map<string, [string, unknown][]>>();
-    const threads = this.hosts.length;
+    const threads = this.hosts.size;
     for (const envelope of queue) {
       const info = this.executors.get(envelope.target);
       const index = info?.stateless === true ? this.spread++ % threads : (this.placement.get(envelope.target) ?? 0);

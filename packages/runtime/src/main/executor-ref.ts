@@ -4,7 +4,7 @@
  * types from the module's own types, so edges and conditions are checked by the compiler.
  */
 import { SuperstepError } from '../shared/errors.ts';
-import type { ExecutorDefinition } from '../shared/executor-definition.ts';
+import type { EXECUTOR_BRAND } from '../shared/executor-definition.ts';
 import type { ExecutorLocation } from '../shared/protocol.ts';
 
 /** An executor in a graph. `In`/`Out` are the message types it takes and sends (phantom). */
@@ -13,12 +13,14 @@ export interface ExecutorRef<In = unknown, Out = unknown> extends ExecutorLocati
   readonly __types?: { in: In; out: Out };
 }
 
-type InOf<D> = D extends ExecutorDefinition<infer In, unknown, unknown> ? In : unknown;
-type OutOf<D> = D extends ExecutorDefinition<unknown, infer Out, unknown> ? Out : unknown;
+// Read from the phantom, not by matching ExecutorDefinition<…>: State is invariant there (handle and
+// initialState), so a pattern with a fixed State never matches a stateful or stateless definition.
+type InOf<D> = D extends { readonly __types?: { in: infer In } } ? In : unknown;
+type OutOf<D> = D extends { readonly __types?: { out: infer Out } } ? Out : unknown;
 
 /** Export names of a module that are executor definitions. */
 export type ExecutorExports<M> = {
-  [K in keyof M & string]: M[K] extends ExecutorDefinition<never, unknown, never> ? K : never;
+  [K in keyof M & string]: M[K] extends { readonly [EXECUTOR_BRAND]: true } ? K : never;
 }[keyof M & string];
 
 function moduleSpecifier(module: string | URL): string {

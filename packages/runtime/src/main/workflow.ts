@@ -7,7 +7,10 @@ import { SuperstepError } from '../shared/errors.ts';
 import { TERMINAL_STATUSES, type RunStatus, type WorkflowEvent } from '../shared/events.ts';
 import type { ExecutorInfo, HostLink } from '../shared/protocol.ts';
 import { ActorPool, createPool, type PoolOptions } from './actor-pool.ts';
-import { Coordinator } from './coordinator.ts';
+import { Coordinator, type RunContext } from './coordinator.ts';
+import { decodeCheckpointBody } from './checkpoints/checkpoint-body.ts';
+import { Checkpointer } from './checkpoints/checkpointer.ts';
+import type { CheckpointMeta, CheckpointStore } from './checkpoints/checkpoint-store.ts';
 import { EventChannel } from './event-channel.ts';
 import type { Graph } from './graph.ts';
 import { Lifecycle, type LifecycleStatus } from './lifecycle.ts';
@@ -21,16 +24,36 @@ export interface WorkflowOptions extends PoolOptions {
   readonly maxSupersteps?: number;
   /** Initial workflow-scoped shared state (SPEC 45). */
   readonly sharedState?: Readonly<Record<string, unknown>>;
-  /** Makes run ids (inject for deterministic tests). Default `crypto.randomUUID`. */
+  /** Makes run, lineage and checkpoint ids (inject for deterministic tests). Default `crypto.randomUUID`. */
   readonly createId?: () => string;
+  /** The clock for checkpoint timestamps, in ms since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+  /** A stable name: checkpoints are listed by it. Default: the start executor's id. */
+  readonly name?: string;
+  /** Checkpoint every barrier of every run to this store (SPEC 23). */
+  readonly store?: CheckpointStore;
+  /** Where failed checkpoint writes are logged (SPEC 27). Default `console`. */
+  readonly logger?: Pick<Console, 'warn'>;
+  /** After a cancel, how long handlers get to return before their worker is terminated (SPEC 38). Default 500. */
+  readonly cancelGraceMs?: number;
+  /** How many times a superstep is replayed after its worker died before the run fails (SPEC 39). Default 3. */
+  readonly maxWorkerRestarts?: number;
 }
 
-/** Options of {@link Workflow.run}. */
+/** Options of {@link Workflow.run} and {@link Workflow.resume}. */
 export interface RunOptions {
   /** Aborting cancels the run (SPEC 38). */
   readonly signal?: AbortSignal;
   /** This run's superstep limit; overrides the workflow's (SPEC 7). */
   readonly maxSupersteps?: number;
+  /** Checkpoint this run (only) to this store instead of the workflow's. */
+  readonly store?: CheckpointStore;
+}
+
+/** Options of {@link Workflow.restore} and {@link Workflow.createCheckpoint}. */
+export interface StoreOptions {
+  /** The store to use instead of the workflow's. */
+  readonly store?: CheckpointStore;
 }
 
 const DEFAULT_MAX_SUPERSTEPS = 100;
@@ -41,6 +64,14 @@ function checkLimit(value: number | undefined, option: string): number | undefin
     throw new SuperstepError('INVALID_OPTION', `${option} must be an integer ≥ 1, got ${String(value)}`, {
       details: { option },
     });
+  }
+  return value;
+}
+
+function checkNonNegative(value: number | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new SuperstepError('INVALID_OPTION', `${option} must be a number ≥ 0, got ${String(value)}`, { details: { option } });
   }
   return value;
 }
@@ -59,6 +90,12 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   readonly signature: string;
   private readonly lifecycle = new Lifecycle();
   private activeRun: { token: symbol; abort: AbortController; done: Promise<unknown> } | undefined;
+  private readonly checkpointer: Checkpointer;
+  private readonly createId: () => string;
+  private readonly store: CheckpointStore | undefined;
+  private readonly logger: Pick<Console, 'warn'>;
+  private readonly initialShared: ReadonlyMap<string, unknown>;
+  private unregister: () => void = () => undefined;
 
   private constructor(
     readonly graph: Graph,
@@ -66,9 +103,19 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     private readonly ownsPool: boolean,
     private readonly coordinator: Coordinator,
     private readonly maxSupersteps: number,
-    private readonly createId: () => string,
+    options: WorkflowOptions,
   ) {
     this.signature = graph.signature;
+    this.createId = options.createId ?? randomUUID;
+    this.store = options.store;
+    this.logger = options.logger ?? console;
+    this.initialShared = new Map(coordinator.shared);
+    this.checkpointer = new Checkpointer({
+      workflowName: options.name ?? graph.start,
+      signature: graph.signature,
+      createId: this.createId,
+      now: options.now ?? Date.now,
+    });
   }
 
   /** @internal use `WorkflowBuilder.build()` */
@@ -105,12 +152,30 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     const coordinator = new Coordinator({
       instance,
       graph,
-      hosts,
+      hosts: pool,
+      cancelGraceMs: checkNonNegative(options.cancelGraceMs, 'options.cancelGraceMs') ?? 500,
+      maxWorkerRestarts: checkNonNegative(options.maxWorkerRestarts, 'options.maxWorkerRestarts') ?? 3,
       executors: new Map(infos.map((info) => [info.id, info])),
       placement,
       sharedState,
     });
-    return new Workflow<Input>(graph, pool, options.pool === undefined, coordinator, maxSupersteps, options.createId ?? randomUUID);
+    // A replaced host gets this instance's actors back as of the last barrier (main's mirror).
+    const unregister = pool.registerInstance(instance, async (host) => {
+      const actors = coordinator.actorsOn(host.index);
+      await host.control.loadInstance({
+        instance,
+        executors: [...graph.executors.values()],
+        actors,
+        snapshots: actors.flatMap((id) => {
+          const bytes = coordinator.snapshots.get(id);
+          return bytes === undefined ? [] : [[id, bytes] as const];
+        }),
+        shared: [...coordinator.shared].map(([key, value]) => [key, value, false] as const),
+      });
+    });
+    const workflow = new Workflow<Input>(graph, pool, options.pool === undefined, coordinator, maxSupersteps, options);
+    workflow.unregister = unregister;
+    return workflow;
   }
 
   /** Where the instance is in its lifecycle: `idle`, `reserved`, `running` or `closed`. */
@@ -129,6 +194,23 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   run(input: Input, options: RunOptions = {}): RunHandle<Output> {
     const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? this.maxSupersteps;
     assertSerializable(input, { executorId: this.graph.start, direction: 'input' });
+    return this.startRun({ kind: 'input', input }, maxSupersteps, options);
+  }
+
+  /**
+   * Carries on from the queued messages — after {@link restore}, or after a run that failed (its failed
+   * superstep's messages are still queued). Supersteps are numbered on from the last barrier.
+   *
+   * @example
+   * await workflow.restore(checkpointId);
+   * const { outputs } = await workflow.resume().result();
+   */
+  resume(options: RunOptions = {}): RunHandle<Output> {
+    const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? this.maxSupersteps;
+    return this.startRun({ kind: 'resume' }, maxSupersteps, options);
+  }
+
+  private startRun(start: RunContext['start'], maxSupersteps: number, options: RunOptions): RunHandle<Output> {
     const token = Symbol('run');
     this.lifecycle.reserve(token);
 
@@ -145,6 +227,10 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       if (event.type === 'status') status = event.status;
       events.push(event);
     };
+    // A per-run store belongs to this run only: it lives in this closure, not on the instance (SPEC 36).
+    const store = options.store ?? this.store;
+    const checkpoint =
+      store === undefined ? undefined : (superstep: number): Promise<void> => this.writeCheckpoint(store, runId, superstep, emit);
 
     const outcome = (async (): Promise<RunOutcome<Output>> => {
       // Let the caller attach its iteration first; the run starts on the next microtask.
@@ -153,7 +239,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       emit({ type: 'run.started', runId });
       emit({ type: 'status', status: 'running' });
       try {
-        const ended = await this.coordinator.execute({ runId, input, maxSupersteps, signal: abort.signal, emit });
+        const ended = await this.coordinator.execute({ runId, start, maxSupersteps, signal: abort.signal, emit, checkpoint });
         if (ended.kind === 'idle') {
           emit({ type: 'status', status: 'idle' });
           return { ok: true, result: { runId, status: 'idle', outputs: ended.outputs as Output[], supersteps: ended.supersteps } };
@@ -183,6 +269,156 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     });
   }
 
+  /** A failed write is reported and leaves the lineage as it was (SPEC 27); the run goes on. */
+  private async writeCheckpoint(
+    store: CheckpointStore,
+    runId: string | null,
+    superstep: number,
+    emit: (event: WorkflowEvent) => void,
+  ): Promise<void> {
+    try {
+      const meta = await this.checkpointer.write(store, { ...this.coordinator.cut(), superstep }, runId);
+      emit({ type: 'checkpoint.saved', checkpointId: meta.id, superstep, store: store.kind });
+    } catch (error) {
+      const message = `checkpoint of superstep ${superstep} to the ${store.kind} store failed: ${String(error)}`;
+      this.logger.warn(`superstep: ${message}`);
+      emit({ type: 'warning', code: 'CHECKPOINT_FAILED', message, superstep, details: { store: store.kind, error: String(error) } });
+    }
+  }
+
+  /**
+   * Holds the reservation for an idle-only operation, so a concurrent `run()` gets `WORKFLOW_BUSY`.
+   */
+  private async exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const token = Symbol('exclusive');
+    this.lifecycle.reserve(token);
+    try {
+      return await operation();
+    } finally {
+      this.lifecycle.release(token);
+    }
+  }
+
+  private requireStore(store: CheckpointStore | undefined): CheckpointStore {
+    const found = store ?? this.store;
+    if (found === undefined) {
+      throw new SuperstepError('CHECKPOINT_STORE_REQUIRED', 'no checkpoint store: pass options.store or build with one');
+    }
+    return found;
+  }
+
+  /**
+   * Captures the whole idle instance as a checkpoint — also before its first run (SPEC 33). Refused with
+   * `WORKFLOW_NOT_IDLE` if messages are still queued (from a failed run), or `WORKFLOW_BUSY` during a run.
+   *
+   * @example
+   * const meta = await workflow.createCheckpoint();
+   */
+  async createCheckpoint(options: StoreOptions = {}): Promise<CheckpointMeta> {
+    const store = this.requireStore(options.store);
+    return await this.exclusive(async () => {
+      if (this.coordinator.queue.length > 0) {
+        throw new SuperstepError('WORKFLOW_NOT_IDLE', `${this.coordinator.queue.length} messages are still queued; resume() or reset() first`, {
+          details: { queued: this.coordinator.queue.length },
+        });
+      }
+      return await this.checkpointer.write(store, this.coordinator.cut(), null);
+    });
+  }
+
+  /**
+   * Replaces the instance's state with a checkpoint's (SPEC 24). Everything is checked — format version,
+   * graph signature, every byte — before anything changes (SPEC 25, 42). Then {@link resume} carries on.
+   *
+   * @example
+   * const latest = await store.latest({ workflowName: 'orders' });
+   * if (latest) { await workflow.restore(latest.id); await workflow.resume().result(); }
+   */
+  async restore(checkpointId: string, options: StoreOptions = {}): Promise<CheckpointMeta> {
+    const store = this.requireStore(options.store);
+    return await this.exclusive(async () => {
+      const read = await store.load(checkpointId);
+      if (read === undefined) {
+        throw new SuperstepError('CHECKPOINT_NOT_FOUND', `no checkpoint "${checkpointId}" in the ${store.kind} store`, {
+          details: { checkpointId },
+        });
+      }
+      if (read.meta.signature !== this.signature) {
+        throw new SuperstepError('CHECKPOINT_SIGNATURE_MISMATCH', `checkpoint "${checkpointId}" was made by a workflow with a different graph`, {
+          details: { checkpointId, expected: this.signature, found: read.meta.signature },
+        });
+      }
+      const state = decodeCheckpointBody(read.body, this.signature);
+      const snapshots = new Map<string, Uint8Array>();
+      for (const [actorId, hash] of state.actors) {
+        if (!this.graph.executors.has(actorId)) throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint names unknown actor "${actorId}"`);
+        const bytes = read.blobs.get(hash);
+        if (bytes === undefined) {
+          throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}" lacks the snapshot of actor "${actorId}"`, {
+            details: { checkpointId, actorId, hash },
+          });
+        }
+        snapshots.set(actorId, bytes);
+      }
+      await this.replaceState(snapshots, state.shared, false);
+      this.coordinator.replace({ ...state, snapshots });
+      this.checkpointer.resumeFrom(read.meta);
+      this.checkpointer.remember(
+        store,
+        state.actors.values(),
+        [...snapshots].map(([actorId, bytes]) => [bytes, state.actors.get(actorId) as string]),
+      );
+      return read.meta;
+    });
+  }
+
+  /**
+   * Returns the instance to its initial state (SPEC 34): actor state, shared state, queued messages, fan-in
+   * buffers and pending requests are cleared, reset hooks run, and a new checkpoint lineage starts. Atomic:
+   * if a reset hook throws (`RESET_FAILED`) the instance is exactly as before (SPEC 35).
+   */
+  async reset(): Promise<void> {
+    await this.exclusive(async () => {
+      await this.replaceState(new Map(), this.initialShared, true);
+      this.coordinator.replace({
+        superstep: 0,
+        queue: [],
+        fanIn: new Map(),
+        shared: this.initialShared,
+        snapshots: new Map(),
+        requests: [],
+      });
+      this.checkpointer.newLineage();
+    });
+  }
+
+  /** Two-phase replacement of the hosts' state: every host prepares, then all commit (or all discard). */
+  private async replaceState(
+    snapshots: ReadonlyMap<string, Uint8Array>,
+    shared: ReadonlyMap<string, unknown>,
+    runResetHooks: boolean,
+  ): Promise<void> {
+    const hosts = Array.from({ length: this.pool.threads }, (_, index) => this.pool.host(index));
+    const sharedWrites = [...shared].map(([key, value]) => [key, value, false] as const);
+    const prepared = await Promise.allSettled(
+      hosts.map((host) =>
+        host.control.prepareStates(this.coordinator.instance, {
+          snapshots: this.coordinator
+            .actorsOn(host.index)
+            .flatMap((id) => (snapshots.has(id) ? [[id, snapshots.get(id) as Uint8Array] as const] : [])),
+          shared: sharedWrites,
+          runResetHooks,
+        }),
+      ),
+    );
+    const failed = prepared.find((result) => result.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.allSettled(hosts.map((host) => host.control.discardPrepared(this.coordinator.instance)));
+      throw failed.reason;
+    }
+    await Promise.all(hosts.map((host) => host.control.commitPrepared(this.coordinator.instance)));
+  }
+
   /** Cancels an active run, unloads the actors and, if the workflow made its pool, closes it. Idempotent. */
   async close(): Promise<void> {
     if (this.lifecycle.status === 'closed') return;
@@ -192,6 +428,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       await active.done;
     }
     this.lifecycle.close();
+    this.unregister();
     if (this.ownsPool) {
       await this.pool.close();
     } else if (!this.pool.isClosed) {

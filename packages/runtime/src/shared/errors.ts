@@ -29,6 +29,20 @@ export const ERROR_CODES = {
   HANDLE_ITERATED: 'A run handle was iterated twice; its event stream has one consumer.',
   WORKER_LOST: 'A worker thread died while it held actors of this run.',
   POOL_START_FAILED: 'The worker pool could not start its actor hosts.',
+  CHECKPOINT_NOT_FOUND: 'No checkpoint with that id in the store.',
+  CHECKPOINT_CORRUPT: 'Checkpoint bytes are truncated, corrupted or of the wrong shape; nothing was applied.',
+  CHECKPOINT_VERSION_UNSUPPORTED: 'The checkpoint was written in a format version this runtime does not read.',
+  CHECKPOINT_SIGNATURE_MISMATCH: 'The checkpoint was made by a workflow with a different graph; nothing was applied.',
+  CHECKPOINT_STORE_REQUIRED: 'The operation needs a checkpoint store and none was configured or passed.',
+  WORKFLOW_NOT_IDLE:
+    'The operation needs an idle instance with nothing queued (messages are left from a failed run, or a run is active).',
+  RESET_FAILED: 'A reset hook threw; the instance was left exactly as before the reset.',
+  CHECKPOINT_ID_INVALID: 'A checkpoint id is not 1–128 characters of `[A-Za-z0-9_-]` (so it could escape a store).',
+  CHECKPOINT_EXISTS: 'A checkpoint with that id is already stored; stored checkpoints are immutable.',
+  CHECKPOINT_BLOB_MISSING:
+    'A checkpoint names a snapshot blob that is neither shipped with it nor in the store; nothing was written.',
+  CHECKPOINT_STORE_FAILED: 'The checkpoint store could not read or write (disk, SQLite or PostgreSQL); `cause` says why.',
+  CHECKPOINT_STORE_CLOSED: 'The checkpoint store has been closed.',
   INTERNAL: 'A broken invariant inside the runtime: please report it with the stack.',
 } as const satisfies Record<string, string>;
 

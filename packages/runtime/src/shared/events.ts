@@ -26,7 +26,8 @@ export type WarningCode =
   | 'MESSAGE_UNROUTED'
   | 'PREDICATE_FAILED'
   | 'SHARED_STATE_CONFLICT'
-  | 'QUEUE_DISCARDED';
+  | 'QUEUE_DISCARDED'
+  | 'CHECKPOINT_FAILED';
 
 export interface RunStartedEvent {
   readonly type: 'run.started';
@@ -79,6 +80,22 @@ export interface RunFailedEvent {
   readonly type: 'run.failed';
   readonly error: ErrorRecord;
 }
+/** A checkpoint was written at the barrier of `superstep` (0: the run's entry checkpoint). */
+export interface CheckpointSavedEvent {
+  readonly type: 'checkpoint.saved';
+  readonly checkpointId: string;
+  readonly superstep: number;
+  readonly store: string;
+}
+/** A worker thread died (crash, memory limit, or killed by a cancel) and was replaced (SPEC 39). */
+export interface WorkerRestartedEvent {
+  readonly type: 'worker.restarted';
+  readonly hostIndex: number;
+  readonly superstep: number;
+  /** The attempt of this superstep that lost the worker; the superstep is replayed. */
+  readonly attempt: number;
+  readonly reason: string;
+}
 /** An event an executor emitted with `ctx.emit(name, data)`. */
 export interface CustomEvent<T = unknown> {
   readonly type: 'custom';
@@ -100,6 +117,8 @@ export type WorkflowEvent =
   | OutputEvent
   | WarningEvent
   | RunFailedEvent
+  | CheckpointSavedEvent
+  | WorkerRestartedEvent
   | CustomEvent;
 
 /** The framework's event types; executors cannot emit custom events under these names. */
@@ -116,5 +135,6 @@ export const FRAMEWORK_EVENT_TYPES: ReadonlySet<string> = new Set([
   'warning',
   'checkpoint.saved',
   'run.failed',
+  'worker.restarted',
   'custom',
 ]);

@@ -62,6 +62,12 @@ interface DefinitionCommon<State> {
   readonly stateless?: boolean;
   /** Makes the initial actor state (msgpack-serialisable). Called in the worker that holds the actor. */
   readonly initialState?: () => State;
+  /**
+   * Runs on `workflow.reset()` in every worker that loaded this executor, before any state changes. Use it
+   * to clear caches the executor keeps outside its state. If it throws, the reset is abandoned and the
+   * instance is left exactly as it was (SPEC 35).
+   */
+  readonly reset?: () => void | Promise<void>;
 }
 
 /** Options for {@link defineExecutor}: exactly one of `handle` or `on`. */
@@ -87,6 +93,7 @@ export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown
   readonly [EXECUTOR_BRAND]: true;
   readonly stateless: boolean;
   readonly initialState: (() => State) | undefined;
+  readonly reset: (() => void | Promise<void>) | undefined;
   readonly handle: Handler<In, State, Out> | undefined;
   readonly on: Readonly<Record<string, Handler<never, State, Out>>> | undefined;
   /** @internal phantom */
@@ -125,6 +132,7 @@ export function defineExecutor<In = unknown, Out = unknown, State = undefined>(
     [EXECUTOR_BRAND]: true as const,
     stateless: options.stateless === true,
     initialState: options.initialState,
+    reset: options.reset,
     handle,
     on: on === undefined ? undefined : Object.freeze({ ...on }),
   });

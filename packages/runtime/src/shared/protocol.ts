@@ -37,6 +37,13 @@ export interface LoadInstanceRequest {
   readonly shared: readonly SharedWrite[];
 }
 
+export interface PrepareStatesRequest {
+  readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array])[];
+  /** The whole shared state after the operation. */
+  readonly shared: readonly SharedWrite[];
+  readonly runResetHooks: boolean;
+}
+
 /** What a host learnt by loading an executor. */
 export interface ExecutorInfo {
   readonly id: string;
@@ -60,6 +67,16 @@ export interface HostControl {
   commit(instance: string): Promise<void>;
   /** Discards the pending superstep of `instance`: the host is back at the last barrier. */
   rollback(instance: string): Promise<void>;
+  /**
+   * Phase one of an atomic state replacement (restore, reset): builds every placed actor's new state —
+   * from `snapshots`, else from its initial state — and, for a reset, runs the reset hooks. Nothing
+   * changes yet; a throw here leaves the host as it was.
+   */
+  prepareStates(instance: string, request: PrepareStatesRequest): Promise<void>;
+  /** Phase two: the prepared states (and shared state) become the committed ones. */
+  commitPrepared(instance: string): Promise<void>;
+  /** Drops prepared states. */
+  discardPrepared(instance: string): Promise<void>;
   /** Cooperative cancel: aborts the signal handlers of `instance` see. */
   abort(instance: string, reason: string): Promise<void>;
   ping(): Promise<HostHealth>;
@@ -123,6 +140,8 @@ export type MainToHost = StepBatch | { readonly op: 'stop' };
  */
 export interface HostLink {
   readonly index: number;
+  /** False while the host is being replaced or reloaded (control calls would wait for it). */
+  readonly isReady: boolean;
   readonly control: HostControl;
   /** Sends one batch; resolves with the host's reply. Rejects with `WORKER_LOST` if the host dies. */
   step(batch: StepBatch): Promise<StepReply>;

@@ -26,6 +26,7 @@ import type {
   HostHealth,
   LoadInstanceRequest,
   OutboxEntry,
+  PrepareStatesRequest,
   SharedWrite,
   StepBatch,
   StepReply,
@@ -51,6 +52,8 @@ interface Instance {
   /** Actors with drafts from the last superstep, awaiting the verdict. */
   pending: Actor[];
   abort: AbortController;
+  /** States built by `prepareStates`, applied by `commitPrepared`. */
+  prepared: { states: Map<string, unknown>; shared: Map<string, unknown> } | undefined;
 }
 
 /** Freezes committed state so an in-place mutation throws instead of defeating rollback. */
@@ -217,8 +220,61 @@ export class ActorHost implements HostControl {
       shared,
       pending: [],
       abort: new AbortController(),
+      prepared: undefined,
     });
     return infos;
+  }
+
+  async prepareStates(instance: string, request: PrepareStatesRequest): Promise<void> {
+    const found = this.requireInstance(instance);
+    commitPending(found);
+    if (request.runResetHooks) {
+      for (const [executorId, definition] of found.executors) {
+        try {
+          await definition.reset?.();
+        } catch (error) {
+          throw new SuperstepError('RESET_FAILED', `reset hook of executor "${executorId}" threw: ${String(error)}`, {
+            details: { executorId },
+            original: toErrorRecord(error),
+          });
+        }
+      }
+    }
+    const snapshots = new Map(request.snapshots);
+    const states = new Map<string, unknown>();
+    for (const actor of found.actors.values()) {
+      const bytes = snapshots.get(actor.id);
+      states.set(actor.id, deepFreeze(bytes !== undefined ? decode(bytes) : actor.definition.initialState?.()));
+    }
+    const shared = new Map<string, unknown>();
+    applyShared(shared, request.shared);
+    found.prepared = { states, shared };
+  }
+
+  async commitPrepared(instance: string): Promise<void> {
+    const found = this.requireInstance(instance);
+    const prepared = found.prepared;
+    if (prepared === undefined) throw new SuperstepError('INTERNAL', `nothing prepared for ${instance}`);
+    for (const actor of found.actors.values()) {
+      actor.committed = prepared.states.get(actor.id);
+      actor.draft = undefined;
+      actor.dirty = false;
+    }
+    found.shared.clear();
+    for (const [key, value] of prepared.shared) found.shared.set(key, value);
+    found.pending = [];
+    found.prepared = undefined;
+  }
+
+  async discardPrepared(instance: string): Promise<void> {
+    const found = this.instances.get(instance);
+    if (found !== undefined) found.prepared = undefined;
+  }
+
+  private requireInstance(instance: string): Instance {
+    const found = this.instances.get(instance);
+    if (found === undefined) throw new SuperstepError('INTERNAL', `instance ${instance} is not loaded on thread ${threadId}`);
+    return found;
   }
 
   async dropInstance(instance: string): Promise<void> {

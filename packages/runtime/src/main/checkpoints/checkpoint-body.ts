@@ -1,0 +1,132 @@
+/**
+ * The checkpoint body: the consistent cut at a barrier (SPEC 22), as msgpack bytes. Decoding checks
+ * format version, graph signature and the whole shape before returning anything, so malformed bytes
+ * fail with a typed error and nothing is half-applied (SPEC 25, 42).
+ */
+import { decode, encode } from '../../shared/codec.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import type { Envelope, FanInBuffers } from '../router.ts';
+import { CHECKPOINT_FORMAT_VERSION } from './checkpoint-store.ts';
+
+/** A pending human request, as checkpointed (filled in by the human-in-the-loop feature). */
+export interface PendingRequestRecord {
+  readonly requestId: string;
+  readonly executorId: string;
+  readonly data: unknown;
+}
+
+/** The instance state a checkpoint captures, decoded. */
+export interface CheckpointState {
+  readonly superstep: number;
+  readonly queue: readonly Envelope[];
+  readonly fanIn: FanInBuffers;
+  readonly shared: ReadonlyMap<string, unknown>;
+  /** Actor id → SHA-256 of its snapshot blob. Actors absent here are at their initial state. */
+  readonly actors: ReadonlyMap<string, string>;
+  readonly requests: readonly PendingRequestRecord[];
+}
+
+interface Body {
+  formatVersion: number;
+  signature: string;
+  superstep: number;
+  queue: [string, string, unknown][];
+  fanIn: [number, [string, unknown[]][]][];
+  shared: [string, unknown][];
+  actors: [string, string][];
+  requests: [string, string, unknown][];
+}
+
+export function encodeCheckpointBody(state: CheckpointState, signature: string): Uint8Array {
+  const body: Body = {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    signature,
+    superstep: state.superstep,
+    queue: state.queue.map((e) => [e.source, e.target, e.payload]),
+    fanIn: [...state.fanIn].map(([index, perSource]) => [index, [...perSource]]),
+    shared: [...state.shared],
+    actors: [...state.actors],
+    requests: state.requests.map((r) => [r.requestId, r.executorId, r.data]),
+  };
+  return encode(body);
+}
+
+function corrupt(reason: string): SuperstepError {
+  return new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint body is malformed: ${reason}`, { details: { reason } });
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isTuple = (v: unknown, length: number): v is unknown[] => Array.isArray(v) && v.length === length;
+
+function arrayOf<T>(value: unknown, field: string, check: (item: unknown) => T): T[] {
+  if (!Array.isArray(value)) throw corrupt(`${field} is not a list`);
+  return value.map((item, index) => {
+    try {
+      return check(item);
+    } catch (error) {
+      if (error instanceof SuperstepError) throw error;
+      throw corrupt(`${field}[${index}]: ${String(error)}`);
+    }
+  });
+}
+
+function pair(item: unknown, field: string): [string, unknown] {
+  if (!isTuple(item, 2) || !isString(item[0])) throw corrupt(`${field} entry is not [string, value]`);
+  return [item[0], item[1]];
+}
+
+/**
+ * Decodes and validates a body. Checks, in order: bytes decode, format version, graph signature, shape.
+ */
+export function decodeCheckpointBody(bytes: Uint8Array, expectedSignature: string): CheckpointState {
+  let raw: unknown;
+  try {
+    raw = decode(bytes);
+  } catch (error) {
+    throw new SuperstepError('CHECKPOINT_CORRUPT', 'checkpoint body does not decode', { cause: error, details: { reason: 'decode' } });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw corrupt('not a record');
+  const body = raw as Partial<Record<keyof Body, unknown>>;
+  if (body.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
+    throw new SuperstepError(
+      'CHECKPOINT_VERSION_UNSUPPORTED',
+      `checkpoint format version ${String(body.formatVersion)} is not supported (this runtime reads ${CHECKPOINT_FORMAT_VERSION})`,
+      { details: { formatVersion: body.formatVersion, supported: CHECKPOINT_FORMAT_VERSION } },
+    );
+  }
+  if (body.signature !== expectedSignature) {
+    throw new SuperstepError('CHECKPOINT_SIGNATURE_MISMATCH', 'the checkpoint was made by a workflow with a different graph', {
+      details: { expected: expectedSignature, found: body.signature },
+    });
+  }
+  const superstep = body.superstep;
+  if (typeof superstep !== 'number' || !Number.isInteger(superstep) || superstep < 0) throw corrupt('superstep');
+  const queue = arrayOf(body.queue, 'queue', (item): Envelope => {
+    if (!isTuple(item, 3) || !isString(item[0]) || !isString(item[1])) throw corrupt('queue entry');
+    return { source: item[0], target: item[1], payload: item[2] };
+  });
+  const fanIn: FanInBuffers = new Map(
+    arrayOf(body.fanIn, 'fanIn', (item): [number, Map<string, unknown[]>] => {
+      if (!isTuple(item, 2) || !Number.isInteger(item[0])) throw corrupt('fanIn entry');
+      const perSource = arrayOf(item[1], 'fanIn sources', (source) => {
+        const [id, list] = pair(source, 'fanIn source');
+        if (!Array.isArray(list)) throw corrupt('fanIn messages');
+        return [id, list] as [string, unknown[]];
+      });
+      return [item[0] as number, new Map(perSource)];
+    }),
+  );
+  const shared = new Map(arrayOf(body.shared, 'shared', (item) => pair(item, 'shared')));
+  const actors = new Map(
+    arrayOf(body.actors, 'actors', (item): [string, string] => {
+      const [id, hash] = pair(item, 'actors');
+      if (!isString(hash) || !/^[0-9a-f]{64}$/.test(hash)) throw corrupt(`actor ${id} has no snapshot hash`);
+      return [id, hash];
+    }),
+  );
+  const requests = arrayOf(body.requests, 'requests', (item): PendingRequestRecord => {
+    if (!isTuple(item, 3) || !isString(item[0]) || !isString(item[1])) throw corrupt('request entry');
+    return { requestId: item[0], executorId: item[1], data: item[2] };
+  });
+  return { superstep, queue, fanIn, shared, actors, requests };
+}

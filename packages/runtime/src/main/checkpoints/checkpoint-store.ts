@@ -1,0 +1,97 @@
+/**
+ * The checkpoint store contract (SPEC 22–28). A checkpoint is stored as
+ * - `meta`: the indexed fields (lineage, parent, superstep, signature…),
+ * - `body`: msgpack bytes of the cut at a barrier (queue, fan-in buffers, shared state, pending
+ *   requests, and per-actor snapshot *references*),
+ * - `blobs`: actor snapshots, content-addressed by SHA-256. A checkpoint references every actor's
+ *   snapshot by hash but ships only the blobs the store has not seen, so the bytes written per
+ *   checkpoint grow with what changed, not with total state (SPEC 28).
+ *
+ * Stores hold immutable bytes: they copy on save and on load, so a stored checkpoint never aliases live
+ * state (SPEC 26). Every store passes one contract suite (`checkpoint-store.contract.ts`).
+ */
+
+/** The format of checkpoint bodies this runtime writes; anything else is refused on load (SPEC 42). */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+/** Indexed fields of a stored checkpoint. camelCase, also in persisted records. */
+export interface CheckpointMeta {
+  /** Unique id (safe characters only: `[A-Za-z0-9_-]`, at most 128). */
+  readonly id: string;
+  /** The workflow's stable name (`WorkflowOptions.name`): listing and `latest` filter by it. */
+  readonly workflowName: string;
+  /** A lineage starts at a workflow's creation or `reset()`; checkpoints of one lineage chain by parent. */
+  readonly lineageId: string;
+  /** The run that wrote it, or `null` for `createCheckpoint()` on an idle instance. */
+  readonly runId: string | null;
+  /** The checkpoint this one follows (SPEC 23), or `null` for a lineage's first. */
+  readonly parentId: string | null;
+  /** The barrier it captures: 0 is a run's entry checkpoint. */
+  readonly superstep: number;
+  /** Milliseconds since the epoch (from the workflow's injectable clock). */
+  readonly createdAt: number;
+  /** Graph signature hash (SPEC 25). */
+  readonly signature: string;
+  readonly formatVersion: number;
+  /** Hashes of every blob the body references (for retention's garbage collection). */
+  readonly blobHashes: readonly string[];
+}
+
+/** A checkpoint as written: meta, body, and the blobs the store may not have yet. */
+export interface CheckpointWrite {
+  readonly meta: CheckpointMeta;
+  readonly body: Uint8Array;
+  /** `[sha256 hex, bytes]`. A store keeps blobs it already has and ignores duplicates. */
+  readonly blobs: readonly (readonly [hash: string, bytes: Uint8Array])[];
+}
+
+/** A checkpoint as loaded: meta, body, and every blob in `meta.blobHashes`. */
+export interface CheckpointRead {
+  readonly meta: CheckpointMeta;
+  readonly body: Uint8Array;
+  readonly blobs: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface CheckpointFilter {
+  readonly workflowName?: string;
+  readonly lineageId?: string;
+  readonly runId?: string;
+}
+
+/** What retention keeps. Both may be given: a checkpoint is pruned if either rule drops it. */
+export interface RetentionPolicy {
+  /**
+   * Keep the newest N checkpoints of each lineage, newest in the order of `list` and `latest` (createdAt,
+   * then superstep, then write order), so `keepLast: 1` keeps what `latest({ lineageId })` returns.
+   */
+  readonly keepLast?: number;
+  /** Drop checkpoints created before this time (ms since epoch). */
+  readonly olderThan?: number;
+  /** Limit pruning to these checkpoints. */
+  readonly filter?: CheckpointFilter;
+}
+
+/**
+ * Where checkpoints go. Implementations: memory, file, SQLite (embedded default), PostgreSQL.
+ *
+ * @example
+ * const store = await openSqliteStore({ path: 'checkpoints.db' });
+ * const workflow = await builder.build({ name: 'orders', store });
+ */
+export interface CheckpointStore extends AsyncDisposable {
+  /** A short name for messages and events: `memory`, `file`, `sqlite`, `postgres`. */
+  readonly kind: string;
+  /** Writes atomically: afterwards `load(meta.id)` returns it whole, or (if this rejects) nothing. */
+  save(write: CheckpointWrite): Promise<void>;
+  /** The checkpoint with `id`, or `undefined`. */
+  load(id: string): Promise<CheckpointRead | undefined>;
+  /** Metas matching `filter`, oldest first (by createdAt, then superstep, then the order they were saved). */
+  list(filter?: CheckpointFilter): Promise<CheckpointMeta[]>;
+  /** The newest matching checkpoint's meta. */
+  latest(filter?: CheckpointFilter): Promise<CheckpointMeta | undefined>;
+  /** Deletes one checkpoint (and blobs no longer referenced). Resolves to whether it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Applies a retention policy; resolves to how many checkpoints were deleted. Kept ones stay loadable. */
+  prune(policy: RetentionPolicy): Promise<number>;
+  close(): Promise<void>;
+}

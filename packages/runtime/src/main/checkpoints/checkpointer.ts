@@ -1,0 +1,102 @@
+/**
+ * Writes an instance's checkpoints and keeps its lineage (SPEC 23, 27, 28). Actor snapshots are
+ * content-addressed blobs: a checkpoint references every actor's blob by hash but ships only blobs this
+ * store has not been sent yet, so the bytes written grow with what changed, not with total state.
+ */
+import { createHash } from 'node:crypto';
+import type { CheckpointState } from './checkpoint-body.ts';
+import { encodeCheckpointBody } from './checkpoint-body.ts';
+import { CHECKPOINT_FORMAT_VERSION, type CheckpointMeta, type CheckpointStore } from './checkpoint-store.ts';
+
+export interface CheckpointerOptions {
+  readonly workflowName: string;
+  readonly signature: string;
+  readonly createId: () => string;
+  readonly now: () => number;
+}
+
+/** What the coordinator hands over at a barrier. Snapshots are the main thread's mirror of actor state. */
+export interface BarrierState extends Omit<CheckpointState, 'actors'> {
+  readonly snapshots: ReadonlyMap<string, Uint8Array>;
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+export class Checkpointer {
+  /** The current lineage; a new one starts at creation and at `reset()`. */
+  lineageId: string;
+  /** The last checkpoint written (or restored from): the next one's parent. */
+  lastId: string | null = null;
+  /** Hash of each snapshot, computed once per snapshot object (identity-keyed). */
+  private readonly hashes = new WeakMap<Uint8Array, string>();
+  /** Blobs each store is known to hold, so unchanged actors cost nothing to checkpoint. */
+  private readonly written = new WeakMap<CheckpointStore, Set<string>>();
+
+  constructor(private readonly options: CheckpointerOptions) {
+    this.lineageId = options.createId();
+  }
+
+  /** Starts a new lineage (after `reset()`). */
+  newLineage(): void {
+    this.lineageId = this.options.createId();
+    this.lastId = null;
+  }
+
+  /** Continue the lineage of a restored checkpoint. */
+  resumeFrom(meta: CheckpointMeta): void {
+    this.lineageId = meta.lineageId;
+    this.lastId = meta.id;
+  }
+
+  /** Notes that `store` holds these blobs (a restore loaded them from it). */
+  remember(store: CheckpointStore, hashes: Iterable<string>, snapshots: Iterable<[Uint8Array, string]>): void {
+    const known = this.knownBlobs(store);
+    for (const hash of hashes) known.add(hash);
+    for (const [bytes, hash] of snapshots) this.hashes.set(bytes, hash);
+  }
+
+  /**
+   * Writes one checkpoint. Resolves to its meta; rejects with the store's error, in which case the lineage
+   * is unchanged: the next checkpoint's parent is still the last one written (SPEC 27).
+   */
+  async write(store: CheckpointStore, state: BarrierState, runId: string | null): Promise<CheckpointMeta> {
+    const known = this.knownBlobs(store);
+    const actors = new Map<string, string>();
+    const blobs: [string, Uint8Array][] = [];
+    for (const [actorId, bytes] of state.snapshots) {
+      let hash = this.hashes.get(bytes);
+      if (hash === undefined) this.hashes.set(bytes, (hash = sha256(bytes)));
+      actors.set(actorId, hash);
+      if (!known.has(hash) && !blobs.some(([h]) => h === hash)) blobs.push([hash, bytes]);
+    }
+    const meta: CheckpointMeta = {
+      id: this.options.createId(),
+      workflowName: this.options.workflowName,
+      lineageId: this.lineageId,
+      runId,
+      parentId: this.lastId,
+      superstep: state.superstep,
+      createdAt: this.options.now(),
+      signature: this.options.signature,
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      blobHashes: [...new Set(actors.values())],
+    };
+    const body = encodeCheckpointBody({ ...state, actors }, this.options.signature);
+    try {
+      await store.save({ meta, body, blobs });
+    } catch (error) {
+      // The store may have lost blobs we thought it had (pruned, wiped): ship everything next time.
+      this.written.delete(store);
+      throw error;
+    }
+    for (const [hash] of blobs) known.add(hash);
+    this.lastId = meta.id;
+    return meta;
+  }
+
+  private knownBlobs(store: CheckpointStore): Set<string> {
+    let known = this.written.get(store);
+    if (known === undefined) this.written.set(store, (known = new Set()));
+    return known;
+  }
+}
