@@ -11,5 +11,7 @@ export {
   type Handler,
   type SendOptions,
   type SharedState,
+  type RequestResponse,
+  type RequestOptions,
 } from './shared/executor-definition.ts';
 export { SuperstepError, isSuperstepError, type ErrorCode, type ErrorRecord } from './shared/errors.ts';

@@ -4,7 +4,8 @@
  */
 export { WorkflowBuilder, type EndPoint, type SwitchCase } from './main/workflow-builder.ts';
 export { executor, executorModule, type ExecutorRef, type ExecutorModule, type ExecutorExports } from './main/executor-ref.ts';
-export { Workflow, type WorkflowOptions, type RunOptions } from './main/workflow.ts';
+export { Workflow, type WorkflowOptions, type RunOptions, type ResumeOptions, type StoreOptions } from './main/workflow.ts';
+export type { PendingRequest } from './main/coordinator.ts';
 export { RunHandle, type RunResult } from './main/run-handle.ts';
 export { ActorPool, createPool, type PoolOptions } from './main/actor-pool.ts';
 export type { LifecycleStatus } from './main/lifecycle.ts';

@@ -6,8 +6,10 @@
  */
 import { SuperstepError, fromErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import type { WarningCode, WorkflowEvent } from '../shared/events.ts';
+import { findUnserializable } from '../shared/codec.ts';
 import {
   INPUT_SOURCE,
+  RESPONSE_SOURCE,
   type Delivery,
   type ExecutorInfo,
   type HostEvent,
@@ -31,7 +33,14 @@ export interface RunContext {
   readonly emit: (event: WorkflowEvent) => void;
   /** Writes a checkpoint of the barrier just committed (absent when no store is configured). */
   readonly checkpoint: ((superstep: number) => Promise<void>) | undefined;
+  /** With requests pending and nothing queued: wait for answers, or end the run (SPEC 6, 18). */
+  readonly onPendingRequests: 'wait' | 'end';
+  /** Emits a status event if the status changed (the final one is emitted by the caller). */
+  readonly status: (status: 'running' | 'running-with-pending-requests' | 'idle-with-pending-requests') => void;
 }
+
+/** A request waiting for its answer. */
+export type PendingRequest = PendingRequestRecord;
 
 /** The instance state at a barrier, as checkpoints capture it and restore/reset replace it. */
 export interface InstanceCut {
@@ -44,7 +53,12 @@ export interface InstanceCut {
 }
 
 export type CoordinatorOutcome =
-  | { readonly kind: 'idle'; readonly outputs: unknown[]; readonly supersteps: number }
+  | {
+      readonly kind: 'idle';
+      readonly outputs: unknown[];
+      readonly supersteps: number;
+      readonly pendingRequests: readonly PendingRequest[];
+    }
   | { readonly kind: 'failed'; readonly error: Error }
   | { readonly kind: 'cancelled'; readonly error: Error };
 
@@ -81,6 +95,14 @@ export class Coordinator {
   readonly snapshots = new Map<string, Uint8Array>();
   /** The last committed barrier's number (a resumed run continues from it). */
   superstep = 0;
+  /** Requests waiting for answers, in the order they were made (SPEC 17). */
+  readonly pending = new Map<string, PendingRequest>();
+  /** Ids answered since the last reset/restore, so a second answer is told apart from an unknown id. */
+  private readonly answered = new Set<string>();
+  /** Ids whose answer is being validated right now (a concurrent second answer is refused). */
+  private readonly answering = new Set<string>();
+  /** Wakes a run waiting for answers. */
+  private wake: (() => void) | undefined;
   /** Committed shared writes each host has not heard of yet (sent with its next batch). */
   private readonly sharedDelta: Map<string, SharedWrite>[];
   /** Round-robin cursor spreading stateless messages over hosts. */
@@ -117,13 +139,22 @@ export class Coordinator {
       superstep = this.superstep;
     }
     const first = superstep;
+    // Pending requests (from a restore, or an earlier run that ended waiting) are re-emitted (SPEC 21).
+    for (const request of this.pending.values()) run.emit({ type: 'request', ...request });
     // One subscription serves every host, replacements included (the pool dispatches by instance).
     const unsubscribe = this.hosts.host(0).subscribe(this.instance, (message) => {
       if (message.superstep === superstep) for (const event of message.events) run.emit(toEvent(event, superstep));
     });
     try {
-      while (this.queue.length > 0) {
+      for (;;) {
         if (run.signal.aborted) return this.cancelled(run);
+        if (this.queue.length === 0) {
+          if (this.pending.size === 0 || run.onPendingRequests === 'end') break;
+          run.status('idle-with-pending-requests');
+          await this.answers(run.signal);
+          continue;
+        }
+        run.status(this.pending.size > 0 ? 'running-with-pending-requests' : 'running');
         if (superstep - first >= run.maxSupersteps) {
           const error = new SuperstepError(
             'CONVERGENCE_LIMIT',
@@ -137,7 +168,7 @@ export class Coordinator {
         const failed = await this.step(run, superstep, outputs);
         if (failed !== undefined) return failed;
       }
-      return { kind: 'idle', outputs, supersteps: superstep - first };
+      return { kind: 'idle', outputs, supersteps: superstep - first, pendingRequests: [...this.pending.values()] };
     } finally {
       unsubscribe();
       // Hosts keep the last superstep's drafts until told; the verdict was given above. A host still
@@ -180,7 +211,7 @@ export class Coordinator {
         participants.filter((index) => !lostHosts.has(index)).map((index) => this.hosts.host(index).control.rollback(this.instance)),
       );
       if (run.signal.aborted) {
-        this.queue = delivered;
+        this.queue = [...delivered, ...this.queue];
         return this.cancelled(run);
       }
       if (failures.length === 0 && attempt <= this.maxWorkerRestarts) {
@@ -195,7 +226,7 @@ export class Coordinator {
         }
         continue; // replay the superstep on the rebuilt host (SPEC 39)
       }
-      this.queue = delivered;
+      this.queue = [...delivered, ...this.queue];
       for (const failure of failures) {
         if (failure.executorId !== '') {
           run.emit({ type: 'executor.failed', executorId: failure.executorId, superstep, error: failure.error });
@@ -226,6 +257,20 @@ export class Coordinator {
         run.emit({ type: 'output', executorId, superstep, data });
       }
     }
+    for (const reply of replies) {
+      for (const [executorId, requestId, data] of reply.requests) {
+        if (this.pending.has(requestId) || this.answered.has(requestId)) {
+          this.warn(run, superstep, 'REQUEST_DUPLICATE', `executor "${executorId}" reused request id "${requestId}"; ignored`, {
+            executorId,
+            requestId,
+          });
+          continue;
+        }
+        const request: PendingRequest = { requestId, executorId, data, superstep };
+        this.pending.set(requestId, request);
+        run.emit({ type: 'request', ...request });
+      }
+    }
     this.superstep = superstep;
     await run.checkpoint?.(superstep);
     run.emit({ type: 'superstep.completed', superstep });
@@ -240,8 +285,70 @@ export class Coordinator {
       fanIn: this.fanIn,
       shared: this.shared,
       snapshots: this.snapshots,
-      requests: [],
+      requests: [...this.pending.values()],
     };
+  }
+
+  /**
+   * Answers a pending request (SPEC 18, 20): checked first — unknown id, second answer, a value the
+   * executor's schema rejects — and only then recorded, so a refused answer changes nothing. The answer
+   * is delivered to the executor's `onResponse` in the next superstep.
+   */
+  async respond(requestId: string, value: unknown): Promise<void> {
+    const request = this.pending.get(requestId);
+    if (request === undefined || this.answering.has(requestId)) {
+      const answered = this.answered.has(requestId) || this.answering.has(requestId);
+      throw new SuperstepError(
+        answered ? 'REQUEST_ALREADY_ANSWERED' : 'REQUEST_UNKNOWN',
+        answered ? `request "${requestId}" was already answered` : `no pending request "${requestId}"`,
+        { details: { requestId } },
+      );
+    }
+    this.answering.add(requestId);
+    let accepted: unknown;
+    try {
+      const unserializable = findUnserializable(value);
+      if (unserializable !== undefined) {
+        throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" cannot be serialised: ${unserializable}`, {
+          details: { requestId, executorId: request.executorId, issues: [unserializable] },
+        });
+      }
+      const host = this.hostOf(request.executorId);
+      const check = await this.hosts.host(host).control.validateResponse(this.instance, request.executorId, value);
+      if (!check.ok) {
+        throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" rejected: ${check.issues.join('; ')}`, {
+          details: { requestId, executorId: request.executorId, issues: check.issues },
+        });
+      }
+      accepted = check.value;
+    } finally {
+      this.answering.delete(requestId);
+    }
+    this.pending.delete(requestId);
+    this.answered.add(requestId);
+    this.queue.push({
+      source: RESPONSE_SOURCE,
+      target: request.executorId,
+      payload: { requestId, request: request.data, value: accepted },
+    });
+    this.wake?.();
+  }
+
+  /** Resolves when an answer arrives or the run is cancelled. No polling: `respond` wakes it. */
+  private answers(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener('abort', done);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private hostOf(executorId: string): number {
+    return this.executors.get(executorId)?.stateless === true ? 0 : (this.placement.get(executorId) ?? 0);
   }
 
   /** Replaces the main-thread half of the instance state (the hosts' half is replaced by the caller). */
@@ -254,6 +361,9 @@ export class Coordinator {
     for (const [key, value] of cut.shared) this.shared.set(key, value);
     this.snapshots.clear();
     for (const [id, bytes] of cut.snapshots) this.snapshots.set(id, bytes);
+    this.pending.clear();
+    for (const request of cut.requests) this.pending.set(request.requestId, request);
+    this.answered.clear();
     // Every host gets the whole shared state with the state replacement itself.
     for (const delta of this.sharedDelta) delta.clear();
   }

@@ -6,11 +6,15 @@
 import { SuperstepError } from '../shared/errors.ts';
 import type { RunStatus, WorkflowEvent } from '../shared/events.ts';
 import type { EventChannel } from './event-channel.ts';
+import type { PendingRequest } from './coordinator.ts';
 
 /** What a successful run produced. */
 export interface RunResult<Output = unknown> {
   readonly runId: string;
+  /** `idle-with-pending-requests` only for a run started with `onPendingRequests: 'end'`. */
   readonly status: Extract<RunStatus, 'idle' | 'idle-with-pending-requests'>;
+  /** Requests still waiting for an answer when the run ended. */
+  readonly pendingRequests: readonly PendingRequest[];
   /** Every output the run yielded, in the order of the `output` events. */
   readonly outputs: readonly Output[];
   /** Supersteps executed. */
@@ -28,6 +32,7 @@ export interface RunHandleParts<Output> {
   readonly outcome: Promise<RunOutcome<Output>>;
   readonly status: () => RunStatus;
   readonly cancel: (reason: string) => void;
+  readonly respond: (requestId: string, value: unknown) => Promise<void>;
 }
 
 /**
@@ -64,6 +69,21 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
     const outcome = await this.parts.outcome;
     if (outcome.ok) return outcome.result;
     throw outcome.error;
+  }
+
+  /**
+   * Answers a pending request while the run is live — still executing other actors, or waiting with
+   * `idle-with-pending-requests` (SPEC 18). The answer reaches the executor's `onResponse` in the next
+   * superstep. Rejects with `REQUEST_UNKNOWN`, `REQUEST_ALREADY_ANSWERED` or `RESPONSE_INVALID` and
+   * changes nothing (SPEC 20); with `RUN_ENDED` after the run ended.
+   *
+   * @example
+   * for await (const event of run) {
+   *   if (event.type === 'request') await run.respond(event.requestId, { approved: true });
+   * }
+   */
+  async respond(requestId: string, value: unknown): Promise<void> {
+    await this.parts.respond(requestId, value);
   }
 
   /** Cancels the run; resolves once it has stopped and released the workflow. Idempotent. */

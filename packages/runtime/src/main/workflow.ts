@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertSerializable } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
-import { TERMINAL_STATUSES, type RunStatus, type WorkflowEvent } from '../shared/events.ts';
+import type { RequestEvent, RunStatus, WorkflowEvent } from '../shared/events.ts';
 import type { ExecutorInfo, HostLink } from '../shared/protocol.ts';
 import { ActorPool, createPool, type PoolOptions } from './actor-pool.ts';
 import { Coordinator, type RunContext } from './coordinator.ts';
@@ -48,6 +48,24 @@ export interface RunOptions {
   readonly maxSupersteps?: number;
   /** Checkpoint this run (only) to this store instead of the workflow's. */
   readonly store?: CheckpointStore;
+  /**
+   * Answers requests as they come (SPEC 19): called for each `request` event; what it returns (or resolves
+   * to) is the answer. If it throws, or the answer is refused, a `warning` is emitted and the request
+   * stays pending.
+   */
+  readonly onRequest?: (request: RequestEvent) => unknown;
+  /**
+   * When nothing is queued but requests are pending: `'wait'` (default) keeps the run open, with status
+   * `idle-with-pending-requests`, until `respond()` answers — no polling, the reservation is held;
+   * `'end'` ends the run with that status (answer later with `resume({ responses })`).
+   */
+  readonly onPendingRequests?: 'wait' | 'end';
+}
+
+/** Options of {@link Workflow.resume}. */
+export interface ResumeOptions extends RunOptions {
+  /** Answers to pending requests, applied before the run starts; unanswered ones are re-emitted (SPEC 21). */
+  readonly responses?: Readonly<Record<string, unknown>>;
 }
 
 /** Options of {@link Workflow.restore} and {@link Workflow.createCheckpoint}. */
@@ -205,12 +223,18 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    * await workflow.restore(checkpointId);
    * const { outputs } = await workflow.resume().result();
    */
-  resume(options: RunOptions = {}): RunHandle<Output> {
+  resume(options: ResumeOptions = {}): RunHandle<Output> {
     const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? this.maxSupersteps;
     return this.startRun({ kind: 'resume' }, maxSupersteps, options);
   }
 
-  private startRun(start: RunContext['start'], maxSupersteps: number, options: RunOptions): RunHandle<Output> {
+  private startRun(start: RunContext['start'], maxSupersteps: number, options: ResumeOptions): RunHandle<Output> {
+    const onPendingRequests = options.onPendingRequests ?? 'wait';
+    if (onPendingRequests !== 'wait' && onPendingRequests !== 'end') {
+      throw new SuperstepError('INVALID_OPTION', `options.onPendingRequests must be 'wait' or 'end'`, {
+        details: { option: 'onPendingRequests' },
+      });
+    }
     const token = Symbol('run');
     this.lifecycle.reserve(token);
 
@@ -223,9 +247,39 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     else external?.addEventListener('abort', onExternalAbort, { once: true });
 
     let status: RunStatus = 'running';
+    let ended = false;
+    const respond = (requestId: string, value: unknown): Promise<void> => {
+      if (ended) {
+        return Promise.reject(
+          new SuperstepError('RUN_ENDED', `run ${runId} has ended; answer with workflow.resume({ responses })`, {
+            details: { runId, requestId },
+          }),
+        );
+      }
+      return this.coordinator.respond(requestId, value);
+    };
+    const onRequest = options.onRequest;
     const emit = (event: WorkflowEvent): void => {
       if (event.type === 'status') status = event.status;
       events.push(event);
+      if (event.type === 'request' && onRequest !== undefined) {
+        void (async () => {
+          try {
+            await respond(event.requestId, await onRequest(event));
+          } catch (error) {
+            emit({
+              type: 'warning',
+              code: 'REQUEST_HANDLER_FAILED',
+              message: `onRequest for "${event.requestId}" failed: ${String(error)}; the request stays pending`,
+              superstep: event.superstep,
+              details: { requestId: event.requestId, error: String(error) },
+            });
+          }
+        })();
+      }
+    };
+    const setStatus = (next: RunStatus): void => {
+      if (next !== status) emit({ type: 'status', status: next, final: false });
     };
     // A per-run store belongs to this run only: it lives in this closure, not on the instance (SPEC 36).
     const store = options.store ?? this.store;
@@ -237,23 +291,45 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       await Promise.resolve();
       this.lifecycle.start(token);
       emit({ type: 'run.started', runId });
-      emit({ type: 'status', status: 'running' });
+      emit({ type: 'status', status: 'running', final: false });
+      let final: RunStatus = 'failed';
       try {
-        const ended = await this.coordinator.execute({ runId, start, maxSupersteps, signal: abort.signal, emit, checkpoint });
-        if (ended.kind === 'idle') {
-          emit({ type: 'status', status: 'idle' });
-          return { ok: true, result: { runId, status: 'idle', outputs: ended.outputs as Output[], supersteps: ended.supersteps } };
+        // Answers given with resume() are checked all together before any is applied (SPEC 20, 21).
+        if (options.responses !== undefined) await this.applyResponses(options.responses);
+        const outcome = await this.coordinator.execute({
+          runId,
+          start,
+          maxSupersteps,
+          signal: abort.signal,
+          emit,
+          checkpoint,
+          onPendingRequests,
+          status: setStatus,
+        });
+        if (outcome.kind === 'idle') {
+          final = outcome.pendingRequests.length > 0 ? 'idle-with-pending-requests' : 'idle';
+          return {
+            ok: true,
+            result: {
+              runId,
+              status: final,
+              outputs: outcome.outputs as Output[],
+              supersteps: outcome.supersteps,
+              pendingRequests: outcome.pendingRequests,
+            },
+          };
         }
-        emit({ type: 'status', status: ended.kind });
-        return { ok: false, error: ended.error, status: ended.kind };
+        final = outcome.kind;
+        return { ok: false, error: outcome.error, status: outcome.kind };
       } catch (error) {
         const wrapped = error instanceof SuperstepError ? error : new SuperstepError('INTERNAL', String(error), { cause: error });
         emit({ type: 'run.failed', error: wrapped.toRecord() });
-        emit({ type: 'status', status: 'failed' });
         return { ok: false, error: wrapped, status: 'failed' };
       } finally {
+        ended = true;
         external?.removeEventListener('abort', onExternalAbort);
-        if (!TERMINAL_STATUSES.has(status)) emit({ type: 'status', status: 'failed' });
+        // Exactly one final status per run, on every exit path (SPEC 16).
+        emit({ type: 'status', status: final, final: true });
         events.close();
         if (this.activeRun?.token === token) this.activeRun = undefined;
         this.lifecycle.release(token);
@@ -266,7 +342,18 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       outcome,
       status: () => status,
       cancel: (reason) => abort.abort(reason),
+      respond,
     });
+  }
+
+  private async applyResponses(responses: Readonly<Record<string, unknown>>): Promise<void> {
+    // respond() validates each before recording it; check every id first so none is applied on error.
+    for (const requestId of Object.keys(responses)) {
+      if (!this.coordinator.pending.has(requestId)) {
+        throw new SuperstepError('REQUEST_UNKNOWN', `no pending request "${requestId}"`, { details: { requestId } });
+      }
+    }
+    for (const [requestId, value] of Object.entries(responses)) await this.coordinator.respond(requestId, value);
   }
 
   /** A failed write is reported and leaves the lineage as it was (SPEC 27); the run goes on. */

@@ -106,7 +106,7 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
 }
 
 /** What a value is, in a `SERIALIZATION_FAILED` error. */
-export type ValueDirection = 'message' | 'output' | 'state' | 'event' | 'shared-state' | 'input' | 'response';
+export type ValueDirection = 'message' | 'output' | 'state' | 'event' | 'shared-state' | 'input' | 'request' | 'response';
 
 /**
  * Throws `SERIALIZATION_FAILED` naming executor, direction and path if the codec cannot carry `value`.

@@ -27,7 +27,9 @@ export type WarningCode =
   | 'PREDICATE_FAILED'
   | 'SHARED_STATE_CONFLICT'
   | 'QUEUE_DISCARDED'
-  | 'CHECKPOINT_FAILED';
+  | 'CHECKPOINT_FAILED'
+  | 'REQUEST_DUPLICATE'
+  | 'REQUEST_HANDLER_FAILED';
 
 export interface RunStartedEvent {
   readonly type: 'run.started';
@@ -36,6 +38,11 @@ export interface RunStartedEvent {
 export interface StatusEvent {
   readonly type: 'status';
   readonly status: RunStatus;
+  /**
+   * True for the one status that ends the run (SPEC 16). A run that waits for answers emits
+   * `idle-with-pending-requests` with `final: false`, and goes on when they come.
+   */
+  readonly final: boolean;
 }
 export interface SuperstepStartedEvent {
   readonly type: 'superstep.started';
@@ -80,6 +87,15 @@ export interface RunFailedEvent {
   readonly type: 'run.failed';
   readonly error: ErrorRecord;
 }
+/** An executor asked a question (SPEC 17); answer it with `handle.respond(requestId, value)`. */
+export interface RequestEvent<T = unknown> {
+  readonly type: 'request';
+  readonly requestId: string;
+  readonly executorId: string;
+  /** The superstep that made the request (a re-emitted request keeps its original superstep). */
+  readonly superstep: number;
+  readonly data: T;
+}
 /** A checkpoint was written at the barrier of `superstep` (0: the run's entry checkpoint). */
 export interface CheckpointSavedEvent {
   readonly type: 'checkpoint.saved';
@@ -115,6 +131,7 @@ export type WorkflowEvent =
   | ExecutorCompletedEvent
   | ExecutorFailedEvent
   | OutputEvent
+  | RequestEvent
   | WarningEvent
   | RunFailedEvent
   | CheckpointSavedEvent

@@ -16,6 +16,23 @@ export interface SharedState {
   delete(key: string): void;
 }
 
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+
+/** An answer to a request, as the executor's `onResponse` handler receives it (SPEC 18). */
+export interface RequestResponse<Request = unknown, Response = unknown> {
+  readonly requestId: string;
+  /** The data the executor asked with. */
+  readonly request: Request;
+  /** The caller's answer (validated by `responseSchema`, if the executor declared one). */
+  readonly value: Response;
+}
+
+/** Options of `ctx.request()`. */
+export interface RequestOptions {
+  /** A stable id (unique per workflow instance); default: a random UUID. */
+  readonly requestId?: string;
+}
+
 /** Where `send` delivers: along every outgoing edge, or to one target an edge reaches (SPEC 10). */
 export interface SendOptions {
   readonly to?: string;
@@ -40,6 +57,12 @@ export interface ExecutorContext<State = undefined, Out = unknown> {
   yieldOutput(value: unknown): void;
   /** Emits a custom event (streamed at once). `name` cannot be a framework event type (SPEC 14). */
   emit(name: string, data?: unknown): void;
+  /**
+   * Asks a question outside the workflow (a human, another system) and returns its request id at once.
+   * The request becomes pending at the barrier and is streamed as a `request` event; the answer arrives
+   * in a later superstep at this executor's `onResponse` handler (SPEC 17–18). Other actors go on.
+   */
+  request(data: unknown, options?: RequestOptions): string;
   /** Workflow-scoped shared state (SPEC 45). */
   readonly shared: SharedState;
   /** Aborted when the run is cancelled: long handlers should check it. */
@@ -68,6 +91,13 @@ interface DefinitionCommon<State> {
    * instance is left exactly as it was (SPEC 35).
    */
   readonly reset?: () => void | Promise<void>;
+  /** Receives answers to this executor's requests, with the original request (SPEC 18). */
+  readonly onResponse?: (response: RequestResponse, context: ExecutorContext<State, never>) => void | Promise<void>;
+  /**
+   * Validates answers before they are accepted: any Standard Schema validator (zod, valibot, arktype…).
+   * A rejected value makes `respond()` fail with `RESPONSE_INVALID` and changes nothing (SPEC 20).
+   */
+  readonly responseSchema?: StandardSchemaV1;
 }
 
 /** Options for {@link defineExecutor}: exactly one of `handle` or `on`. */
@@ -94,6 +124,8 @@ export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown
   readonly stateless: boolean;
   readonly initialState: (() => State) | undefined;
   readonly reset: (() => void | Promise<void>) | undefined;
+  readonly onResponse: ((response: RequestResponse, context: ExecutorContext<State, never>) => void | Promise<void>) | undefined;
+  readonly responseSchema: StandardSchemaV1 | undefined;
   readonly handle: Handler<In, State, Out> | undefined;
   readonly on: Readonly<Record<string, Handler<never, State, Out>>> | undefined;
   /** @internal phantom */
@@ -133,6 +165,8 @@ export function defineExecutor<In = unknown, Out = unknown, State = undefined>(
     stateless: options.stateless === true,
     initialState: options.initialState,
     reset: options.reset,
+    onResponse: options.onResponse,
+    responseSchema: options.responseSchema,
     handle,
     on: on === undefined ? undefined : Object.freeze({ ...on }),
   });

@@ -17,6 +17,8 @@ import type { WarningCode } from './events.ts';
 
 /** The source id of a run's input message (SPEC 2). */
 export const INPUT_SOURCE = '$input';
+/** The source id of an answer to a request: delivered to the executor's `onResponse` (SPEC 18). */
+export const RESPONSE_SOURCE = '$response';
 
 /** Where an executor's code is: a module a worker can import, and an export in it (SPEC 13). */
 export interface ExecutorLocation {
@@ -36,6 +38,10 @@ export interface LoadInstanceRequest {
   /** Committed shared state. */
   readonly shared: readonly SharedWrite[];
 }
+
+export type ResponseCheck =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly issues: readonly string[] };
 
 export interface PrepareStatesRequest {
   readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array])[];
@@ -77,6 +83,8 @@ export interface HostControl {
   commitPrepared(instance: string): Promise<void>;
   /** Drops prepared states. */
   discardPrepared(instance: string): Promise<void>;
+  /** Checks an answer against the executor's `responseSchema` (SPEC 20). */
+  validateResponse(instance: string, executorId: string, value: unknown): Promise<ResponseCheck>;
   /** Cooperative cancel: aborts the signal handlers of `instance` see. */
   abort(instance: string, reason: string): Promise<void>;
   ping(): Promise<HostHealth>;
@@ -120,6 +128,8 @@ export interface StepReply {
   readonly sharedWrites: readonly (readonly [executorId: string, key: string, value: unknown, deleted: boolean])[];
   /** msgpack snapshots of the draft state of actors whose state changed in this superstep. */
   readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array])[];
+  /** Requests made in this superstep: pending once it commits (SPEC 17). */
+  readonly requests: readonly (readonly [executorId: string, requestId: string, data: unknown])[];
   readonly failure: { readonly executorId: string; readonly error: ErrorRecord } | null;
 }
 

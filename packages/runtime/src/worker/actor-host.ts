@@ -3,6 +3,7 @@
  * resident here and never crosses threads unless it changed), runs a superstep's deliveries, and keeps
  * the superstep's drafts until the coordinator's verdict (see the commit protocol in protocol.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { assertSerializable, decode, encode } from '../shared/codec.ts';
@@ -13,6 +14,7 @@ import {
   type ExecutorContext,
   type ExecutorDefinition,
   type Handler,
+  type RequestOptions,
   type SendOptions,
   type SharedState,
 } from '../shared/executor-definition.ts';
@@ -27,10 +29,12 @@ import type {
   LoadInstanceRequest,
   OutboxEntry,
   PrepareStatesRequest,
+  ResponseCheck,
   SharedWrite,
   StepBatch,
   StepReply,
 } from '../shared/protocol.ts';
+import { RESPONSE_SOURCE } from '../shared/protocol.ts';
 
 if (isMainThread) {
   throw new Error('superstep: worker/actor-host.ts runs only inside a worker thread');
@@ -83,6 +87,7 @@ class StepOutput {
   readonly outputs: (readonly [string, unknown])[] = [];
   events: HostEvent[] = [];
   readonly sharedWrites: (readonly [string, string, unknown, boolean])[] = [];
+  readonly requests: (readonly [string, string, unknown])[] = [];
   /** Each executor's own shared writes, for its reads in the same superstep (SPEC 45). */
   readonly ownWrites = new Map<string, Map<string, { value: unknown; deleted: boolean }>>();
   failure: { executorId: string; error: ErrorRecord } | null = null;
@@ -135,6 +140,18 @@ class Context implements ExecutorContext<unknown, unknown>, SharedState {
     }
     assertSerializable(data, { executorId: this.executorId, direction: 'event' });
     this.output.events.push(['custom', this.executorId, name, data]);
+  }
+
+  request(data: unknown, options?: RequestOptions): string {
+    assertSerializable(data, { executorId: this.executorId, direction: 'request' });
+    const requestId = options?.requestId ?? randomUUID();
+    if (typeof requestId !== 'string' || requestId.length === 0) {
+      throw new SuperstepError('INVALID_OPTION', `executor "${this.executorId}": requestId must be a non-empty string`, {
+        details: { executorId: this.executorId, option: 'requestId' },
+      });
+    }
+    this.output.requests.push([this.executorId, requestId, data]);
+    return requestId;
   }
 
   get shared(): SharedState {
@@ -292,6 +309,24 @@ export class ActorHost implements HostControl {
     if (found !== undefined) rollbackPending(found);
   }
 
+  async validateResponse(instance: string, executorId: string, value: unknown): Promise<ResponseCheck> {
+    const definition = this.requireInstance(instance).executors.get(executorId);
+    if (definition === undefined) throw new SuperstepError('INTERNAL', `executor "${executorId}" is not loaded`);
+    const schema = definition.responseSchema;
+    if (schema === undefined) return { ok: true, value };
+    const result = await schema['~standard'].validate(value);
+    if (result.issues !== undefined) {
+      return {
+        ok: false,
+        issues: result.issues.map((issue) => {
+          const path = issue.path?.map((part) => String(typeof part === 'object' ? part.key : part)).join('.');
+          return path === undefined || path === '' ? issue.message : `${path}: ${issue.message}`;
+        }),
+      };
+    }
+    return { ok: true, value: result.value };
+  }
+
   async abort(instance: string, reason: string): Promise<void> {
     this.instances.get(instance)?.abort.abort(reason);
   }
@@ -376,7 +411,7 @@ export class ActorHost implements HostControl {
     output.events.push(['invoked', executorId, messages.length]);
     for (const [source, payload] of messages) {
       if (output.failure !== null) return; // the superstep is lost anyway: stop early
-      const handler = pickHandler(definition, payload);
+      const handler = source === RESPONSE_SOURCE ? responseHandler(definition) : pickHandler(definition, payload);
       if (handler === undefined) {
         const kind = messageKind(payload);
         output.events.push([
@@ -408,6 +443,10 @@ export class ActorHost implements HostControl {
     output.events = [];
     this.options.post(encode(message));
   }
+}
+
+function responseHandler(definition: ExecutorDefinition): Handler<unknown, unknown, unknown> | undefined {
+  return definition.onResponse as Handler<unknown, unknown, unknown> | undefined;
 }
 
 function pickHandler(definition: ExecutorDefinition, payload: unknown): Handler<unknown, unknown, unknown> | undefined {
@@ -488,6 +527,7 @@ function reply(batch: StepBatch, output: StepOutput, snapshots: (readonly [strin
     events: output.events,
     sharedWrites: output.failure === null ? output.sharedWrites : [],
     snapshots,
+    requests: output.failure === null ? output.requests : [],
     failure: output.failure,
   };
 }

@@ -13,6 +13,8 @@ export interface PendingRequestRecord {
   readonly requestId: string;
   readonly executorId: string;
   readonly data: unknown;
+  /** The superstep that made it. */
+  readonly superstep: number;
 }
 
 /** The instance state a checkpoint captures, decoded. */
@@ -34,7 +36,7 @@ interface Body {
   fanIn: [number, [string, unknown[]][]][];
   shared: [string, unknown][];
   actors: [string, string][];
-  requests: [string, string, unknown][];
+  requests: [string, string, unknown, number][];
 }
 
 export function encodeCheckpointBody(state: CheckpointState, signature: string): Uint8Array {
@@ -46,7 +48,7 @@ export function encodeCheckpointBody(state: CheckpointState, signature: string):
     fanIn: [...state.fanIn].map(([index, perSource]) => [index, [...perSource]]),
     shared: [...state.shared],
     actors: [...state.actors],
-    requests: state.requests.map((r) => [r.requestId, r.executorId, r.data]),
+    requests: state.requests.map((r) => [r.requestId, r.executorId, r.data, r.superstep]),
   };
   return encode(body);
 }
@@ -125,8 +127,10 @@ export function decodeCheckpointBody(bytes: Uint8Array, expectedSignature: strin
     }),
   );
   const requests = arrayOf(body.requests, 'requests', (item): PendingRequestRecord => {
-    if (!isTuple(item, 3) || !isString(item[0]) || !isString(item[1])) throw corrupt('request entry');
-    return { requestId: item[0], executorId: item[1], data: item[2] };
+    if (!isTuple(item, 4) || !isString(item[0]) || !isString(item[1]) || !Number.isInteger(item[3])) {
+      throw corrupt('request entry');
+    }
+    return { requestId: item[0], executorId: item[1], data: item[2], superstep: item[3] as number };
   });
   return { superstep, queue, fanIn, shared, actors, requests };
 }
