@@ -13,5 +13,8 @@ export {
   type SharedState,
   type RequestResponse,
   type RequestOptions,
+  type RetryPolicy,
+  retryDelay,
+  isRetryable,
 } from './shared/executor-definition.ts';
 export { SuperstepError, isSuperstepError, type ErrorCode, type ErrorRecord } from './shared/errors.ts';

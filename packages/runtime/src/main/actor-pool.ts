@@ -14,6 +14,7 @@ import type {
   HostControl,
   HostEventsMessage,
   HostLink,
+  HostTimerMessage,
   HostToMain,
   StepBatch,
   StepReply,
@@ -87,7 +88,7 @@ class WorkerHostLink implements HostLink {
     readonly done: Promise<unknown>,
     readonly kill: (reason: string) => void,
     /** Shared by every link of the pool, so a replacement host's events reach the same listener. */
-    private readonly listeners: Map<string, (message: HostEventsMessage) => void>,
+    private readonly listeners: Map<string, (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void>,
   ) {
     const { api, release } = connectControl<HostControl>(controlPort);
     this.control = api;
@@ -96,8 +97,8 @@ class WorkerHostLink implements HostLink {
   }
 
   private receive(message: HostToMain): void {
-    if (message.op === 'events') {
-      this.listeners.get(message.instance)?.(message);
+    if (message.op === 'events' || message.op === 'timer') {
+      this.listeners.get(message.instance)?.(message, this.index);
       return;
     }
     const pending = this.pendingSteps.get(message.instance);
@@ -115,7 +116,7 @@ class WorkerHostLink implements HostLink {
     });
   }
 
-  subscribe(instance: string, listener: (message: HostEventsMessage) => void): () => void {
+  subscribe(instance: string, listener: (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void): () => void {
     this.listeners.set(instance, listener);
     return () => {
       if (this.listeners.get(instance) === listener) this.listeners.delete(instance);
@@ -178,7 +179,7 @@ export class ActorPool implements AsyncDisposable, HostSet {
   private closed = false;
   private placementCursor = 0;
   private readonly reloaders = new Map<string, HostReloader>();
-  private readonly eventListeners = new Map<string, (message: HostEventsMessage) => void>();
+  private readonly eventListeners = new Map<string, (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void>();
   private readonly restartListeners = new Set<(index: number, reason: string) => void>();
 
   /** Use {@link createPool}. */

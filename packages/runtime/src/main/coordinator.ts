@@ -14,6 +14,7 @@ import {
   type ExecutorInfo,
   type HostEvent,
   type HostLink,
+  type HostTimerMessage,
   type OutboxEntry,
   type SharedWrite,
   type StepReply,
@@ -103,6 +104,10 @@ export class Coordinator {
   private readonly answering = new Set<string>();
   /** Wakes a run waiting for answers. */
   private wake: (() => void) | undefined;
+  /** Armed timeouts of timed handler calls, by `host:seq` (SPEC 40). */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Hosts killed by a timeout in the current superstep, with the executor that overran. */
+  private readonly timedOut = new Map<number, { executorId: string; timeoutMs: number }>();
   /** Committed shared writes each host has not heard of yet (sent with its next batch). */
   private readonly sharedDelta: Map<string, SharedWrite>[];
   /** Round-robin cursor spreading stateless messages over hosts. */
@@ -142,8 +147,10 @@ export class Coordinator {
     // Pending requests (from a restore, or an earlier run that ended waiting) are re-emitted (SPEC 21).
     for (const request of this.pending.values()) run.emit({ type: 'request', ...request });
     // One subscription serves every host, replacements included (the pool dispatches by instance).
-    const unsubscribe = this.hosts.host(0).subscribe(this.instance, (message) => {
-      if (message.superstep === superstep) for (const event of message.events) run.emit(toEvent(event, superstep));
+    const unsubscribe = this.hosts.host(0).subscribe(this.instance, (message, hostIndex) => {
+      if (message.superstep !== superstep) return;
+      if (message.op === 'events') for (const event of message.events) run.emit(toEvent(event, superstep));
+      else this.watchTimer(run, message, hostIndex);
     });
     try {
       for (;;) {
@@ -185,7 +192,9 @@ export class Coordinator {
     for (let attempt = 1; ; attempt++) {
       const batches = this.partition(delivered);
       const participants = [...batches.keys()];
+      this.timedOut.clear();
       const settled = await this.dispatch(run, superstep, batches);
+      this.clearTimers();
 
       // ---- the barrier: every handler of this superstep has finished ----
       replies = [];
@@ -194,7 +203,16 @@ export class Coordinator {
       for (const result of settled) {
         if (result.status === 'rejected') {
           const error = result.reason instanceof SuperstepError ? result.reason : new SuperstepError('INTERNAL', String(result.reason));
-          if (error.code === 'WORKER_LOST') lost.push(error);
+          const overrun = error.code === 'WORKER_LOST' ? this.timedOut.get(Number(error.details['hostIndex'])) : undefined;
+          if (overrun !== undefined) {
+            const timeout = new SuperstepError(
+              'EXECUTOR_TIMEOUT',
+              `executor "${overrun.executorId}" ran past its ${overrun.timeoutMs} ms timeout; its worker was replaced`,
+              { details: { executorId: overrun.executorId, timeoutMs: overrun.timeoutMs } },
+            );
+            failures.push({ executorId: overrun.executorId, error: timeout.toRecord() });
+            lost.push(error);
+          } else if (error.code === 'WORKER_LOST') lost.push(error);
           else failures.push({ executorId: '', error: error.toRecord() });
           continue;
         }
@@ -410,6 +428,29 @@ export class Coordinator {
       run.signal.removeEventListener('abort', onAbort);
       clearTimeout(graceTimer);
     }
+  }
+
+  /** Arms or disarms the watchdog of one timed handler call; an overrun kills the host (SPEC 40). */
+  private watchTimer(run: RunContext, message: HostTimerMessage, hostIndex: number): void {
+    const key = `${hostIndex}:${message.seq}`;
+    if (message.phase === 'end') {
+      clearTimeout(this.timers.get(key));
+      this.timers.delete(key);
+      return;
+    }
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.timedOut.set(hostIndex, { executorId: message.executorId, timeoutMs: message.timeoutMs });
+        this.hosts.kill(hostIndex, `executor "${message.executorId}" ran past its ${message.timeoutMs} ms timeout in run ${run.runId}`);
+      }, message.timeoutMs),
+    );
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
   }
 
   private allHosts(): HostLink[] {

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   EXECUTOR_LOAD_FAILED:
     'A worker could not import an executor module, or the named export is missing or not an executor.',
   EXECUTOR_FAILED: 'An executor handler threw; `original` holds the thrown error (name, message, code).',
+  EXECUTOR_TIMEOUT: "A handler ran past its executor's timeoutMs; its worker was terminated and replaced.",
   EXECUTOR_STATELESS_STATE: 'A stateless executor tried to read or write actor state.',
   EVENT_NAME_RESERVED: 'An executor tried to emit a custom event under a framework event type.',
   SERIALIZATION_FAILED: 'A message, output, state or event value cannot be carried by the codec.',

@@ -17,6 +17,67 @@ export interface SharedState {
 }
 
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { SuperstepError } from './errors.ts';
+
+/**
+ * How a failing handler call is retried (SPEC 40): in the worker, for that one message, with its state
+ * changes and sends from the failed attempt discarded. Delay of retry n (n ≥ 1):
+ * `min(maxDelayMs, initialDelayMs × factor^(n−1))`, reduced by up to `jitter` × itself at random.
+ */
+export interface RetryPolicy {
+  /** Total attempts, the first included (1 = no retry). */
+  readonly attempts: number;
+  /** Default 100. */
+  readonly initialDelayMs?: number;
+  /** Default 2. */
+  readonly factor?: number;
+  /** Default 30 000. */
+  readonly maxDelayMs?: number;
+  /** Fraction 0–1 of each delay taken off at random. Default 0.2. */
+  readonly jitter?: number;
+  /**
+   * Which failures retry: error codes (`error.code`), or a predicate. Default: every error the handler
+   * throws except the runtime's own (a SuperstepError, e.g. SERIALIZATION_FAILED, is a bug, not bad luck).
+   */
+  readonly retryOn?: readonly string[] | ((error: unknown) => boolean);
+  /** Injected time: how to wait (default `setTimeout`). Tests pass one that does not sleep. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Injected randomness for jitter (default `Math.random`). */
+  readonly random?: () => number;
+}
+
+/** The delay before retry number `retry` (1 for the first retry). Pure: exported for tests and docs. */
+export function retryDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
+  const base = Math.min(policy.maxDelayMs ?? 30_000, (policy.initialDelayMs ?? 100) * (policy.factor ?? 2) ** (retry - 1));
+  const jitter = policy.jitter ?? 0.2;
+  return Math.max(0, base - base * jitter * random());
+}
+
+/** Whether `error` should be retried under `policy`. */
+export function isRetryable(policy: RetryPolicy, error: unknown): boolean {
+  const rule = policy.retryOn;
+  if (typeof rule === 'function') return rule(error);
+  if (rule !== undefined) {
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === 'string' && rule.includes(code);
+  }
+  return !(error instanceof SuperstepError);
+}
+
+function checkRetryPolicy(policy: RetryPolicy): void {
+  const fail = (field: string, rule: string): never => {
+    throw new SuperstepError('INVALID_OPTION', `defineExecutor: options.retry.${field} must be ${rule}`, {
+      details: { option: `retry.${field}` },
+    });
+  };
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1) fail('attempts', 'an integer ≥ 1');
+  for (const field of ['initialDelayMs', 'maxDelayMs'] as const) {
+    const value = policy[field];
+    if (value !== undefined && (!Number.isFinite(value) || value < 0)) fail(field, 'a number ≥ 0');
+  }
+  if (policy.factor !== undefined && (!Number.isFinite(policy.factor) || policy.factor < 1)) fail('factor', 'a number ≥ 1');
+  if (policy.jitter !== undefined && !(policy.jitter >= 0 && policy.jitter <= 1)) fail('jitter', 'a number from 0 to 1');
+}
 
 /** An answer to a request, as the executor's `onResponse` handler receives it (SPEC 18). */
 export interface RequestResponse<Request = unknown, Response = unknown> {
@@ -98,6 +159,13 @@ interface DefinitionCommon<State> {
    * A rejected value makes `respond()` fail with `RESPONSE_INVALID` and changes nothing (SPEC 20).
    */
   readonly responseSchema?: StandardSchemaV1;
+  /**
+   * A hard limit per message, in ms (SPEC 40): a handler still running after it has its worker terminated
+   * and the superstep fails with `EXECUTOR_TIMEOUT` (the same mechanism as cancellation).
+   */
+  readonly timeoutMs?: number;
+  /** Retries of a failing handler call (SPEC 40). */
+  readonly retry?: RetryPolicy;
 }
 
 /** Options for {@link defineExecutor}: exactly one of `handle` or `on`. */
@@ -126,6 +194,8 @@ export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown
   readonly reset: (() => void | Promise<void>) | undefined;
   readonly onResponse: ((response: RequestResponse, context: ExecutorContext<State, never>) => void | Promise<void>) | undefined;
   readonly responseSchema: StandardSchemaV1 | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly retry: RetryPolicy | undefined;
   readonly handle: Handler<In, State, Out> | undefined;
   readonly on: Readonly<Record<string, Handler<never, State, Out>>> | undefined;
   /** @internal phantom */
@@ -154,12 +224,16 @@ export function defineExecutor<In = unknown, Out = unknown, State = undefined>(
 ): ExecutorDefinition<In, Out, State> {
   const handle = options.handle as Handler<In, State, Out> | undefined;
   const on = options.on as Record<string, Handler<never, State, Out>> | undefined;
-  if ((handle === undefined) === (on === undefined)) {
-    throw new TypeError('defineExecutor: give exactly one of options.handle or options.on');
-  }
+  const invalid = (message: string, option: string): SuperstepError =>
+    new SuperstepError('INVALID_OPTION', `defineExecutor: ${message}`, { details: { option } });
+  if ((handle === undefined) === (on === undefined)) throw invalid('give exactly one of options.handle or options.on', 'handle');
   if (options.stateless === true && options.initialState !== undefined) {
-    throw new TypeError('defineExecutor: a stateless executor cannot have options.initialState');
+    throw invalid('a stateless executor cannot have options.initialState', 'initialState');
   }
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
+    throw invalid('options.timeoutMs must be a number > 0', 'timeoutMs');
+  }
+  if (options.retry !== undefined) checkRetryPolicy(options.retry);
   return Object.freeze({
     [EXECUTOR_BRAND]: true as const,
     stateless: options.stateless === true,
@@ -167,6 +241,8 @@ export function defineExecutor<In = unknown, Out = unknown, State = undefined>(
     reset: options.reset,
     onResponse: options.onResponse,
     responseSchema: options.responseSchema,
+    timeoutMs: options.timeoutMs,
+    retry: options.retry === undefined ? undefined : Object.freeze({ ...options.retry }),
     handle,
     on: on === undefined ? undefined : Object.freeze({ ...on }),
   });

@@ -141,7 +141,22 @@ export interface HostEventsMessage {
   readonly events: readonly HostEvent[];
 }
 
-export type HostToMain = StepReply | HostEventsMessage;
+/**
+ * Host → main, sent at once (not batched) around each call of an executor that has `timeoutMs`, so the
+ * main thread can terminate a worker stuck in it (SPEC 40).
+ */
+export interface HostTimerMessage {
+  readonly op: 'timer';
+  readonly instance: string;
+  readonly superstep: number;
+  readonly executorId: string;
+  readonly phase: 'start' | 'end';
+  readonly timeoutMs: number;
+  /** Distinguishes calls on one host. */
+  readonly seq: number;
+}
+
+export type HostToMain = StepReply | HostEventsMessage | HostTimerMessage;
 export type MainToHost = StepBatch | { readonly op: 'stop' };
 
 /**
@@ -155,6 +170,6 @@ export interface HostLink {
   readonly control: HostControl;
   /** Sends one batch; resolves with the host's reply. Rejects with `WORKER_LOST` if the host dies. */
   step(batch: StepBatch): Promise<StepReply>;
-  /** Receives the events a host streams for `instance` while a superstep runs. */
-  subscribe(instance: string, listener: (message: HostEventsMessage) => void): () => void;
+  /** Receives what a host streams for `instance` while a superstep runs: events and timer notices. */
+  subscribe(instance: string, listener: (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void): () => void;
 }

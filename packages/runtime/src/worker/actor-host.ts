@@ -16,6 +16,8 @@ import {
   type Handler,
   type RequestOptions,
   type SendOptions,
+  isRetryable,
+  retryDelay,
   type SharedState,
 } from '../shared/executor-definition.ts';
 import type {
@@ -26,6 +28,7 @@ import type {
   HostEvent,
   HostEventsMessage,
   HostHealth,
+  HostTimerMessage,
   LoadInstanceRequest,
   OutboxEntry,
   PrepareStatesRequest,
@@ -78,8 +81,33 @@ function messageKind(message: unknown): string {
   return message === null ? 'null' : Array.isArray(message) ? 'array' : typeof message;
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+/** What one attempt of one handler call produces; merged into the step's output when it succeeds. */
+class AttemptBuffer {
+  readonly outbox: OutboxEntry[] = [];
+  readonly outputs: (readonly [string, unknown])[] = [];
+  readonly events: HostEvent[] = [];
+  readonly sharedWrites: (readonly [string, string, unknown, boolean])[] = [];
+  readonly requests: (readonly [string, string, unknown])[] = [];
+  readonly ownWrites = new Map<string, { value: unknown; deleted: boolean }>();
+
+  mergeInto(output: StepOutput, executorId: string): void {
+    output.outbox.push(...this.outbox);
+    output.outputs.push(...this.outputs);
+    output.events.push(...this.events);
+    output.sharedWrites.push(...this.sharedWrites);
+    output.requests.push(...this.requests);
+    if (this.ownWrites.size > 0) {
+      let own = output.ownWrites.get(executorId);
+      if (own === undefined) output.ownWrites.set(executorId, (own = new Map()));
+      for (const [key, write] of this.ownWrites) own.set(key, write);
+    }
+  }
+}
 
 /** What one superstep of one instance produces on this host. */
 class StepOutput {
@@ -95,10 +123,13 @@ class StepOutput {
 
 /** The handler's view; one per invocation. */
 class Context implements ExecutorContext<unknown, unknown>, SharedState {
+  /** The current attempt's buffer: what the handler produces goes here first. */
+  buffer = new AttemptBuffer();
+
   constructor(
     private readonly host: ActorHost,
     private readonly instance: Instance,
-    private readonly output: StepOutput,
+    readonly output: StepOutput,
     readonly executorId: string,
     readonly superstep: number,
     private readonly actor: Actor | undefined,
@@ -124,12 +155,12 @@ class Context implements ExecutorContext<unknown, unknown>, SharedState {
 
   send(message: unknown, options?: SendOptions): void {
     assertSerializable(message, { executorId: this.executorId, direction: 'message' });
-    this.output.outbox.push([this.executorId, options?.to ?? null, message]);
+    this.buffer.outbox.push([this.executorId, options?.to ?? null, message]);
   }
 
   yieldOutput(value: unknown): void {
     assertSerializable(value, { executorId: this.executorId, direction: 'output' });
-    this.output.outputs.push([this.executorId, value]);
+    this.buffer.outputs.push([this.executorId, value]);
   }
 
   emit(name: string, data?: unknown): void {
@@ -139,7 +170,7 @@ class Context implements ExecutorContext<unknown, unknown>, SharedState {
       });
     }
     assertSerializable(data, { executorId: this.executorId, direction: 'event' });
-    this.output.events.push(['custom', this.executorId, name, data]);
+    this.buffer.events.push(['custom', this.executorId, name, data]);
   }
 
   request(data: unknown, options?: RequestOptions): string {
@@ -150,7 +181,7 @@ class Context implements ExecutorContext<unknown, unknown>, SharedState {
         details: { executorId: this.executorId, option: 'requestId' },
       });
     }
-    this.output.requests.push([this.executorId, requestId, data]);
+    this.buffer.requests.push([this.executorId, requestId, data]);
     return requestId;
   }
 
@@ -164,13 +195,16 @@ class Context implements ExecutorContext<unknown, unknown>, SharedState {
 
   // SharedState
   get<T>(key: string): T | undefined {
-    const own = this.output.ownWrites.get(this.executorId)?.get(key);
+    const own = this.ownWrite(key);
     if (own !== undefined) return own.deleted ? undefined : (own.value as T);
     return this.instance.shared.get(key) as T | undefined;
   }
   has(key: string): boolean {
-    const own = this.output.ownWrites.get(this.executorId)?.get(key);
+    const own = this.ownWrite(key);
     return own !== undefined ? !own.deleted : this.instance.shared.has(key);
+  }
+  private ownWrite(key: string): { value: unknown; deleted: boolean } | undefined {
+    return this.buffer.ownWrites.get(key) ?? this.output.ownWrites.get(this.executorId)?.get(key);
   }
   set(key: string, value: unknown): void {
     assertSerializable(value, { executorId: this.executorId, direction: 'shared-state' });
@@ -180,10 +214,8 @@ class Context implements ExecutorContext<unknown, unknown>, SharedState {
     this.write(key, undefined, true);
   }
   private write(key: string, value: unknown, deleted: boolean): void {
-    let own = this.output.ownWrites.get(this.executorId);
-    if (own === undefined) this.output.ownWrites.set(this.executorId, (own = new Map()));
-    own.set(key, { value, deleted });
-    this.output.sharedWrites.push([this.executorId, key, value, deleted]);
+    this.buffer.ownWrites.set(key, { value, deleted });
+    this.buffer.sharedWrites.push([this.executorId, key, value, deleted]);
   }
 
   /** Used by the host for the flush-if-stale check after each handler. */
@@ -422,16 +454,68 @@ export class ActorHost implements HostControl {
         ]);
         continue;
       }
-      try {
-        const result = handler(payload as never, context);
-        if (isThenable(result)) await result;
-      } catch (error) {
+      const error = await this.callWithRetries(instance.key, superstep, definition, actor, context, handler, payload);
+      if (error !== undefined) {
         output.failure ??= { executorId, error: failureRecord(executorId, error) };
         return;
       }
       context.flushHint();
     }
     output.events.push(['completed', executorId]);
+  }
+
+  /**
+   * Calls a handler for one message, retrying per the executor's policy (SPEC 40). A failed attempt leaves
+   * no trace: its buffer is dropped and the actor's draft put back. Resolves to the final error, if any.
+   */
+  private async callWithRetries(
+    instance: string,
+    superstep: number,
+    definition: ExecutorDefinition,
+    actor: Actor | undefined,
+    context: Context,
+    handler: Handler<unknown, unknown, unknown>,
+    payload: unknown,
+  ): Promise<unknown> {
+    const policy = definition.retry;
+    const draft = actor?.draft;
+    const dirty = actor?.dirty ?? false;
+    for (let attempt = 1; ; attempt++) {
+      context.buffer = new AttemptBuffer();
+      const seq = definition.timeoutMs === undefined ? 0 : this.timer(instance, superstep, context.executorId, 'start', definition.timeoutMs);
+      let failed: { error: unknown } | undefined;
+      try {
+        const result = handler(payload, context);
+        if (isThenable(result)) await result;
+      } catch (error) {
+        failed = { error };
+      }
+      if (definition.timeoutMs !== undefined) this.timer(instance, superstep, context.executorId, 'end', definition.timeoutMs, seq);
+      if (failed === undefined) {
+        context.buffer.mergeInto(context.output, context.executorId);
+        return undefined;
+      }
+      if (actor !== undefined) {
+        actor.draft = draft;
+        actor.dirty = dirty;
+      }
+      if (policy === undefined || attempt >= policy.attempts || !isRetryable(policy, failed.error)) {
+        // Keep the custom events of the failed call: they help explain the failure.
+        context.output.events.push(...context.buffer.events.filter((event) => event[0] === 'custom'));
+        return failed.error;
+      }
+      const delay = retryDelay(policy, attempt, policy.random ?? Math.random);
+      await (policy.sleep ?? sleep)(delay);
+    }
+  }
+
+  private timerSeq = 0;
+
+  /** Tells the main thread at once (not batched) that a timed call started or ended. */
+  private timer(instance: string, superstep: number, executorId: string, phase: 'start' | 'end', timeoutMs: number, seq = ++this.timerSeq): number {
+    const message: HostTimerMessage = { op: 'timer', instance, superstep, executorId, phase, timeoutMs, seq };
+    this.options.post(encode(message));
+    return seq;
   }
 
   /** Streams the events gathered so far if the superstep has been running for a while. */

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowBuilder, createPool, executorModule, type ActorPool, type WorkflowEvent } from '@superstep/runtime';
+import { defineExecutor, retryDelay } from '@superstep/runtime/executor';
+
+const retries = executorModule<typeof import('./fixtures/retries.ts')>(new URL('./fixtures/retries.ts', import.meta.url));
+const basic = executorModule<typeof import('./fixtures/basic.ts')>(new URL('./fixtures/basic.ts', import.meta.url));
+
+let pool: ActorPool;
+beforeAll(async () => {
+  pool = await createPool({ threads: 2 });
+});
+afterAll(async () => {
+  await pool.close();
+});
+
+describe('SPEC 40: retry policy', () => {
+  it('SPEC 40: backoff is exponential, capped and jittered by the injected random', () => {
+    const policy = { attempts: 5, initialDelayMs: 100, factor: 3, maxDelayMs: 500, jitter: 0.5 };
+    expect([1, 2, 3, 4].map((retry) => retryDelay(policy, retry, () => 0.5))).toEqual([75, 225, 375, 375]);
+    expect(retryDelay(policy, 1, () => 0)).toBe(100);
+  });
+
+  it('SPEC 40: a failing handler is retried with the policy delays; failed attempts leave no trace', async () => {
+    await using workflow = await new WorkflowBuilder(retries.executor('flaky')).addEdge('flaky', basic.executor('sink')).build({ pool });
+    const run = workflow.run({ id: 'a', failures: 2, code: 'E_FLAKY' });
+    const outputs: unknown[] = [];
+    for await (const event of run) if (event.type === 'output') outputs.push(event.data);
+    // Third call succeeds; the delays came from the injected sleep (no real waiting).
+    expect(outputs[0]).toEqual({ id: 'a', calls: 3, slept: [75, 225], successes: 1 });
+    // Only the successful attempt's message went on.
+    expect(outputs.slice(1)).toEqual(['attempt 3']);
+  });
+
+  it('SPEC 40: an error code the policy does not list is not retried', async () => {
+    await using workflow = await new WorkflowBuilder(retries.executor('flaky')).build({ pool });
+    const run = workflow.run({ id: 'b', failures: 1, code: 'E_FATAL' });
+    await expect(run.result()).rejects.toMatchObject({ code: 'EXECUTOR_FAILED', original: { code: 'E_FATAL' } });
+  });
+
+  it('SPEC 40: past the attempts the run fails with the last error', async () => {
+    await using workflow = await new WorkflowBuilder(retries.executor('flaky')).build({ pool });
+    const run = workflow.run({ id: 'c', failures: 10, code: 'E_FLAKY' });
+    await expect(run.result()).rejects.toMatchObject({ code: 'EXECUTOR_FAILED', message: 'flaky failure 4' });
+  });
+
+  it('SPEC 40: policies are validated when defined', () => {
+    expect(() => defineExecutor({ handle: () => undefined, retry: { attempts: 0 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    expect(() => defineExecutor({ handle: () => undefined, timeoutMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
+});
+
+describe('SPEC 40: timeouts', () => {
+  it('SPEC 40: a handler past its timeout has its worker replaced and the run fails with EXECUTOR_TIMEOUT; the instance is reusable', async () => {
+    await using workflow = await new WorkflowBuilder(retries.executor('overrun')).build({ pool });
+    const run = workflow.run('spin');
+    const events: WorkflowEvent[] = [];
+    for await (const event of run) events.push(event);
+    await expect(run.result()).rejects.toMatchObject({ code: 'EXECUTOR_TIMEOUT', details: { executorId: 'overrun', timeoutMs: 100 } });
+    expect(events.filter((event) => event.type === 'executor.failed')).toHaveLength(1);
+    expect((await workflow.run('quick').result()).outputs).toEqual(['quick']);
+  });
+});
