@@ -39,9 +39,9 @@ export interface RenderedTile {
 }
 
 export const DEFAULT_JOB: RenderJob = {
-  width: 1200,
-  height: 900,
-  tileSize: 75,
+  width: 1600,
+  height: 1200,
+  tileSize: 80,
   maxIterations: 3000,
   // Seahorse valley: detailed, and expensive enough to be worth spreading over threads.
   centerX: -0.743643887037151,
@@ -116,5 +116,7 @@ export function assemblePng(job: RenderJob, tiles: readonly RenderedTile[]): { p
       image.data.set(tile.pixels.subarray(from, from + tile.w * 4), to);
     }
   }
-  return { png: PNG.sync.write(image), iterations };
+  // A fixed Sub filter at deflate level 3: ~4× faster than pngjs's adaptive default at ~4% more bytes.
+  // The encode runs once, on one thread, so its cost bounds the speed-up (Amdahl).
+  return { png: PNG.sync.write(image, { filterType: 1, deflateLevel: 3 }), iterations };
 }
