@@ -105,6 +105,11 @@ export interface ExecutorContext<State = undefined, Out = unknown> {
   readonly executorId: string;
   /** The superstep being executed, from 1. */
   readonly superstep: number;
+  /**
+   * Who sent the message being handled: an executor id, `$input` for the run's input, `$response` for an
+   * answer, or the `+`-joined sources of a fan-in.
+   */
+  readonly source: string;
   /** The actor's state: what was committed at the last barrier, or what `setState` set since. */
   readonly state: State;
   /**

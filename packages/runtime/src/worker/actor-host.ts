@@ -125,6 +125,8 @@ class StepOutput {
 class Context implements ExecutorContext<unknown, unknown>, SharedState {
   /** The current attempt's buffer: what the handler produces goes here first. */
   buffer = new AttemptBuffer();
+  /** The sender of the message being handled. */
+  source = '';
 
   constructor(
     private readonly host: ActorHost,
@@ -454,6 +456,7 @@ export class ActorHost implements HostControl {
         ]);
         continue;
       }
+      context.source = source;
       const error = await this.callWithRetries(instance.key, superstep, definition, actor, context, handler, payload);
       if (error !== undefined) {
         output.failure ??= { executorId, error: failureRecord(executorId, error) };
