@@ -4,7 +4,7 @@
  * every host back and commit nothing; on success commit shared state and snapshots, route the outbox,
  * emit outputs and `superstep.completed`.
  */
-import { SuperstepError, fromErrorRecord, type ErrorRecord } from '../shared/errors.ts';
+import { SuperstepError, fromErrorRecord, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import type { WarningCode, WorkflowEvent } from '../shared/events.ts';
 import { findUnserializable } from '../shared/codec.ts';
 import {
@@ -51,6 +51,25 @@ export interface InstanceCut {
   readonly shared: ReadonlyMap<string, unknown>;
   readonly snapshots: ReadonlyMap<string, Uint8Array>;
   readonly requests: readonly PendingRequestRecord[];
+  /** The full state of each sub-workflow node (SPEC 44). */
+  readonly children: ReadonlyMap<string, InstanceCut>;
+}
+
+/** What one parent superstep got out of a sub-workflow node. */
+export interface ChildStepResult {
+  readonly outputs: readonly unknown[];
+  /** Requests the child made and the parent did not know yet. */
+  readonly requests: readonly PendingRequest[];
+}
+
+/** A sub-workflow node as the coordinator drives it (SPEC 43). */
+export interface ChildRunner {
+  /** Handles one superstep's messages for the node: each input runs the child; each answer resumes it. */
+  step(messages: readonly (readonly [source: string, payload: unknown])[], run: RunContext): Promise<ChildStepResult>;
+  /** Checks an answer to one of the child's pending requests; resolves to the accepted value. */
+  validate(requestId: string, value: unknown): Promise<unknown>;
+  capture(): InstanceCut;
+  restore(cut: InstanceCut): Promise<void>;
 }
 
 export type CoordinatorOutcome =
@@ -75,6 +94,8 @@ export interface CoordinatorParts {
   /** Host index of each stateful actor. */
   readonly placement: ReadonlyMap<string, number>;
   readonly sharedState: ReadonlyMap<string, unknown>;
+  /** Sub-workflow nodes by id. */
+  readonly children: ReadonlyMap<string, ChildRunner>;
 }
 
 export class Coordinator {
@@ -86,6 +107,7 @@ export class Coordinator {
   private readonly executors: ReadonlyMap<string, ExecutorInfo>;
   private readonly placement: ReadonlyMap<string, number>;
   private readonly graph: Graph;
+  readonly children: ReadonlyMap<string, ChildRunner>;
 
   // ---- the instance's committed state at the last barrier ----
   /** Messages for the next superstep (after a failed run: the failed superstep's messages). */
@@ -122,6 +144,7 @@ export class Coordinator {
     this.maxWorkerRestarts = parts.maxWorkerRestarts;
     this.executors = parts.executors;
     this.placement = parts.placement;
+    this.children = parts.children;
     for (const [key, value] of parts.sharedState) this.shared.set(key, value);
     this.sharedDelta = Array.from({ length: parts.hosts.size }, () => new Map());
   }
@@ -189,11 +212,17 @@ export class Coordinator {
     const delivered = this.queue;
     this.queue = [];
     let replies: StepReply[];
+    let childResults: (readonly [string, ChildStepResult])[] = [];
     for (let attempt = 1; ; attempt++) {
-      const batches = this.partition(delivered);
+      const { batches, childDeliveries } = this.partition(delivered);
       const participants = [...batches.keys()];
       this.timedOut.clear();
-      const settled = await this.dispatch(run, superstep, batches);
+      // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
+      const childCuts = new Map([...childDeliveries.keys()].map((id) => [id, this.child(id).capture()] as const));
+      const [settled, childSettled] = await Promise.all([
+        this.dispatch(run, superstep, batches),
+        Promise.allSettled([...childDeliveries].map(async ([id, messages]) => [id, await this.child(id).step(messages, run)] as const)),
+      ]);
       this.clearTimers();
 
       // ---- the barrier: every handler of this superstep has finished ----
@@ -220,7 +249,14 @@ export class Coordinator {
         for (const event of result.value.events) run.emit(toEvent(event, superstep));
         if (result.value.failure !== null) failures.push(result.value.failure);
       }
+      childResults = [];
+      [...childDeliveries.keys()].forEach((id, index) => {
+        const result = childSettled[index] as PromiseSettledResult<readonly [string, ChildStepResult]>;
+        if (result.status === 'fulfilled') childResults.push(result.value);
+        else failures.push({ executorId: id, error: toErrorRecord(result.reason) });
+      });
       if (failures.length === 0 && lost.length === 0 && !run.signal.aborted) break;
+      await Promise.all([...childCuts].map(([id, cut]) => this.child(id).restore(cut)));
 
       // Nothing of this superstep survives (SPEC 8): hosts drop their drafts. A lost host needs no
       // rollback — its replacement is rebuilt from the last barrier — and must not be waited for.
@@ -266,6 +302,8 @@ export class Coordinator {
       for (const [actorId, bytes] of reply.snapshots) this.snapshots.set(actorId, Uint8Array.prototype.slice.call(bytes));
       for (const entry of reply.outbox) outbox.push(entry);
     }
+    // A sub-workflow's outputs flow on as its node's messages (SPEC 43).
+    for (const [id, result] of childResults) for (const output of result.outputs) outbox.push([id, null, output]);
     this.router.route(outbox, this.queue, this.fanIn, (code, message, details) =>
       this.warn(run, superstep, code, message, details),
     );
@@ -275,7 +313,8 @@ export class Coordinator {
         run.emit({ type: 'output', executorId, superstep, data });
       }
     }
-    for (const reply of replies) {
+    const childRequests = childResults.flatMap(([, result]) => result.requests.map((r) => [r.executorId, r.requestId, r.data] as const));
+    for (const reply of [...replies, { requests: childRequests }]) {
       for (const [executorId, requestId, data] of reply.requests) {
         if (this.pending.has(requestId) || this.answered.has(requestId)) {
           this.warn(run, superstep, 'REQUEST_DUPLICATE', `executor "${executorId}" reused request id "${requestId}"; ignored`, {
@@ -304,7 +343,28 @@ export class Coordinator {
       shared: this.shared,
       snapshots: this.snapshots,
       requests: [...this.pending.values()],
+      children: new Map([...this.children].map(([id, child]) => [id, child.capture()])),
     };
+  }
+
+  /**
+   * Checks an answer to a pending request without recording it (a parent validating for its child).
+   * Resolves to the accepted value.
+   */
+  async validate(requestId: string, value: unknown): Promise<unknown> {
+    const request = this.pending.get(requestId);
+    if (request === undefined) {
+      throw new SuperstepError('REQUEST_UNKNOWN', `no pending request "${requestId}"`, { details: { requestId } });
+    }
+    const child = this.children.get(request.executorId);
+    if (child !== undefined) return await child.validate(requestId, value);
+    const check = await this.hosts.host(this.hostOf(request.executorId)).control.validateResponse(this.instance, request.executorId, value);
+    if (!check.ok) {
+      throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" rejected: ${check.issues.join('; ')}`, {
+        details: { requestId, executorId: request.executorId, issues: check.issues },
+      });
+    }
+    return check.value;
   }
 
   /**
@@ -331,14 +391,19 @@ export class Coordinator {
           details: { requestId, executorId: request.executorId, issues: [unserializable] },
         });
       }
-      const host = this.hostOf(request.executorId);
-      const check = await this.hosts.host(host).control.validateResponse(this.instance, request.executorId, value);
-      if (!check.ok) {
-        throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" rejected: ${check.issues.join('; ')}`, {
-          details: { requestId, executorId: request.executorId, issues: check.issues },
-        });
+      const child = this.children.get(request.executorId);
+      if (child !== undefined) {
+        accepted = await child.validate(requestId, value);
+      } else {
+        const host = this.hostOf(request.executorId);
+        const check = await this.hosts.host(host).control.validateResponse(this.instance, request.executorId, value);
+        if (!check.ok) {
+          throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" rejected: ${check.issues.join('; ')}`, {
+            details: { requestId, executorId: request.executorId, issues: check.issues },
+          });
+        }
+        accepted = check.value;
       }
-      accepted = check.value;
     } finally {
       this.answering.delete(requestId);
     }
@@ -458,10 +523,20 @@ export class Coordinator {
   }
 
   /** Groups the queue into one batch per host: actors to their host, stateless messages spread round-robin. */
-  private partition(queue: readonly Envelope[]): Map<number, Delivery[]> {
+  private partition(queue: readonly Envelope[]): {
+    batches: Map<number, Delivery[]>;
+    childDeliveries: Map<string, [string, unknown][]>;
+  } {
     const perHost = new Map<number, Map<string, [string, unknown][]>>();
+    const childDeliveries = new Map<string, [string, unknown][]>();
     const threads = this.hosts.size;
     for (const envelope of queue) {
+      if (this.children.has(envelope.target)) {
+        let messages = childDeliveries.get(envelope.target);
+        if (messages === undefined) childDeliveries.set(envelope.target, (messages = []));
+        messages.push([envelope.source, envelope.payload]);
+        continue;
+      }
       const info = this.executors.get(envelope.target);
       const index = info?.stateless === true ? this.spread++ % threads : (this.placement.get(envelope.target) ?? 0);
       let targets = perHost.get(index);
@@ -472,7 +547,13 @@ export class Coordinator {
     }
     const batches = new Map<number, Delivery[]>();
     for (const [index, targets] of perHost) batches.set(index, [...targets]);
-    return batches;
+    return { batches, childDeliveries };
+  }
+
+  private child(id: string): ChildRunner {
+    const child = this.children.get(id);
+    if (child === undefined) throw new SuperstepError('INTERNAL', `no sub-workflow node "${id}"`);
+    return child;
   }
 
   /**

@@ -6,11 +6,30 @@
 import { SuperstepError } from '../shared/errors.ts';
 import type { EXECUTOR_BRAND } from '../shared/executor-definition.ts';
 import type { ExecutorLocation } from '../shared/protocol.ts';
+import type { Graph } from './graph.ts';
 
 /** An executor in a graph. `In`/`Out` are the message types it takes and sends (phantom). */
 export interface ExecutorRef<In = unknown, Out = unknown> extends ExecutorLocation {
+  /** Set for a sub-workflow node: the child's graph (SPEC 43). */
+  readonly subWorkflow?: Graph;
   /** @internal phantom */
   readonly __types?: { in: In; out: Out };
+}
+
+/**
+ * Uses a whole workflow as one executor of another (SPEC 43). Each message sent to the node runs the child
+ * workflow with it as input; the child's outputs flow on as the node's messages; the child's events appear
+ * in the parent's stream as `subworkflow` events with their executor-id path; the child's requests surface
+ * at the parent with their own request ids, and answering them at the parent resumes the child.
+ *
+ * @example
+ * const approval = subWorkflow('approval', new WorkflowBuilder(mod.executor('ask')).addEdge('ask', mod.executor('decide')));
+ * parent.addEdge('draft', approval).addEdge(approval, 'publish');
+ */
+export function subWorkflow<In = unknown, Out = unknown>(id: string, child: { toGraph(): Graph } | Graph): ExecutorRef<In, Out> {
+  const ref = executor<In, Out>(id, { module: `superstep:subworkflow:${id}`, export: 'workflow' });
+  const graph = 'toGraph' in child ? child.toGraph() : child;
+  return Object.freeze({ ...ref, subWorkflow: graph });
 }
 
 // Read from the phantom, not by matching ExecutorDefinition<…>: State is invariant there (handle and

@@ -23,7 +23,10 @@ export type EdgeGroup =
 
 export interface Graph {
   readonly start: string;
+  /** Every node: executors workers load, and sub-workflow nodes (also in {@link subWorkflows}). */
   readonly executors: ReadonlyMap<string, ExecutorLocation>;
+  /** Nodes that are whole workflows, run by the coordinator (SPEC 43). */
+  readonly subWorkflows: ReadonlyMap<string, Graph>;
   readonly edges: readonly EdgeGroup[];
   /** Hash of executors and edges: a checkpoint restores only into the same shape (SPEC 25). */
   readonly signature: string;
@@ -69,6 +72,7 @@ export function finishGraph(
   start: string | undefined,
   executors: ReadonlyMap<string, ExecutorLocation>,
   edges: readonly EdgeGroup[],
+  subWorkflows: ReadonlyMap<string, Graph> = new Map(),
 ): Graph {
   if (start === undefined) throw graphError('GRAPH_MISSING_START', 'the workflow has no start executor', {});
   if (!executors.has(start)) {
@@ -110,6 +114,7 @@ export function finishGraph(
       JSON.stringify({
         start,
         executors: [...executors.values()].map((e) => [e.id, e.module, e.exportName]).sort(),
+        subWorkflows: [...subWorkflows].map(([id, child]) => [id, child.signature]).sort(),
         edges: edges.map((edge) => [
           edgeKey(edge),
           edge.kind === 'direct' ? edge.condition !== undefined : edge.kind === 'fan-out' ? edge.select !== undefined : 0,
@@ -117,5 +122,5 @@ export function finishGraph(
       }),
     )
     .digest('hex');
-  return Object.freeze({ start, executors, edges: Object.freeze([...edges]), signature });
+  return Object.freeze({ start, executors, subWorkflows, edges: Object.freeze([...edges]), signature });
 }

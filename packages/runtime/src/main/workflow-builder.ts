@@ -32,6 +32,7 @@ export interface SwitchCase<M> {
  */
 export class WorkflowBuilder<Input = unknown> {
   private readonly executors = new Map<string, ExecutorLocation>();
+  private readonly subWorkflows = new Map<string, Graph>();
   private readonly edges: EdgeGroup[] = [];
   private readonly edgeKeys = new Set<string>();
   private start: string | undefined;
@@ -105,7 +106,7 @@ export class WorkflowBuilder<Input = unknown> {
 
   /** Validates the graph (SPEC 11) without starting anything. */
   toGraph(): Graph {
-    return finishGraph(this.start, new Map(this.executors), this.edges);
+    return finishGraph(this.start, new Map(this.executors), this.edges, new Map(this.subWorkflows));
   }
 
   /**
@@ -116,11 +117,16 @@ export class WorkflowBuilder<Input = unknown> {
     return await Workflow.create<Input>(this.toGraph(), options);
   }
 
-  private register(end: ExecutorLocation | string): string {
+  private register(end: (ExecutorLocation & { readonly subWorkflow?: Graph }) | string): string {
     if (typeof end === 'string') return end;
     const known = this.executors.get(end.id);
     if (known === undefined) {
       this.executors.set(end.id, { id: end.id, module: end.module, exportName: end.exportName });
+      if (end.subWorkflow !== undefined) this.subWorkflows.set(end.id, end.subWorkflow);
+    } else if (end.subWorkflow !== undefined && this.subWorkflows.get(end.id) !== end.subWorkflow) {
+      throw new SuperstepError('GRAPH_DUPLICATE_EXECUTOR', `executor id "${end.id}" is already registered`, {
+        details: { executorId: end.id },
+      });
     } else if (known.module !== end.module || known.exportName !== end.exportName) {
       throw new SuperstepError(
         'GRAPH_DUPLICATE_EXECUTOR',

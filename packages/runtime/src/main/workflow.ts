@@ -7,7 +7,9 @@ import { SuperstepError } from '../shared/errors.ts';
 import type { RequestEvent, RunStatus, WorkflowEvent } from '../shared/events.ts';
 import type { ExecutorInfo, HostLink } from '../shared/protocol.ts';
 import { ActorPool, createPool, type PoolOptions } from './actor-pool.ts';
-import { Coordinator, type RunContext } from './coordinator.ts';
+import { Coordinator, type InstanceCut, type RunContext } from './coordinator.ts';
+import { SubWorkflowRunner } from './sub-workflow-runner.ts';
+import type { CheckpointState } from './checkpoints/checkpoint-body.ts';
 import { decodeCheckpointBody } from './checkpoints/checkpoint-body.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
 import type { CheckpointMeta, CheckpointStore } from './checkpoints/checkpoint-store.ts';
@@ -114,6 +116,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   private readonly logger: Pick<Console, 'warn'>;
   private readonly initialShared: ReadonlyMap<string, unknown>;
   private unregister: () => void = () => undefined;
+  /** Sub-workflow nodes' instances (SPEC 43). */
+  private children: ReadonlyMap<string, Workflow> = new Map();
 
   private constructor(
     readonly graph: Graph,
@@ -130,7 +134,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     this.initialShared = new Map(coordinator.shared);
     this.checkpointer = new Checkpointer({
       workflowName: options.name ?? graph.start,
-      signature: graph.signature,
+      graph,
       createId: this.createId,
       now: options.now ?? Date.now,
     });
@@ -145,15 +149,28 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     pool.assertOpen();
     const instance = `wf${++instanceCounter}-${randomUUID().slice(0, 8)}`;
     const hosts: HostLink[] = Array.from({ length: pool.threads }, (_, index) => pool.host(index));
-    // Actors are spread over hosts round-robin, each workflow starting where the last one stopped.
+    // Sub-workflow nodes are run by the coordinator, not loaded by workers (SPEC 43).
+    const children = new Map<string, Workflow>();
+    try {
+      for (const [id, childGraph] of graph.subWorkflows) {
+        const { store: _store, sharedState: _shared, name, ...inherited } = options;
+        children.set(id, await Workflow.create(childGraph, { ...inherited, pool, name: `${name ?? graph.start}/${id}` }));
+      }
+    } catch (error) {
+      await Promise.allSettled([...children.values()].map((child) => child.close()));
+      if (options.pool === undefined) await pool.close();
+      throw error;
+    }
+    const locations = [...graph.executors.values()].filter((location) => !graph.subWorkflows.has(location.id));
+    // Actors are spread over hosts round-robin; each workflow's first actor goes to the next host over.
     const placement = new Map<string, number>();
     let cursor = pool.nextPlacement();
-    for (const id of graph.executors.keys()) placement.set(id, cursor++ % pool.threads);
+    for (const { id } of locations) placement.set(id, cursor++ % pool.threads);
     const loaded = await Promise.allSettled(
       hosts.map((host) =>
         host.control.loadInstance({
           instance,
-          executors: [...graph.executors.values()],
+          executors: locations,
           actors: [...placement].filter(([, index]) => index === host.index).map(([id]) => id),
           snapshots: [],
           shared: [...sharedState].map(([key, value]) => [key, value, false] as const),
@@ -163,6 +180,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     const failed = loaded.find((result) => result.status === 'rejected');
     if (failed !== undefined) {
       await Promise.allSettled(hosts.map((host) => host.control.dropInstance(instance)));
+      await Promise.allSettled([...children.values()].map((child) => child.close()));
       if (options.pool === undefined) await pool.close();
       throw failed.reason;
     }
@@ -176,13 +194,14 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       executors: new Map(infos.map((info) => [info.id, info])),
       placement,
       sharedState,
+      children: new Map([...children].map(([id, child]) => [id, new SubWorkflowRunner(id, child)])),
     });
     // A replaced host gets this instance's actors back as of the last barrier (main's mirror).
     const unregister = pool.registerInstance(instance, async (host) => {
       const actors = coordinator.actorsOn(host.index);
       await host.control.loadInstance({
         instance,
-        executors: [...graph.executors.values()],
+        executors: locations,
         actors,
         snapshots: actors.flatMap((id) => {
           const bytes = coordinator.snapshots.get(id);
@@ -193,6 +212,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     });
     const workflow = new Workflow<Input>(graph, pool, options.pool === undefined, coordinator, maxSupersteps, options);
     workflow.unregister = unregister;
+    workflow.children = children;
     return workflow;
   }
 
@@ -435,75 +455,137 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
           details: { checkpointId, expected: this.signature, found: read.meta.signature },
         });
       }
-      const state = decodeCheckpointBody(read.body, this.signature);
-      const snapshots = new Map<string, Uint8Array>();
-      for (const [actorId, hash] of state.actors) {
-        if (!this.graph.executors.has(actorId)) throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint names unknown actor "${actorId}"`);
-        const bytes = read.blobs.get(hash);
-        if (bytes === undefined) {
-          throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}" lacks the snapshot of actor "${actorId}"`, {
-            details: { checkpointId, actorId, hash },
-          });
-        }
-        snapshots.set(actorId, bytes);
-      }
-      await this.replaceState(snapshots, state.shared, false);
-      this.coordinator.replace({ ...state, snapshots });
+      const state = decodeCheckpointBody(read.body, this.graph);
+      const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
+      await this.applyCut(cut);
       this.checkpointer.resumeFrom(read.meta);
-      this.checkpointer.remember(
-        store,
-        state.actors.values(),
-        [...snapshots].map(([actorId, bytes]) => [bytes, state.actors.get(actorId) as string]),
-      );
+      const pairs: [Uint8Array, string][] = [];
+      const collect = (level: CheckpointState, bytesOf: InstanceCut): void => {
+        for (const [actorId, hash] of level.actors) {
+          const bytes = bytesOf.snapshots.get(actorId);
+          if (bytes !== undefined) pairs.push([bytes, hash]);
+        }
+        for (const [id, child] of level.children) {
+          const childCut = bytesOf.children.get(id);
+          if (childCut !== undefined) collect(child, childCut);
+        }
+      };
+      collect(state, cut);
+      this.checkpointer.remember(store, read.meta.blobHashes, pairs);
       return read.meta;
     });
   }
 
+  /** Resolves a decoded checkpoint's blob references into snapshot bytes, at every level. */
+  private cutFromCheckpoint(state: CheckpointState, blobs: ReadonlyMap<string, Uint8Array>, checkpointId: string): InstanceCut {
+    const snapshots = new Map<string, Uint8Array>();
+    for (const [actorId, hash] of state.actors) {
+      if (!this.graph.executors.has(actorId)) {
+        throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}" names unknown actor "${actorId}"`, {
+          details: { checkpointId, actorId },
+        });
+      }
+      const bytes = blobs.get(hash);
+      if (bytes === undefined) {
+        throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}" lacks the snapshot of actor "${actorId}"`, {
+          details: { checkpointId, actorId, hash },
+        });
+      }
+      snapshots.set(actorId, bytes);
+    }
+    const children = new Map<string, InstanceCut>();
+    for (const [id, childState] of state.children) {
+      const child = this.children.get(id);
+      if (child === undefined) throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint names unknown sub-workflow "${id}"`);
+      children.set(id, child.cutFromCheckpoint(childState, blobs, checkpointId));
+    }
+    return { ...state, snapshots, children };
+  }
+
   /**
    * Returns the instance to its initial state (SPEC 34): actor state, shared state, queued messages, fan-in
-   * buffers and pending requests are cleared, reset hooks run, and a new checkpoint lineage starts. Atomic:
-   * if a reset hook throws (`RESET_FAILED`) the instance is exactly as before (SPEC 35).
+   * buffers and pending requests are cleared — in sub-workflows too — reset hooks run, and a new checkpoint
+   * lineage starts. Atomic: if a reset hook throws (`RESET_FAILED`) the instance is exactly as before (SPEC 35).
    */
   async reset(): Promise<void> {
     await this.exclusive(async () => {
-      await this.replaceState(new Map(), this.initialShared, true);
-      this.coordinator.replace({
-        superstep: 0,
-        queue: [],
-        fanIn: new Map(),
-        shared: this.initialShared,
-        snapshots: new Map(),
-        requests: [],
-      });
+      await this.applyCut(this.initialCut(), true);
       this.checkpointer.newLineage();
     });
   }
 
-  /** Two-phase replacement of the hosts' state: every host prepares, then all commit (or all discard). */
-  private async replaceState(
-    snapshots: ReadonlyMap<string, Uint8Array>,
-    shared: ReadonlyMap<string, unknown>,
+  /** The state of a new instance. */
+  private initialCut(): InstanceCut {
+    return {
+      superstep: 0,
+      queue: [],
+      fanIn: new Map(),
+      shared: this.initialShared,
+      snapshots: new Map(),
+      requests: [],
+      children: new Map([...this.children].map(([id, child]) => [id, child.initialCut()])),
+    };
+  }
+
+  /** The instance's state at its last barrier, sub-workflows included. @internal */
+  captureCut(): InstanceCut {
+    return this.coordinator.cut();
+  }
+
+  /** Checks an answer to one of this instance's pending requests without recording it. @internal */
+  async validateResponse(requestId: string, value: unknown): Promise<unknown> {
+    return await this.coordinator.validate(requestId, value);
+  }
+
+  /**
+   * Replaces the whole state, sub-workflows included, atomically: every host of every level prepares
+   * first (decoding snapshots, running reset hooks); only if all succeed does any level commit. @internal
+   */
+  async applyCut(cut: InstanceCut, runResetHooks = false): Promise<void> {
+    const commits: (() => Promise<void>)[] = [];
+    const discards: (() => Promise<unknown>)[] = [];
+    try {
+      await this.prepareLevel(cut, runResetHooks, commits, discards);
+    } catch (error) {
+      await Promise.all(discards.map((discard) => discard()));
+      if (error instanceof SuperstepError && error.code === 'DECODE_FAILED') {
+        throw new SuperstepError('CHECKPOINT_CORRUPT', `an actor snapshot does not decode: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+    for (const commit of commits) await commit();
+  }
+
+  private async prepareLevel(
+    cut: InstanceCut,
     runResetHooks: boolean,
+    commits: (() => Promise<void>)[],
+    discards: (() => Promise<unknown>)[],
   ): Promise<void> {
+    const instance = this.coordinator.instance;
     const hosts = Array.from({ length: this.pool.threads }, (_, index) => this.pool.host(index));
-    const sharedWrites = [...shared].map(([key, value]) => [key, value, false] as const);
+    discards.push(() => Promise.allSettled(hosts.map((host) => host.control.discardPrepared(instance))));
+    const sharedWrites = [...cut.shared].map(([key, value]) => [key, value, false] as const);
     const prepared = await Promise.allSettled(
       hosts.map((host) =>
-        host.control.prepareStates(this.coordinator.instance, {
+        host.control.prepareStates(instance, {
           snapshots: this.coordinator
             .actorsOn(host.index)
-            .flatMap((id) => (snapshots.has(id) ? [[id, snapshots.get(id) as Uint8Array] as const] : [])),
+            .flatMap((id) => (cut.snapshots.has(id) ? [[id, cut.snapshots.get(id) as Uint8Array] as const] : [])),
           shared: sharedWrites,
           runResetHooks,
         }),
       ),
     );
     const failed = prepared.find((result) => result.status === 'rejected');
-    if (failed !== undefined) {
-      await Promise.allSettled(hosts.map((host) => host.control.discardPrepared(this.coordinator.instance)));
-      throw failed.reason;
+    if (failed !== undefined) throw failed.reason;
+    commits.push(async () => {
+      await Promise.all(hosts.map((host) => host.control.commitPrepared(instance)));
+      this.coordinator.replace(cut);
+    });
+    for (const [id, child] of this.children) {
+      await child.prepareLevel(cut.children.get(id) ?? child.initialCut(), runResetHooks, commits, discards);
     }
-    await Promise.all(hosts.map((host) => host.control.commitPrepared(this.coordinator.instance)));
   }
 
   /** Cancels an active run, unloads the actors and, if the workflow made its pool, closes it. Idempotent. */
@@ -516,6 +598,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     }
     this.lifecycle.close();
     this.unregister();
+    await Promise.allSettled([...this.children.values()].map((child) => child.close()));
     if (this.ownsPool) {
       await this.pool.close();
     } else if (!this.pool.isClosed) {

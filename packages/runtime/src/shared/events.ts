@@ -112,6 +112,15 @@ export interface WorkerRestartedEvent {
   readonly attempt: number;
   readonly reason: string;
 }
+/** An event of a sub-workflow, seen in its parent's stream (SPEC 43). */
+export interface SubWorkflowEvent {
+  readonly type: 'subworkflow';
+  /** The sub-workflow node in this workflow. */
+  readonly executorId: string;
+  /** Node ids from this workflow down to the workflow that emitted `event`. */
+  readonly path: readonly string[];
+  readonly event: WorkflowEvent;
+}
 /** An event an executor emitted with `ctx.emit(name, data)`. */
 export interface CustomEvent<T = unknown> {
   readonly type: 'custom';
@@ -136,6 +145,7 @@ export type WorkflowEvent =
   | RunFailedEvent
   | CheckpointSavedEvent
   | WorkerRestartedEvent
+  | SubWorkflowEvent
   | CustomEvent;
 
 /** The framework's event types; executors cannot emit custom events under these names. */
@@ -153,5 +163,6 @@ export const FRAMEWORK_EVENT_TYPES: ReadonlySet<string> = new Set([
   'checkpoint.saved',
   'run.failed',
   'worker.restarted',
+  'subworkflow',
   'custom',
 ]);

@@ -26,6 +26,14 @@ export interface CheckpointState {
   /** Actor id → SHA-256 of its snapshot blob. Actors absent here are at their initial state. */
   readonly actors: ReadonlyMap<string, string>;
   readonly requests: readonly PendingRequestRecord[];
+  /** Each sub-workflow node's full state (SPEC 44). */
+  readonly children: ReadonlyMap<string, CheckpointState>;
+}
+
+/** The graph shape a body is checked against: its signature, and its sub-workflows' (SPEC 25). */
+export interface SignatureTree {
+  readonly signature: string;
+  readonly subWorkflows: ReadonlyMap<string, SignatureTree>;
 }
 
 interface Body {
@@ -37,20 +45,29 @@ interface Body {
   shared: [string, unknown][];
   actors: [string, string][];
   requests: [string, string, unknown, number][];
+  children: [string, Body][];
 }
 
-export function encodeCheckpointBody(state: CheckpointState, signature: string): Uint8Array {
-  const body: Body = {
+export function encodeCheckpointBody(state: CheckpointState, graph: SignatureTree): Uint8Array {
+  return encode(toBody(state, graph));
+}
+
+function toBody(state: CheckpointState, graph: SignatureTree): Body {
+  return {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
-    signature,
+    signature: graph.signature,
     superstep: state.superstep,
     queue: state.queue.map((e) => [e.source, e.target, e.payload]),
     fanIn: [...state.fanIn].map(([index, perSource]) => [index, [...perSource]]),
     shared: [...state.shared],
     actors: [...state.actors],
     requests: state.requests.map((r) => [r.requestId, r.executorId, r.data, r.superstep]),
+    children: [...state.children].map(([id, child]) => {
+      const childGraph = graph.subWorkflows.get(id);
+      if (childGraph === undefined) throw new SuperstepError('INTERNAL', `no sub-workflow "${id}" in the graph`);
+      return [id, toBody(child, childGraph)];
+    }),
   };
-  return encode(body);
 }
 
 function corrupt(reason: string): SuperstepError {
@@ -80,13 +97,18 @@ function pair(item: unknown, field: string): [string, unknown] {
 /**
  * Decodes and validates a body. Checks, in order: bytes decode, format version, graph signature, shape.
  */
-export function decodeCheckpointBody(bytes: Uint8Array, expectedSignature: string): CheckpointState {
+export function decodeCheckpointBody(bytes: Uint8Array, graph: SignatureTree): CheckpointState {
   let raw: unknown;
   try {
     raw = decode(bytes);
   } catch (error) {
     throw new SuperstepError('CHECKPOINT_CORRUPT', 'checkpoint body does not decode', { cause: error, details: { reason: 'decode' } });
   }
+  return fromBody(raw, graph);
+}
+
+function fromBody(raw: unknown, graph: SignatureTree): CheckpointState {
+  const expectedSignature = graph.signature;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw corrupt('not a record');
   const body = raw as Partial<Record<keyof Body, unknown>>;
   if (body.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
@@ -132,5 +154,14 @@ export function decodeCheckpointBody(bytes: Uint8Array, expectedSignature: strin
     }
     return { requestId: item[0], executorId: item[1], data: item[2], superstep: item[3] as number };
   });
-  return { superstep, queue, fanIn, shared, actors, requests };
+  const children = new Map(
+    arrayOf(body.children, 'children', (item): [string, CheckpointState] => {
+      const [id, child] = pair(item, 'children');
+      const childGraph = graph.subWorkflows.get(id);
+      if (childGraph === undefined) throw corrupt(`unknown sub-workflow "${id}"`);
+      return [id, fromBody(child, childGraph)];
+    }),
+  );
+  if (children.size !== graph.subWorkflows.size) throw corrupt('sub-workflow states missing');
+  return { superstep, queue, fanIn, shared, actors, requests, children };
 }

@@ -4,21 +4,17 @@
  * store has not been sent yet, so the bytes written grow with what changed, not with total state.
  */
 import { createHash } from 'node:crypto';
-import type { CheckpointState } from './checkpoint-body.ts';
-import { encodeCheckpointBody } from './checkpoint-body.ts';
+import type { InstanceCut } from '../coordinator.ts';
+import { encodeCheckpointBody, type CheckpointState, type SignatureTree } from './checkpoint-body.ts';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointMeta, type CheckpointStore } from './checkpoint-store.ts';
 
 export interface CheckpointerOptions {
   readonly workflowName: string;
-  readonly signature: string;
+  readonly graph: SignatureTree;
   readonly createId: () => string;
   readonly now: () => number;
 }
 
-/** What the coordinator hands over at a barrier. Snapshots are the main thread's mirror of actor state. */
-export interface BarrierState extends Omit<CheckpointState, 'actors'> {
-  readonly snapshots: ReadonlyMap<string, Uint8Array>;
-}
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -59,16 +55,24 @@ export class Checkpointer {
    * Writes one checkpoint. Resolves to its meta; rejects with the store's error, in which case the lineage
    * is unchanged: the next checkpoint's parent is still the last one written (SPEC 27).
    */
-  async write(store: CheckpointStore, state: BarrierState, runId: string | null): Promise<CheckpointMeta> {
+  async write(store: CheckpointStore, cut: InstanceCut, runId: string | null): Promise<CheckpointMeta> {
     const known = this.knownBlobs(store);
-    const actors = new Map<string, string>();
-    const blobs: [string, Uint8Array][] = [];
-    for (const [actorId, bytes] of state.snapshots) {
-      let hash = this.hashes.get(bytes);
-      if (hash === undefined) this.hashes.set(bytes, (hash = sha256(bytes)));
-      actors.set(actorId, hash);
-      if (!known.has(hash) && !blobs.some(([h]) => h === hash)) blobs.push([hash, bytes]);
-    }
+    const blobs = new Map<string, Uint8Array>();
+    const referenced = new Set<string>();
+    // Snapshots become blob references, at every level of sub-workflows (SPEC 44).
+    const toState = (level: InstanceCut): CheckpointState => {
+      const actors = new Map<string, string>();
+      for (const [actorId, bytes] of level.snapshots) {
+        let hash = this.hashes.get(bytes);
+        if (hash === undefined) this.hashes.set(bytes, (hash = sha256(bytes)));
+        actors.set(actorId, hash);
+        referenced.add(hash);
+        if (!known.has(hash)) blobs.set(hash, bytes);
+      }
+      const children = new Map([...level.children].map(([id, child]) => [id, toState(child)] as const));
+      return { ...level, actors, children };
+    };
+    const state = toState(cut);
     const meta: CheckpointMeta = {
       id: this.options.createId(),
       workflowName: this.options.workflowName,
@@ -77,19 +81,19 @@ export class Checkpointer {
       parentId: this.lastId,
       superstep: state.superstep,
       createdAt: this.options.now(),
-      signature: this.options.signature,
+      signature: this.options.graph.signature,
       formatVersion: CHECKPOINT_FORMAT_VERSION,
-      blobHashes: [...new Set(actors.values())],
+      blobHashes: [...referenced],
     };
-    const body = encodeCheckpointBody({ ...state, actors }, this.options.signature);
+    const body = encodeCheckpointBody(state, this.options.graph);
     try {
-      await store.save({ meta, body, blobs });
+      await store.save({ meta, body, blobs: [...blobs] });
     } catch (error) {
       // The store may have lost blobs we thought it had (pruned, wiped): ship everything next time.
       this.written.delete(store);
       throw error;
     }
-    for (const [hash] of blobs) known.add(hash);
+    for (const hash of blobs.keys()) known.add(hash);
     this.lastId = meta.id;
     return meta;
   }
