@@ -3,7 +3,7 @@
  * Executor authors import `@superstep/runtime/executor` instead (worker-safe).
  */
 export { WorkflowBuilder, type EndPoint, type SwitchCase } from './main/workflow-builder.ts';
-export { executor, executorModule, type ExecutorRef, type ExecutorModule, type ExecutorExports } from './main/executor-ref.ts';
+export { executor, executorModule, subWorkflow, type ExecutorRef, type ExecutorModule, type ExecutorExports } from './main/executor-ref.ts';
 export { Workflow, type WorkflowOptions, type RunOptions, type ResumeOptions, type StoreOptions } from './main/workflow.ts';
 export type { PendingRequest } from './main/coordinator.ts';
 export { RunHandle, type RunResult } from './main/run-handle.ts';
@@ -21,3 +21,16 @@ export { TERMINAL_STATUSES, FRAMEWORK_EVENT_TYPES } from './shared/events.ts';
 export type * from './shared/events.ts';
 export { encode, decode, findUnserializable } from './shared/codec.ts';
 export type { HostLink, HostControl, StepBatch, StepReply } from './shared/protocol.ts';
+export {
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointStore,
+  type CheckpointMeta,
+  type CheckpointWrite,
+  type CheckpointRead,
+  type CheckpointFilter,
+  type RetentionPolicy,
+} from './main/checkpoints/checkpoint-store.ts';
+export { createMemoryStore } from './main/checkpoints/memory-store.ts';
+export { openFileStore, type FileStoreOptions } from './main/checkpoints/file-store.ts';
+export { openSqliteStore, type SqliteStoreOptions } from './main/checkpoints/sqlite-store.ts';
+export { openPostgresStore, type PostgresStoreOptions } from './main/checkpoints/postgres-store.ts';

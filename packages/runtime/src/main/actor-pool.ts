@@ -278,12 +278,20 @@ export class ActorPool implements AsyncDisposable, HostSet {
     return this.closed;
   }
 
-  /** Stops every host and terminates the threads. Idempotent. */
+  /**
+   * Stops every host and terminates the threads. Idempotent. A host that does not stop within a second
+   * (a handler spinning on a shared pool) is terminated by piscina's destroy.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const link of this.links) link.stop();
-    await Promise.allSettled(this.links.map((link) => link.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(this.links.map((link) => link.done)),
+      new Promise((resolve) => (timer = setTimeout(resolve, 1000))),
+    ]);
+    clearTimeout(timer);
     await this.piscina.destroy();
   }
 

@@ -34,8 +34,8 @@ export interface RunContext {
   readonly emit: (event: WorkflowEvent) => void;
   /** Writes a checkpoint of the barrier just committed (absent when no store is configured). */
   readonly checkpoint: ((superstep: number) => Promise<void>) | undefined;
-  /** With requests pending and nothing queued: wait for answers, or end the run (SPEC 6, 18). */
-  readonly onPendingRequests: 'wait' | 'end';
+  /** Asked when requests are pending and nothing is queued: wait for answers, or end the run (SPEC 6, 18). */
+  readonly onPendingRequests: () => 'wait' | 'end';
   /** Emits a status event if the status changed (the final one is emitted by the caller). */
   readonly status: (status: 'running' | 'running-with-pending-requests' | 'idle-with-pending-requests') => void;
 }
@@ -179,7 +179,7 @@ export class Coordinator {
       for (;;) {
         if (run.signal.aborted) return this.cancelled(run);
         if (this.queue.length === 0) {
-          if (this.pending.size === 0 || run.onPendingRequests === 'end') break;
+          if (this.pending.size === 0 || run.onPendingRequests() === 'end') break;
           run.status('idle-with-pending-requests');
           await this.answers(run.signal);
           continue;
@@ -354,7 +354,14 @@ export class Coordinator {
   async validate(requestId: string, value: unknown): Promise<unknown> {
     const request = this.pending.get(requestId);
     if (request === undefined) {
+      if (this.answered.has(requestId)) throw alreadyAnswered(requestId);
       throw new SuperstepError('REQUEST_UNKNOWN', `no pending request "${requestId}"`, { details: { requestId } });
+    }
+    const unserializable = findUnserializable(value);
+    if (unserializable !== undefined) {
+      throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" cannot be serialised: ${unserializable}`, {
+        details: { requestId, executorId: request.executorId, issues: [unserializable] },
+      });
     }
     const child = this.children.get(request.executorId);
     if (child !== undefined) return await child.validate(requestId, value);
@@ -373,40 +380,31 @@ export class Coordinator {
    * is delivered to the executor's `onResponse` in the next superstep.
    */
   async respond(requestId: string, value: unknown): Promise<void> {
-    const request = this.pending.get(requestId);
-    if (request === undefined || this.answering.has(requestId)) {
-      const answered = this.answered.has(requestId) || this.answering.has(requestId);
-      throw new SuperstepError(
-        answered ? 'REQUEST_ALREADY_ANSWERED' : 'REQUEST_UNKNOWN',
-        answered ? `request "${requestId}" was already answered` : `no pending request "${requestId}"`,
-        { details: { requestId } },
-      );
-    }
+    if (this.answering.has(requestId)) throw alreadyAnswered(requestId);
     this.answering.add(requestId);
     let accepted: unknown;
     try {
-      const unserializable = findUnserializable(value);
-      if (unserializable !== undefined) {
-        throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" cannot be serialised: ${unserializable}`, {
-          details: { requestId, executorId: request.executorId, issues: [unserializable] },
-        });
-      }
-      const child = this.children.get(request.executorId);
-      if (child !== undefined) {
-        accepted = await child.validate(requestId, value);
-      } else {
-        const host = this.hostOf(request.executorId);
-        const check = await this.hosts.host(host).control.validateResponse(this.instance, request.executorId, value);
-        if (!check.ok) {
-          throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" rejected: ${check.issues.join('; ')}`, {
-            details: { requestId, executorId: request.executorId, issues: check.issues },
-          });
-        }
-        accepted = check.value;
-      }
+      accepted = await this.validate(requestId, value);
     } finally {
       this.answering.delete(requestId);
     }
+    this.record(requestId, accepted);
+  }
+
+  /**
+   * Answers several requests at once: all are checked before any is recorded, so one refused answer
+   * leaves every request pending (SPEC 20).
+   */
+  async respondAll(responses: ReadonlyMap<string, unknown>): Promise<void> {
+    const accepted = new Map<string, unknown>();
+    for (const [requestId, value] of responses) accepted.set(requestId, await this.validate(requestId, value));
+    for (const [requestId, value] of accepted) this.record(requestId, value);
+  }
+
+  /** Records a checked answer; it is delivered to the executor's `onResponse` in the next superstep. */
+  private record(requestId: string, accepted: unknown): void {
+    const request = this.pending.get(requestId);
+    if (request === undefined) throw alreadyAnswered(requestId);
     this.pending.delete(requestId);
     this.answered.add(requestId);
     this.queue.push({
@@ -598,6 +596,10 @@ export class Coordinator {
   private warn(run: RunContext, superstep: number, code: WarningCode, message: string, details: Record<string, unknown>): void {
     run.emit({ type: 'warning', code, message, superstep, details });
   }
+}
+
+function alreadyAnswered(requestId: string): SuperstepError {
+  return new SuperstepError('REQUEST_ALREADY_ANSWERED', `request "${requestId}" was already answered`, { details: { requestId } });
 }
 
 function toEvent(event: HostEvent, superstep: number): WorkflowEvent {

@@ -48,6 +48,7 @@ export interface RunHandleParts<Output> {
 export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>, AsyncDisposable {
   readonly runId: string;
   private iterated = false;
+  private iterationOpen = false;
   private readonly parts: RunHandleParts<Output>;
 
   /** @internal made by `Workflow.run()` */
@@ -98,14 +99,25 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
       throw new SuperstepError('HANDLE_ITERATED', `run ${this.runId}: its events can be iterated once`);
     }
     this.iterated = true;
+    this.iterationOpen = true;
     const inner = this.parts.events[Symbol.asyncIterator]();
     return {
-      next: () => inner.next(),
+      next: async () => {
+        const result = await inner.next();
+        if (result.done === true) this.iterationOpen = false;
+        return result;
+      },
       return: async () => {
+        this.iterationOpen = false;
         await this.cancel('event iteration stopped early');
         return { value: undefined, done: true };
       },
     };
+  }
+
+  /** True while a consumer is iterating the events (so someone can see requests and answer them). */
+  get isIterating(): boolean {
+    return this.iterationOpen;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

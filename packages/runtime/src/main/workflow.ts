@@ -2,7 +2,7 @@
  * A workflow instance: a validated graph whose actors live in a pool's workers, run one run at a time.
  */
 import { randomUUID } from 'node:crypto';
-import { assertSerializable } from '../shared/codec.ts';
+import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import type { RequestEvent, RunStatus, WorkflowEvent } from '../shared/events.ts';
 import type { ExecutorInfo, HostLink } from '../shared/protocol.ts';
@@ -57,11 +57,14 @@ export interface RunOptions {
    */
   readonly onRequest?: (request: RequestEvent) => unknown;
   /**
-   * When nothing is queued but requests are pending: `'wait'` (default) keeps the run open, with status
-   * `idle-with-pending-requests`, until `respond()` answers — no polling, the reservation is held;
-   * `'end'` ends the run with that status (answer later with `resume({ responses })`).
+   * When nothing is queued but requests are pending: `'wait'` keeps the run open, with status
+   * `idle-with-pending-requests` (not final), until `respond()` answers — no polling, the reservation is
+   * held; `'end'` ends the run with that final status (answer later with `resume({ responses })`).
+   * `'auto'` (default) waits while someone can answer — an `onRequest` callback is set or the events are
+   * being iterated — and ends otherwise, so a bare `await result()` or a dropped handle never hangs.
+   * A background run answered from elsewhere (an HTTP handler) passes `'wait'`.
    */
-  readonly onPendingRequests?: 'wait' | 'end';
+  readonly onPendingRequests?: 'auto' | 'wait' | 'end';
 }
 
 /** Options of {@link Workflow.resume}. */
@@ -78,10 +81,10 @@ export interface StoreOptions {
 
 const DEFAULT_MAX_SUPERSTEPS = 100;
 
-function checkLimit(value: number | undefined, option: string): number | undefined {
+function checkLimit(value: number | undefined, option: string, min = 1): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new SuperstepError('INVALID_OPTION', `${option} must be an integer ≥ 1, got ${String(value)}`, {
+  if (!Number.isInteger(value) || value < min) {
+    throw new SuperstepError('INVALID_OPTION', `${option} must be an integer ≥ ${min}, got ${String(value)}`, {
       details: { option },
     });
   }
@@ -143,8 +146,12 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   /** @internal use `WorkflowBuilder.build()` */
   static async create<Input>(graph: Graph, options: WorkflowOptions): Promise<Workflow<Input>> {
     const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? DEFAULT_MAX_SUPERSTEPS;
-    const sharedState = new Map(Object.entries(options.sharedState ?? {}));
-    for (const [key, value] of sharedState) assertSerializable(value, { executorId: `$shared.${key}`, direction: 'shared-state' });
+    const sharedState = new Map<string, unknown>();
+    for (const [key, value] of Object.entries(options.sharedState ?? {})) {
+      assertSerializable(value, { executorId: `$shared.${key}`, direction: 'shared-state' });
+      // A copy through the codec: the caller's object is not aliased (mutating it later changes nothing).
+      sharedState.set(key, decode(encode(value)));
+    }
     const pool = options.pool ?? (await createPool(options));
     pool.assertOpen();
     const instance = `wf${++instanceCounter}-${randomUUID().slice(0, 8)}`;
@@ -190,7 +197,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       graph,
       hosts: pool,
       cancelGraceMs: checkNonNegative(options.cancelGraceMs, 'options.cancelGraceMs') ?? 500,
-      maxWorkerRestarts: checkNonNegative(options.maxWorkerRestarts, 'options.maxWorkerRestarts') ?? 3,
+      maxWorkerRestarts: checkLimit(options.maxWorkerRestarts, 'options.maxWorkerRestarts', 0) ?? 3,
       executors: new Map(infos.map((info) => [info.id, info])),
       placement,
       sharedState,
@@ -249,12 +256,16 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   private startRun(start: RunContext['start'], maxSupersteps: number, options: ResumeOptions): RunHandle<Output> {
-    const onPendingRequests = options.onPendingRequests ?? 'wait';
-    if (onPendingRequests !== 'wait' && onPendingRequests !== 'end') {
-      throw new SuperstepError('INVALID_OPTION', `options.onPendingRequests must be 'wait' or 'end'`, {
+    const pendingMode = options.onPendingRequests ?? 'auto';
+    if (pendingMode !== 'auto' && pendingMode !== 'wait' && pendingMode !== 'end') {
+      throw new SuperstepError('INVALID_OPTION', `options.onPendingRequests must be 'auto', 'wait' or 'end'`, {
         details: { option: 'onPendingRequests' },
       });
     }
+    // Set once the handle exists: whether its events are being iterated right now.
+    let iterating = (): boolean => false;
+    const onPendingRequests = (): 'wait' | 'end' =>
+      pendingMode !== 'auto' ? pendingMode : options.onRequest !== undefined || iterating() ? 'wait' : 'end';
     const token = Symbol('run');
     this.lifecycle.reserve(token);
 
@@ -315,7 +326,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       let final: RunStatus = 'failed';
       try {
         // Answers given with resume() are checked all together before any is applied (SPEC 20, 21).
-        if (options.responses !== undefined) await this.applyResponses(options.responses);
+        if (options.responses !== undefined) await this.coordinator.respondAll(new Map(Object.entries(options.responses)));
         const outcome = await this.coordinator.execute({
           runId,
           start,
@@ -356,7 +367,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       }
     })();
     this.activeRun = { token, abort, done: outcome };
-    return new RunHandle<Output>({
+    const handle = new RunHandle<Output>({
       runId,
       events,
       outcome,
@@ -364,16 +375,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       cancel: (reason) => abort.abort(reason),
       respond,
     });
-  }
-
-  private async applyResponses(responses: Readonly<Record<string, unknown>>): Promise<void> {
-    // respond() validates each before recording it; check every id first so none is applied on error.
-    for (const requestId of Object.keys(responses)) {
-      if (!this.coordinator.pending.has(requestId)) {
-        throw new SuperstepError('REQUEST_UNKNOWN', `no pending request "${requestId}"`, { details: { requestId } });
-      }
-    }
-    for (const [requestId, value] of Object.entries(responses)) await this.coordinator.respond(requestId, value);
+    iterating = () => handle.isIterating;
+    return handle;
   }
 
   /** A failed write is reported and leaves the lineage as it was (SPEC 27); the run goes on. */
@@ -458,7 +461,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       const state = decodeCheckpointBody(read.body, this.graph);
       const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
       await this.applyCut(cut);
-      this.checkpointer.resumeFrom(read.meta);
+      this.checkpointer.resumeFrom(read.meta, store);
       const pairs: [Uint8Array, string][] = [];
       const collect = (level: CheckpointState, bytesOf: InstanceCut): void => {
         for (const [actorId, hash] of level.actors) {

@@ -143,7 +143,7 @@ type HandlersByType<In, State, Out> = [In] extends [TypedMessage]
   ? { readonly [K in In['type']]?: Handler<Extract<In, { type: K }>, State, Out> }
   : Record<string, Handler<never, State, Out>>;
 
-interface DefinitionCommon<State> {
+interface DefinitionCommon<State, Out> {
   /**
    * A stateless executor keeps no actor state, so the runtime may spread its messages over every
    * worker thread and run them in parallel (one invocation per message). Use it for CPU work.
@@ -158,7 +158,7 @@ interface DefinitionCommon<State> {
    */
   readonly reset?: () => void | Promise<void>;
   /** Receives answers to this executor's requests, with the original request (SPEC 18). */
-  readonly onResponse?: (response: RequestResponse, context: ExecutorContext<State, never>) => void | Promise<void>;
+  readonly onResponse?: (response: RequestResponse, context: ExecutorContext<State, Out>) => void | Promise<void>;
   /**
    * Validates answers before they are accepted: any Standard Schema validator (zod, valibot, arktype…).
    * A rejected value makes `respond()` fail with `RESPONSE_INVALID` and changes nothing (SPEC 20).
@@ -174,7 +174,7 @@ interface DefinitionCommon<State> {
 }
 
 /** Options for {@link defineExecutor}: exactly one of `handle` or `on`. */
-export type ExecutorOptions<In, Out, State> = DefinitionCommon<State> &
+export type ExecutorOptions<In, Out, State> = DefinitionCommon<State, Out> &
   (
     | {
         /** Handles every message sent to this executor. */
@@ -197,7 +197,7 @@ export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown
   readonly stateless: boolean;
   readonly initialState: (() => State) | undefined;
   readonly reset: (() => void | Promise<void>) | undefined;
-  readonly onResponse: ((response: RequestResponse, context: ExecutorContext<State, never>) => void | Promise<void>) | undefined;
+  readonly onResponse: ((response: RequestResponse, context: ExecutorContext<State, Out>) => void | Promise<void>) | undefined;
   readonly responseSchema: StandardSchemaV1 | undefined;
   readonly timeoutMs: number | undefined;
   readonly retry: RetryPolicy | undefined;

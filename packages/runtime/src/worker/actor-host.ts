@@ -119,6 +119,8 @@ class StepOutput {
   /** Each executor's own shared writes, for its reads in the same superstep (SPEC 45). */
   readonly ownWrites = new Map<string, Map<string, { value: unknown; deleted: boolean }>>();
   failure: { executorId: string; error: ErrorRecord } | null = null;
+  /** Set once the reply is built: late flushes must not send events twice. */
+  done = false;
 }
 
 /** The handler's view; one per invocation. */
@@ -172,7 +174,10 @@ class Context implements ExecutorContext<unknown, unknown>, SharedState {
       });
     }
     assertSerializable(data, { executorId: this.executorId, direction: 'event' });
-    this.buffer.events.push(['custom', this.executorId, name, data]);
+    // Streamed as it happens, not held with the attempt's other effects: a handler that emits progress
+    // and then awaits I/O must not hold its events back (SPEC 14). A failed attempt's events stay seen.
+    this.output.events.push(['custom', this.executorId, name, data]);
+    this.host.scheduleFlush(this.instance.key, this.superstep, this.output);
   }
 
   request(data: unknown, options?: RequestOptions): string {
@@ -521,11 +526,30 @@ export class ActorHost implements HostControl {
     return seq;
   }
 
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Makes sure events reach the coordinator within the flush interval even while a handler awaits: a
+   * timer that fires only if the event loop gets a turn (a synchronous handler is covered by
+   * {@link maybeFlush} after it returns).
+   */
+  scheduleFlush(instance: string, superstep: number, output: StepOutput): void {
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush(instance, superstep, output);
+    }, this.options.flushIntervalMs);
+  }
+
   /** Streams the events gathered so far if the superstep has been running for a while. */
   maybeFlush(instance: string, superstep: number, output: StepOutput): void {
-    const now = performance.now();
-    if (now - this.lastFlush < this.options.flushIntervalMs || output.events.length === 0) return;
-    this.lastFlush = now;
+    if (performance.now() - this.lastFlush < this.options.flushIntervalMs) return;
+    this.flush(instance, superstep, output);
+  }
+
+  private flush(instance: string, superstep: number, output: StepOutput): void {
+    if (output.events.length === 0 || output.done) return;
+    this.lastFlush = performance.now();
     const message: HostEventsMessage = { op: 'events', instance, superstep, events: output.events };
     output.events = [];
     this.options.post(encode(message));
@@ -605,6 +629,7 @@ async function loadDefinition(location: ExecutorLocation): Promise<ExecutorDefin
 }
 
 function reply(batch: StepBatch, output: StepOutput, snapshots: (readonly [string, Uint8Array])[]): StepReply {
+  output.done = true;
   return {
     op: 'done',
     instance: batch.instance,

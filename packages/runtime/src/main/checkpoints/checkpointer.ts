@@ -21,8 +21,11 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 export class Checkpointer {
   /** The current lineage; a new one starts at creation and at `reset()`. */
   lineageId: string;
-  /** The last checkpoint written (or restored from): the next one's parent. */
-  lastId: string | null = null;
+  /**
+   * The last checkpoint written to (or restored from) each store: the next one's parent there. Kept per
+   * store, so a per-run store never gets a parent that lives in another store (SPEC 23, 36).
+   */
+  private lastIds = new WeakMap<CheckpointStore, string>();
   /** Hash of each snapshot, computed once per snapshot object (identity-keyed). */
   private readonly hashes = new WeakMap<Uint8Array, string>();
   /** Blobs each store is known to hold, so unchanged actors cost nothing to checkpoint. */
@@ -35,13 +38,13 @@ export class Checkpointer {
   /** Starts a new lineage (after `reset()`). */
   newLineage(): void {
     this.lineageId = this.options.createId();
-    this.lastId = null;
+    this.lastIds = new WeakMap();
   }
 
-  /** Continue the lineage of a restored checkpoint. */
-  resumeFrom(meta: CheckpointMeta): void {
+  /** Continue the lineage of a checkpoint restored from `store`. */
+  resumeFrom(meta: CheckpointMeta, store: CheckpointStore): void {
     this.lineageId = meta.lineageId;
-    this.lastId = meta.id;
+    this.lastIds = new WeakMap([[store, meta.id]]);
   }
 
   /** Notes that `store` holds these blobs (a restore loaded them from it). */
@@ -78,7 +81,7 @@ export class Checkpointer {
       workflowName: this.options.workflowName,
       lineageId: this.lineageId,
       runId,
-      parentId: this.lastId,
+      parentId: this.lastIds.get(store) ?? null,
       superstep: state.superstep,
       createdAt: this.options.now(),
       signature: this.options.graph.signature,
@@ -89,12 +92,23 @@ export class Checkpointer {
     try {
       await store.save({ meta, body, blobs: [...blobs] });
     } catch (error) {
-      // The store may have lost blobs we thought it had (pruned, wiped): ship everything next time.
+      // The store lost blobs we thought it had (pruned, wiped): forget what it holds, and if that is why
+      // this save failed, try once more shipping every blob, so the checkpoint is not lost.
       this.written.delete(store);
-      throw error;
+      if ((error as { code?: unknown }).code !== 'CHECKPOINT_BLOB_MISSING') throw error;
+      const all = new Map<string, Uint8Array>();
+      const gather = (level: InstanceCut): void => {
+        for (const bytes of level.snapshots.values()) all.set(this.hashes.get(bytes) ?? sha256(bytes), bytes);
+        for (const child of level.children.values()) gather(child);
+      };
+      gather(cut);
+      await store.save({ meta, body, blobs: [...all] });
+      blobs.clear();
+      for (const [hash, bytes] of all) blobs.set(hash, bytes);
     }
-    for (const hash of blobs.keys()) known.add(hash);
-    this.lastId = meta.id;
+    const stored = this.knownBlobs(store);
+    for (const hash of blobs.keys()) stored.add(hash);
+    this.lastIds.set(store, meta.id);
     return meta;
   }
 

@@ -1,0 +1,65 @@
+/**
+ * Durable file writes for the file checkpoint store: atomic replace (temp file, fsync, rename) and
+ * directory fsync, so a crash leaves either the old file or the whole new one.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
+
+/** Temp file, fsync, rename: readers see the old file or the whole new one, never part of it. */
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Makes a rename or unlink in `dir` durable. Platforms that cannot fsync a directory skip it. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+  } catch (error) {
+    if (hasCode(error, 'EISDIR') || hasCode(error, 'EPERM')) return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    if (!hasCode(error, 'EINVAL') && !hasCode(error, 'EBADF')) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether `path` exists; errors other than "not found" are thrown. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  return (error as { code?: unknown } | null)?.code === code;
+}
+
+/** Whether a file-system error means "no such file". */
+export function isMissing(error: unknown): boolean {
+  return hasCode(error, 'ENOENT');
+}

@@ -1,0 +1,334 @@
+/**
+ * Runs the checkpoint store contract against every store (SPEC 26), plus what only one store has: the
+ * file store's path safety and crash leftovers, SQLite's persistence and WAL mode, PostgreSQL's sharing.
+ * PostgreSQL runs against a real server (`SUPERSTEP_PG_URL`, default the local one) and is skipped, with a
+ * warning naming the URL, only if no server answers there.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BAD_IDS, describeCheckpointStoreContract, expectCode } from './checkpoint-store.contract.ts';
+import { CHECKPOINT_FORMAT_VERSION, type CheckpointStore, type CheckpointWrite } from './checkpoint-store.ts';
+import { openFileStore } from './file-store.ts';
+import { createMemoryStore } from './memory-store.ts';
+import { openPostgresStore } from './postgres-store.ts';
+import { openSqliteStore } from './sqlite-store.ts';
+
+const PG_URL = process.env.SUPERSTEP_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'superstep-checkpoints-'));
+}
+
+async function countFiles(directory: string): Promise<number> {
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).length;
+}
+
+function write(id: string, blobs: readonly string[] = []): CheckpointWrite {
+  const shipped = blobs.map((text) => {
+    const data = new TextEncoder().encode(text);
+    return [createHash('sha256').update(data).digest('hex'), data] as const;
+  });
+  return {
+    meta: {
+      id,
+      workflowName: 'wf',
+      lineageId: 'L1',
+      runId: null,
+      parentId: null,
+      superstep: 0,
+      createdAt: 1,
+      signature: 'sig',
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      blobHashes: shipped.map(([hash]) => hash),
+    },
+    body: new TextEncoder().encode(`body of ${id}`),
+    blobs: shipped,
+  };
+}
+
+describeCheckpointStoreContract('memory', () => Promise.resolve({ store: createMemoryStore() }));
+
+describeCheckpointStoreContract('file', async () => {
+  const directory = await tempDir();
+  return {
+    store: await openFileStore({ directory }),
+    reopen: () => openFileStore({ directory }),
+    countBlobs: () => countFiles(join(directory, 'blobs')),
+    cleanup: () => rm(directory, { recursive: true, force: true }),
+  };
+});
+
+describeCheckpointStoreContract('sqlite', async () => {
+  const directory = await tempDir();
+  const path = join(directory, 'checkpoints.db');
+  return {
+    store: await openSqliteStore({ path }),
+    reopen: () => openSqliteStore({ path }),
+    countBlobs: () => Promise.resolve(countSqliteBlobs(path)),
+    cleanup: () => rm(directory, { recursive: true, force: true }),
+  };
+});
+
+function countSqliteBlobs(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Whether a PostgreSQL server answers at `url`. Only "nothing is listening there" counts as absent. */
+async function probePostgres(url: string): Promise<{ reachable: boolean; reason: string }> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return { reachable: true, reason: '' };
+  } catch (error) {
+    const codes = [error, ...(error instanceof AggregateError ? (error.errors as unknown[]) : [])].map(
+      (e) => (e as { code?: unknown } | null)?.code,
+    );
+    const absent = codes.some((code) =>
+      ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT'].includes(String(code)),
+    );
+    const timedOut = error instanceof Error && /timeout/i.test(error.message);
+    // Anything else (bad password, missing database) means a server is there: run, and fail loudly.
+    return {
+      reachable: !(absent || timedOut),
+      reason: error instanceof Error ? error.message || String(codes) : String(error),
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const postgres = await probePostgres(PG_URL);
+if (!postgres.reachable) {
+  console.warn(`No PostgreSQL server at ${PG_URL} (${postgres.reason}): skipping the postgres checkpoint store tests.`);
+}
+
+describe.skipIf(!postgres.reachable)(`postgres at ${PG_URL}`, () => {
+  // One schema per test run, dropped at the end; one table prefix per store the suite opens.
+  const schema = `superstep_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  let stores = 0;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  describeCheckpointStoreContract('postgres', async () => {
+    const tablePrefix = `s${++stores}_`;
+    const open = (): Promise<CheckpointStore> => openPostgresStore({ connectionString: PG_URL, schema, tablePrefix });
+    return {
+      store: await open(),
+      reopen: open,
+      countBlobs: async () => {
+        const { rows } = await admin.query<{ n: string }>(
+          `SELECT count(*) AS n FROM "${schema}"."${tablePrefix}blobs"`,
+        );
+        return Number(rows[0]?.n);
+      },
+    };
+  });
+
+  it('shares checkpoints and blobs between stores on the same tables (as between processes)', async () => {
+    const tablePrefix = `shared${++stores}_`;
+    await using one = await openPostgresStore({ connectionString: PG_URL, schema, tablePrefix });
+    await using two = await openPostgresStore({ connectionString: PG_URL, schema, tablePrefix });
+    await one.save(write('a', ['x']));
+    const second = write('b', ['x']);
+    await two.save({ ...second, blobs: [] });
+    expect((await one.load('b'))?.blobs.size).toBe(1);
+    expect((await two.list()).map((meta) => meta.id)).toEqual(['a', 'b']);
+  });
+
+  it('refuses tables of another layout version', async () => {
+    const tablePrefix = `layout${++stores}_`;
+    await (await openPostgresStore({ connectionString: PG_URL, schema, tablePrefix })).close();
+    await admin.query(`UPDATE "${schema}"."${tablePrefix}layout" SET format_version = 99`);
+    await expectCode(
+      openPostgresStore({ connectionString: PG_URL, schema, tablePrefix }),
+      'CHECKPOINT_VERSION_UNSUPPORTED',
+    );
+  });
+});
+
+describe('postgres store options and failures', () => {
+  it('refuses names that are not plain identifiers', async () => {
+    await expectCode(openPostgresStore({ connectionString: PG_URL, schema: 'x"; DROP TABLE y; --' }), 'INVALID_OPTION');
+    await expectCode(openPostgresStore({ connectionString: PG_URL, tablePrefix: 'a-b' }), 'INVALID_OPTION');
+    await expectCode(openPostgresStore({ connectionString: PG_URL, maxConnections: 0 }), 'INVALID_OPTION');
+  });
+
+  it('reports a server it cannot reach as CHECKPOINT_STORE_FAILED', async () => {
+    await expectCode(
+      openPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test', connectTimeoutMs: 2000 }),
+      'CHECKPOINT_STORE_FAILED',
+    );
+  });
+});
+
+describe('file store', () => {
+  let parent: string;
+  let directory: string;
+  let store: CheckpointStore;
+
+  beforeEach(async () => {
+    parent = await tempDir();
+    directory = join(parent, 'store');
+    store = await openFileStore({ directory });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await rm(parent, { recursive: true, force: true });
+  });
+
+  it('never lets an id or a blob hash name a path outside its directory', async () => {
+    const before = await readdir(directory, { recursive: true });
+    for (const id of [...BAD_IDS, '../../outside', `${parent}/outside`, 'sub/../../outside']) {
+      await expectCode(store.save(write(id)), 'CHECKPOINT_ID_INVALID');
+      await expectCode(store.load(id), 'CHECKPOINT_ID_INVALID');
+      await expectCode(store.delete(id), 'CHECKPOINT_ID_INVALID');
+    }
+    const escaping = write('ok', ['x']);
+    const [, data] = escaping.blobs[0] ?? ['', new Uint8Array()];
+    await expectCode(
+      store.save({
+        ...escaping,
+        meta: { ...escaping.meta, blobHashes: ['../../outside'] },
+        blobs: [['../../outside', data]],
+      }),
+      'INVALID_OPTION',
+    );
+    expect(await readdir(parent)).toEqual(['store']);
+    expect(await readdir(directory, { recursive: true })).toEqual(before);
+  });
+
+  it('lays out a format marker, bodies, metas and content-addressed blobs, and leaves no temp files', async () => {
+    const saved = write('c1', ['snapshot']);
+    await store.save(saved);
+    const [hash = ''] = saved.meta.blobHashes;
+    expect(JSON.parse(await readFile(join(directory, 'superstep-store.json'), 'utf8'))).toEqual({
+      store: 'superstep-checkpoints',
+      formatVersion: 1,
+    });
+    expect(new Uint8Array(await readFile(join(directory, 'blobs', hash.slice(0, 2), hash)))).toEqual(
+      new TextEncoder().encode('snapshot'),
+    );
+    expect((await readdir(join(directory, 'checkpoints'))).sort()).toEqual(['c1.body', 'c1.json']);
+    const all = await readdir(directory, { recursive: true });
+    expect(all.filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('ignores what an interrupted save leaves, removes temp files on open and sweeps leftovers on prune', async () => {
+    await store.save(write('kept', ['x']));
+    await writeFile(join(directory, 'checkpoints', 'torn.body'), 'body without a meta');
+    await writeFile(join(directory, 'checkpoints', 'torn.json.abc123.tmp'), '{"seq":');
+    await mkdir(join(directory, 'blobs', 'ff'), { recursive: true });
+    await writeFile(join(directory, 'blobs', 'ff', 'f'.repeat(64)), 'orphan blob');
+    expect(await store.load('torn')).toBeUndefined();
+    expect((await store.list()).map((meta) => meta.id)).toEqual(['kept']);
+    await store.close();
+    store = await openFileStore({ directory });
+    expect((await readdir(join(directory, 'checkpoints'))).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(await store.prune({ keepLast: 1 })).toBe(0);
+    expect((await readdir(join(directory, 'checkpoints'))).sort()).toEqual(['kept.body', 'kept.json']);
+    expect(await countFiles(join(directory, 'blobs'))).toBe(1);
+    expect((await store.load('kept'))?.blobs.size).toBe(1);
+  });
+
+  it('reports a failed save as CHECKPOINT_STORE_FAILED and leaves none of its files behind', async () => {
+    // A directory where the body should go makes the body's rename fail after the blob was written.
+    await mkdir(join(directory, 'checkpoints', 'c1.body'));
+    await expectCode(store.save(write('c1', ['new blob'])), 'CHECKPOINT_STORE_FAILED');
+    expect(await countFiles(join(directory, 'blobs'))).toBe(0);
+    expect(await store.list()).toEqual([]);
+    expect(await store.load('c1')).toBeUndefined();
+  });
+
+  it('reports a damaged meta file as CHECKPOINT_CORRUPT', async () => {
+    await store.save(write('c1'));
+    await writeFile(join(directory, 'checkpoints', 'c1.json'), '{"seq": 1, "meta": {"id": "c1"}}');
+    await expectCode(store.load('c1'), 'CHECKPOINT_CORRUPT');
+    await expectCode(store.list(), 'CHECKPOINT_CORRUPT');
+  });
+
+  it('refuses a directory written in another layout version', async () => {
+    await store.close();
+    await writeFile(join(directory, 'superstep-store.json'), '{"store":"superstep-checkpoints","formatVersion":99}');
+    await expectCode(openFileStore({ directory }), 'CHECKPOINT_VERSION_UNSUPPORTED');
+  });
+
+  it('refuses a missing directory option', async () => {
+    await expectCode(openFileStore({ directory: '' }), 'INVALID_OPTION');
+  });
+});
+
+describe('sqlite store', () => {
+  let directory: string;
+  let path: string;
+
+  beforeEach(async () => {
+    directory = await tempDir();
+    path = join(directory, 'nested', 'checkpoints.db');
+  });
+
+  afterEach(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('persists across close and reopen, in WAL mode', async () => {
+    const first = await openSqliteStore({ path });
+    await first.save(write('c1', ['x', 'y']));
+    await first.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
+    await using second = await openSqliteStore({ path });
+    const read = await second.load('c1');
+    expect(read?.body).toEqual(new TextEncoder().encode('body of c1'));
+    expect(read?.blobs.size).toBe(2);
+  });
+
+  it('shares one file between stores (as between processes)', async () => {
+    await using one = await openSqliteStore({ path });
+    await using two = await openSqliteStore({ path });
+    await one.save(write('a', ['x']));
+    await two.save({ ...write('b', ['x']), blobs: [] });
+    expect((await one.load('b'))?.blobs.size).toBe(1);
+    expect(await two.delete('a')).toBe(true);
+    expect((await one.list()).map((meta) => meta.id)).toEqual(['b']);
+  });
+
+  it('refuses a database of another layout version', async () => {
+    await (await openSqliteStore({ path })).close();
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    await expectCode(openSqliteStore({ path }), 'CHECKPOINT_VERSION_UNSUPPORTED');
+  });
+
+  it('reports a file it cannot open as CHECKPOINT_STORE_FAILED, and bad options as INVALID_OPTION', async () => {
+    await writeFile(join(directory, 'not-a-db'), 'definitely not SQLite '.repeat(100));
+    await expectCode(openSqliteStore({ path: join(directory, 'not-a-db') }), 'CHECKPOINT_STORE_FAILED');
+    await expectCode(openSqliteStore({ path: '' }), 'INVALID_OPTION');
+  });
+});

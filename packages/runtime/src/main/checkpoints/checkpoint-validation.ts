@@ -1,0 +1,165 @@
+/**
+ * Validation every checkpoint store runs at its public boundary, so all stores accept and refuse the same
+ * inputs (the contract suite checks this). Internals take the normalized, frozen values these return.
+ */
+import { SuperstepError } from '../../shared/errors.ts';
+import type { CheckpointFilter, CheckpointMeta, CheckpointWrite, RetentionPolicy } from './checkpoint-store.ts';
+
+/** Safe as a file name on every platform we run on, so an id can never name a path outside a store. */
+const CHECKPOINT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** Lowercase SHA-256 hex: blob hashes are file names in the file store. */
+const BLOB_HASH = /^[0-9a-f]{64}$/;
+
+/** Whether `hash` is a lowercase SHA-256 hex digest. */
+export function isBlobHash(hash: unknown): hash is string {
+  return typeof hash === 'string' && BLOB_HASH.test(hash);
+}
+
+/** Throws `CHECKPOINT_ID_INVALID` unless `id` is 1–128 characters of `[A-Za-z0-9_-]`. */
+export function assertCheckpointId(id: unknown, name = 'id'): asserts id is string {
+  if (typeof id !== 'string' || !CHECKPOINT_ID.test(id)) {
+    throw new SuperstepError('CHECKPOINT_ID_INVALID', `${name} must be 1–128 characters of [A-Za-z0-9_-]`, {
+      details: { option: name, id: typeof id === 'string' ? id.slice(0, 200) : typeof id },
+    });
+  }
+}
+
+function invalid(option: string, must: string): SuperstepError {
+  return new SuperstepError('INVALID_OPTION', `${option} must be ${must}`, { details: { option } });
+}
+
+/** Throws `INVALID_OPTION` unless `value` is a non-null object (JavaScript callers can pass anything). */
+export function requireObject(value: unknown, option: string): void {
+  if (typeof value !== 'object' || value === null) throw invalid(option, 'an object');
+}
+
+function requireString(value: unknown, option: string): string {
+  if (typeof value !== 'string') throw invalid(option, 'a string');
+  return value;
+}
+
+function requireCount(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid(option, 'a non-negative safe integer');
+  }
+  return value;
+}
+
+function requireBytes(value: unknown, option: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw invalid(option, 'a Uint8Array');
+  return value;
+}
+
+/**
+ * Checks a write and returns a normalized copy of its meta: only the known fields, `blobHashes` copied
+ * and frozen, so later changes to the caller's objects cannot reach the store.
+ */
+export function validateWrite(write: CheckpointWrite): CheckpointMeta {
+  requireObject(write, 'write');
+  requireObject(write.meta, 'write.meta');
+  const m = write.meta as unknown as Record<string, unknown>;
+  assertCheckpointId(m.id, 'write.meta.id');
+  if (m.parentId !== null) assertCheckpointId(m.parentId, 'write.meta.parentId');
+  if (m.runId !== null) requireString(m.runId, 'write.meta.runId');
+  if (typeof m.createdAt !== 'number' || !Number.isFinite(m.createdAt)) {
+    throw invalid('write.meta.createdAt', 'a finite number (ms since the epoch)');
+  }
+  if (!Array.isArray(m.blobHashes)) throw invalid('write.meta.blobHashes', 'an array of SHA-256 hex strings');
+  const blobHashes: string[] = [];
+  for (const hash of m.blobHashes as unknown[]) {
+    if (!isBlobHash(hash)) throw invalid('write.meta.blobHashes', 'an array of lowercase SHA-256 hex strings');
+    blobHashes.push(hash);
+  }
+  requireBytes(write.body, 'write.body');
+  if (!Array.isArray(write.blobs)) throw invalid('write.blobs', 'an array of [hash, bytes] pairs');
+  for (const entry of write.blobs as unknown[]) {
+    if (!Array.isArray(entry) || !isBlobHash(entry[0]) || !(entry[1] instanceof Uint8Array)) {
+      throw invalid('write.blobs', 'an array of [lowercase SHA-256 hex, Uint8Array] pairs');
+    }
+  }
+  return Object.freeze({
+    id: m.id,
+    workflowName: requireString(m.workflowName, 'write.meta.workflowName'),
+    lineageId: requireString(m.lineageId, 'write.meta.lineageId'),
+    runId: m.runId as string | null,
+    parentId: m.parentId,
+    superstep: requireCount(m.superstep, 'write.meta.superstep'),
+    createdAt: m.createdAt,
+    signature: requireString(m.signature, 'write.meta.signature'),
+    formatVersion: requireCount(m.formatVersion, 'write.meta.formatVersion'),
+    blobHashes: Object.freeze(blobHashes),
+  });
+}
+
+/**
+ * The blobs a store must hold after a write: each hash `meta.blobHashes` names once, with the shipped
+ * bytes if the write carries them (`undefined`: the store must already have it). Shipped blobs the meta
+ * does not name are dropped: nothing would reference them.
+ */
+export function blobsToStore(meta: CheckpointMeta, write: CheckpointWrite): Map<string, Uint8Array | undefined> {
+  const shipped = new Map<string, Uint8Array>();
+  for (const [hash, bytes] of write.blobs) if (!shipped.has(hash)) shipped.set(hash, bytes);
+  const needed = new Map<string, Uint8Array | undefined>();
+  for (const hash of meta.blobHashes) needed.set(hash, shipped.get(hash));
+  return needed;
+}
+
+/** Checks a filter; returns it frozen with only the known keys. */
+export function validateFilter(filter: CheckpointFilter | undefined, name = 'filter'): CheckpointFilter {
+  if (filter === undefined) return Object.freeze({});
+  requireObject(filter, name);
+  const out: { workflowName?: string; lineageId?: string; runId?: string } = {};
+  for (const key of ['workflowName', 'lineageId', 'runId'] as const) {
+    const value: unknown = filter[key];
+    if (value !== undefined) out[key] = requireString(value, `${name}.${key}`);
+  }
+  return Object.freeze(out);
+}
+
+/** Checks a retention policy: at least one rule, `keepLast` a count, `olderThan` a finite time. */
+export function validateRetentionPolicy(policy: RetentionPolicy): RetentionPolicy {
+  requireObject(policy, 'policy');
+  const { keepLast, olderThan } = policy;
+  if (keepLast === undefined && olderThan === undefined)
+    throw invalid('policy', 'given keepLast or olderThan (or both)');
+  if (keepLast !== undefined) requireCount(keepLast, 'policy.keepLast');
+  if (olderThan !== undefined && (typeof olderThan !== 'number' || !Number.isFinite(olderThan))) {
+    throw invalid('policy.olderThan', 'a finite number (ms since the epoch)');
+  }
+  return Object.freeze({
+    ...(keepLast === undefined ? {} : { keepLast }),
+    ...(olderThan === undefined ? {} : { olderThan }),
+    filter: validateFilter(policy.filter, 'policy.filter'),
+  });
+}
+
+/**
+ * A meta read back from storage, checked like a write (so a truncated or hand-edited record cannot pass
+ * as a checkpoint). Anything wrong is `CHECKPOINT_CORRUPT`, naming `where` it was read from.
+ */
+export function metaFromRecord(record: unknown, where: string): CheckpointMeta {
+  try {
+    return validateWrite({ meta: record as CheckpointMeta, body: new Uint8Array(0), blobs: [] });
+  } catch (error) {
+    throw new SuperstepError('CHECKPOINT_CORRUPT', `${where} is not a valid checkpoint meta record`, {
+      cause: error,
+      details: { where },
+    });
+  }
+}
+
+/** The `CHECKPOINT_BLOB_MISSING` error, naming the checkpoint and the first few missing hashes. */
+export function blobMissing(id: string, missing: readonly string[]): SuperstepError {
+  return new SuperstepError(
+    'CHECKPOINT_BLOB_MISSING',
+    `checkpoint "${id}" names ${missing.length} blob(s) neither shipped nor stored (first: ${missing[0] ?? '?'})`,
+    { details: { checkpointId: id, missing: missing.slice(0, 8) } },
+  );
+}
+
+/** `CHECKPOINT_EXISTS` for a second save under one id. */
+export function checkpointExists(id: string): SuperstepError {
+  return new SuperstepError('CHECKPOINT_EXISTS', `a checkpoint "${id}" is already stored`, {
+    details: { checkpointId: id },
+  });
+}

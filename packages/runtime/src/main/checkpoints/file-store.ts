@@ -1,0 +1,367 @@
+/**
+ * The file checkpoint store: one directory, plain files, no dependencies.
+ *
+ *     <directory>/superstep-store.json      { "store": "superstep-checkpoints", "formatVersion": 1 }
+ *     <directory>/checkpoints/<id>.body     the checkpoint body
+ *     <directory>/checkpoints/<id>.json     { "seq": n, "meta": {…} } — written last: the commit point
+ *     <directory>/blobs/<ab>/<abcd…>        actor snapshots, by SHA-256 (sharded by its first two digits)
+ *
+ * Every file is written atomically (temp file, fsync, rename, fsync of the directory), and a checkpoint
+ * exists once its `.json` exists, so a crash mid-save leaves at most unreferenced files that `prune` sweeps.
+ * Ids are validated (`[A-Za-z0-9_-]{1,128}`) before any path is built, so they cannot escape the directory.
+ *
+ * One process per directory: writes are serialized within a process (also across stores opened on the same
+ * directory), not across processes; use SQLite or PostgreSQL to share checkpoints between processes. On a
+ * case-insensitive file system ids differing only in case collide (the second save is refused).
+ */
+import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { SuperstepError } from '../../shared/errors.ts';
+import { exists, isMissing, syncDirectory, writeAtomic } from './atomic-file.ts';
+import type {
+  CheckpointFilter,
+  CheckpointMeta,
+  CheckpointRead,
+  CheckpointStore,
+  CheckpointWrite,
+  RetentionPolicy,
+} from './checkpoint-store.ts';
+import {
+  assertCheckpointId,
+  blobMissing,
+  blobsToStore,
+  checkpointExists,
+  isBlobHash,
+  metaFromRecord,
+  requireObject,
+  validateFilter,
+  validateRetentionPolicy,
+  validateWrite,
+} from './checkpoint-validation.ts';
+import { compareOldestFirst, matchesFilter, selectPruned, type StoredMeta } from './retention.ts';
+import { createStoreBoundary, ownedBytes } from './store-boundary.ts';
+
+export interface FileStoreOptions {
+  /** The store's directory; created if missing. */
+  readonly directory: string;
+}
+
+const LAYOUT_FILE = 'superstep-store.json';
+const LAYOUT = { store: 'superstep-checkpoints', formatVersion: 1 } as const;
+const ID_FILE = /^([A-Za-z0-9_-]{1,128})\.(json|body)$/;
+/** Files read at once by `list`: enough to overlap I/O without running out of descriptors. */
+const READ_BATCH = 32;
+
+/** Shared by every store open on one directory in this process: writes queue here, one at a time. */
+interface DirectoryState {
+  queue: Promise<unknown>;
+  lastSeq: number;
+  opened: number;
+  /** Settles when the first open's scan of the directory has. */
+  ready: Promise<void>;
+}
+
+const directories = new Map<string, DirectoryState>();
+
+/**
+ * Opens (creating if needed) a checkpoint store in `directory`.
+ *
+ * @example
+ * const store = await openFileStore({ directory: './checkpoints' });
+ * const workflow = await builder.build({ name: 'orders', store });
+ * // …
+ * await store.close();
+ */
+export async function openFileStore(options: FileStoreOptions): Promise<CheckpointStore> {
+  requireObject(options, 'options');
+  if (typeof options.directory !== 'string' || options.directory.length === 0) {
+    throw new SuperstepError('INVALID_OPTION', 'options.directory must be a non-empty string', {
+      details: { option: 'options.directory' },
+    });
+  }
+  let root: string;
+  try {
+    await mkdir(join(options.directory, 'blobs'), { recursive: true });
+    await mkdir(join(options.directory, 'checkpoints'), { recursive: true });
+    root = await realpath(resolve(options.directory));
+    await checkLayout(root);
+  } catch (error) {
+    if (error instanceof SuperstepError) throw error;
+    throw new SuperstepError(
+      'CHECKPOINT_STORE_FAILED',
+      `cannot open the file checkpoint store in ${options.directory}`,
+      {
+        cause: error,
+        details: { store: 'file', operation: 'open', directory: options.directory },
+      },
+    );
+  }
+  let shared = directories.get(root);
+  if (shared === undefined) {
+    shared = { queue: Promise.resolve(), lastSeq: 0, opened: 0, ready: Promise.resolve() };
+    shared.ready = initialize(root, shared);
+    directories.set(root, shared);
+  }
+  shared.opened++;
+  try {
+    await shared.ready;
+  } catch (error) {
+    release(root, shared);
+    throw new SuperstepError('CHECKPOINT_STORE_FAILED', `cannot read the file checkpoint store in ${root}`, {
+      cause: error,
+      details: { store: 'file', operation: 'open', directory: root },
+    });
+  }
+  return createFileStore(root, shared);
+}
+
+function release(root: string, shared: DirectoryState): void {
+  if (--shared.opened === 0 && directories.get(root) === shared) directories.delete(root);
+}
+
+/** Writes the layout marker of a new store, or refuses a directory written by another layout version. */
+async function checkLayout(root: string): Promise<void> {
+  const path = join(root, LAYOUT_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    await writeAtomic(path, new TextEncoder().encode(`${JSON.stringify(LAYOUT)}\n`));
+    return;
+  }
+  let layout: unknown;
+  try {
+    layout = JSON.parse(text);
+  } catch {
+    layout = undefined;
+  }
+  const version = (layout as { formatVersion?: unknown } | undefined)?.formatVersion;
+  if (version !== LAYOUT.formatVersion) {
+    throw new SuperstepError(
+      'CHECKPOINT_VERSION_UNSUPPORTED',
+      `${path} describes a store of format ${String(version)}; this runtime reads format ${LAYOUT.formatVersion}`,
+      { details: { store: 'file', path, formatVersion: version } },
+    );
+  }
+}
+
+/** First open in this process: drop temp files of interrupted writes and find the last write order. */
+async function initialize(root: string, state: { lastSeq: number }): Promise<void> {
+  for (const dir of [join(root, 'checkpoints'), ...(await blobShards(root))]) {
+    for (const name of await readdir(dir)) if (name.endsWith('.tmp')) await rm(join(dir, name), { force: true });
+  }
+  for (const stored of await readAllMetas(root)) state.lastSeq = Math.max(state.lastSeq, stored.seq);
+}
+
+function createFileStore(root: string, shared: DirectoryState): CheckpointStore {
+  const boundary = createStoreBoundary('file');
+  const checkpointsDir = join(root, 'checkpoints');
+  const metaPath = (id: string): string => join(checkpointsDir, `${id}.json`);
+  const bodyPath = (id: string): string => join(checkpointsDir, `${id}.body`);
+
+  /** Runs a write after every earlier write to this directory (from any store in this process). */
+  const exclusive = <T>(body: () => Promise<T>): Promise<T> => {
+    const result = shared.queue.then(body);
+    shared.queue = result.catch(() => undefined);
+    return result;
+  };
+
+  /** Deletes blobs in `candidates` (all blobs if omitted) that no remaining checkpoint names. */
+  const collectGarbage = async (candidates?: Iterable<string>): Promise<void> => {
+    const referenced = new Set<string>();
+    for (const { meta } of await readAllMetas(root)) for (const hash of meta.blobHashes) referenced.add(hash);
+    const hashes = candidates ?? (await listBlobs(root));
+    for (const hash of hashes) if (!referenced.has(hash)) await rm(blobPath(root, hash), { force: true });
+  };
+
+  const listMetas = async (filter: CheckpointFilter | undefined): Promise<CheckpointMeta[]> => {
+    const resolved = validateFilter(filter);
+    const all = await readAllMetas(root);
+    return all
+      .filter((entry) => matchesFilter(entry.meta, resolved))
+      .sort(compareOldestFirst)
+      .map((entry) => entry.meta);
+  };
+
+  const store: CheckpointStore = {
+    kind: 'file',
+
+    save(write: CheckpointWrite) {
+      return boundary.call('save', () => {
+        const meta = validateWrite(write);
+        return exclusive(async () => {
+          if (await exists(metaPath(meta.id))) throw checkpointExists(meta.id);
+          const missing: string[] = [];
+          const toWrite: [string, Uint8Array][] = [];
+          for (const [hash, bytes] of blobsToStore(meta, write)) {
+            if (await exists(blobPath(root, hash))) continue;
+            if (bytes === undefined) missing.push(hash);
+            else toWrite.push([hash, bytes]);
+          }
+          if (missing.length > 0) throw blobMissing(meta.id, missing);
+          const seq = shared.lastSeq + 1;
+          // Undone on failure, newest first; the id and the new blobs are ours alone while we hold the queue.
+          const created: string[] = [];
+          try {
+            const dirs = new Set<string>([checkpointsDir]);
+            for (const [hash, bytes] of toWrite) {
+              const path = blobPath(root, hash);
+              await mkdir(join(path, '..'), { recursive: true });
+              created.push(path);
+              await writeAtomic(path, bytes);
+              dirs.add(join(path, '..'));
+            }
+            created.push(bodyPath(meta.id));
+            await writeAtomic(bodyPath(meta.id), write.body);
+            for (const dir of dirs) await syncDirectory(dir);
+            created.push(metaPath(meta.id));
+            await writeAtomic(metaPath(meta.id), new TextEncoder().encode(JSON.stringify({ seq, meta })));
+            await syncDirectory(checkpointsDir);
+          } catch (error) {
+            for (const path of created.reverse()) await rm(path, { force: true }).catch(() => undefined);
+            throw error;
+          }
+          shared.lastSeq = seq;
+        });
+      });
+    },
+
+    load(id: string) {
+      return boundary.call('load', async (): Promise<CheckpointRead | undefined> => {
+        assertCheckpointId(id);
+        const stored = await readMeta(root, id);
+        if (stored === undefined) return undefined;
+        const { meta } = stored;
+        try {
+          const body = ownedBytes(await readFile(bodyPath(id)));
+          const blobs = new Map<string, Uint8Array>();
+          for (const hash of meta.blobHashes) {
+            if (!blobs.has(hash)) blobs.set(hash, ownedBytes(await readFile(blobPath(root, hash))));
+          }
+          return { meta, body, blobs };
+        } catch (error) {
+          if (!isMissing(error)) throw error;
+          // Deleted while we read it: as if we had come a moment later.
+          if (!(await exists(metaPath(id)))) return undefined;
+          throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${id}" in ${root} lacks its body or a blob`, {
+            cause: error,
+            details: { store: 'file', checkpointId: id },
+          });
+        }
+      });
+    },
+
+    list(filter?: CheckpointFilter) {
+      return boundary.call('list', () => listMetas(filter));
+    },
+
+    latest(filter?: CheckpointFilter) {
+      return boundary.call('latest', async () => (await listMetas(filter)).at(-1));
+    },
+
+    delete(id: string) {
+      return boundary.call('delete', () => {
+        assertCheckpointId(id);
+        return exclusive(async () => {
+          const stored = await readMeta(root, id);
+          if (stored === undefined) return false;
+          // Meta first (and durably): a crash after it leaves only unreferenced files, never a broken checkpoint.
+          await rm(metaPath(id), { force: true });
+          await syncDirectory(checkpointsDir);
+          await rm(bodyPath(id), { force: true });
+          await collectGarbage(new Set(stored.meta.blobHashes));
+          return true;
+        });
+      });
+    },
+
+    prune(policy: RetentionPolicy) {
+      return boundary.call('prune', () => {
+        const resolved = validateRetentionPolicy(policy);
+        return exclusive(async () => {
+          const pruned = selectPruned(await readAllMetas(root), resolved);
+          for (const { meta } of pruned) await rm(metaPath(meta.id), { force: true });
+          await syncDirectory(checkpointsDir);
+          // Also sweeps what interrupted saves left behind: bodies without a meta, unreferenced blobs.
+          const names = await readdir(checkpointsDir);
+          const metas = new Set(names.filter((name) => name.endsWith('.json')));
+          for (const name of names) {
+            const match = ID_FILE.exec(name);
+            if (match?.[2] === 'body' && !metas.has(`${match[1]}.json`))
+              await rm(join(checkpointsDir, name), { force: true });
+          }
+          await collectGarbage();
+          return pruned.length;
+        });
+      });
+    },
+
+    close() {
+      return boundary.close(() => {
+        release(root, shared);
+      });
+    },
+
+    [Symbol.asyncDispose]() {
+      return store.close();
+    },
+  };
+  return store;
+}
+
+function blobPath(root: string, hash: string): string {
+  return join(root, 'blobs', hash.slice(0, 2), hash);
+}
+
+async function blobShards(root: string): Promise<string[]> {
+  const names = await readdir(join(root, 'blobs'));
+  return names.filter((name) => /^[0-9a-f]{2}$/.test(name)).map((name) => join(root, 'blobs', name));
+}
+
+async function listBlobs(root: string): Promise<string[]> {
+  const hashes: string[] = [];
+  for (const shard of await blobShards(root))
+    for (const name of await readdir(shard)) if (isBlobHash(name)) hashes.push(name);
+  return hashes;
+}
+
+/** A checkpoint's meta file, or `undefined` if it does not exist. Malformed: `CHECKPOINT_CORRUPT`. */
+async function readMeta(root: string, id: string): Promise<StoredMeta | undefined> {
+  const path = join(root, 'checkpoints', `${id}.json`);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  let record: { seq?: unknown; meta?: unknown } | null;
+  try {
+    record = JSON.parse(text) as typeof record;
+  } catch (error) {
+    throw new SuperstepError('CHECKPOINT_CORRUPT', `${path} is not JSON`, { cause: error, details: { where: path } });
+  }
+  const meta = metaFromRecord(record?.meta, path);
+  const seq = record?.seq;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || meta.id !== id) {
+    throw new SuperstepError('CHECKPOINT_CORRUPT', `${path} has no write order or holds another checkpoint`, {
+      details: { where: path },
+    });
+  }
+  return { meta, seq };
+}
+
+async function readAllMetas(root: string): Promise<StoredMeta[]> {
+  const ids: string[] = [];
+  for (const name of await readdir(join(root, 'checkpoints'))) {
+    const match = ID_FILE.exec(name);
+    if (match?.[2] === 'json' && match[1] !== undefined) ids.push(match[1]);
+  }
+  const all: StoredMeta[] = [];
+  for (let i = 0; i < ids.length; i += READ_BATCH) {
+    const batch = await Promise.all(ids.slice(i, i + READ_BATCH).map((id) => readMeta(root, id)));
+    for (const stored of batch) if (stored !== undefined) all.push(stored);
+  }
+  return all;
+}

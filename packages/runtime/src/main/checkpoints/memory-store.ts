@@ -1,0 +1,139 @@
+/**
+ * The in-memory checkpoint store: for tests and for short-lived processes that only need restore within
+ * one process. Bytes are copied on save and on load, so nothing stored aliases live state (SPEC 26).
+ */
+import type {
+  CheckpointFilter,
+  CheckpointMeta,
+  CheckpointRead,
+  CheckpointStore,
+  CheckpointWrite,
+  RetentionPolicy,
+} from './checkpoint-store.ts';
+import {
+  assertCheckpointId,
+  blobMissing,
+  blobsToStore,
+  checkpointExists,
+  validateFilter,
+  validateRetentionPolicy,
+  validateWrite,
+} from './checkpoint-validation.ts';
+import { compareOldestFirst, matchesFilter, selectPruned, type StoredMeta } from './retention.ts';
+import { copyBytes, createStoreBoundary } from './store-boundary.ts';
+
+interface StoredCheckpoint extends StoredMeta {
+  readonly body: Uint8Array;
+}
+
+interface StoredBlob {
+  readonly bytes: Uint8Array;
+  /** How many stored checkpoints name this blob; at 0 it is deleted. */
+  refs: number;
+}
+
+/**
+ * Creates an empty in-memory checkpoint store. Everything is lost when the process exits; use
+ * {@link openSqliteStore} for durable checkpoints.
+ *
+ * @example
+ * const store = createMemoryStore();
+ * const workflow = await builder.build({ name: 'orders', store });
+ * await workflow.run(input).result();
+ * const latest = await store.latest({ workflowName: 'orders' });
+ */
+export function createMemoryStore(): CheckpointStore {
+  const boundary = createStoreBoundary('memory');
+  const checkpoints = new Map<string, StoredCheckpoint>();
+  const blobs = new Map<string, StoredBlob>();
+  let seq = 0;
+
+  const sorted = (filter: CheckpointFilter): StoredCheckpoint[] =>
+    [...checkpoints.values()].filter((entry) => matchesFilter(entry.meta, filter)).sort(compareOldestFirst);
+
+  const remove = (id: string): boolean => {
+    const entry = checkpoints.get(id);
+    if (entry === undefined) return false;
+    checkpoints.delete(id);
+    for (const hash of new Set(entry.meta.blobHashes)) {
+      const blob = blobs.get(hash);
+      if (blob !== undefined && --blob.refs === 0) blobs.delete(hash);
+    }
+    return true;
+  };
+
+  const store: CheckpointStore = {
+    kind: 'memory',
+
+    save(write: CheckpointWrite) {
+      return boundary.call('save', () => {
+        const meta = validateWrite(write);
+        if (checkpoints.has(meta.id)) throw checkpointExists(meta.id);
+        const needed = blobsToStore(meta, write);
+        const missing = [...needed].filter(([hash, bytes]) => bytes === undefined && !blobs.has(hash));
+        if (missing.length > 0)
+          throw blobMissing(
+            meta.id,
+            missing.map(([hash]) => hash),
+          );
+        // Everything is checked: from here on nothing throws, so the save is all or nothing.
+        for (const [hash, bytes] of needed) {
+          const blob = blobs.get(hash);
+          if (blob !== undefined) blob.refs++;
+          else if (bytes !== undefined) blobs.set(hash, { bytes: copyBytes(bytes), refs: 1 });
+        }
+        checkpoints.set(meta.id, { meta, seq: ++seq, body: copyBytes(write.body) });
+      });
+    },
+
+    load(id: string) {
+      return boundary.call('load', (): CheckpointRead | undefined => {
+        assertCheckpointId(id);
+        const entry = checkpoints.get(id);
+        if (entry === undefined) return undefined;
+        const read = new Map<string, Uint8Array>();
+        for (const hash of entry.meta.blobHashes) {
+          const blob = blobs.get(hash);
+          if (blob !== undefined) read.set(hash, copyBytes(blob.bytes));
+        }
+        return { meta: entry.meta, body: copyBytes(entry.body), blobs: read };
+      });
+    },
+
+    list(filter?: CheckpointFilter) {
+      return boundary.call('list', (): CheckpointMeta[] => sorted(validateFilter(filter)).map((entry) => entry.meta));
+    },
+
+    latest(filter?: CheckpointFilter) {
+      return boundary.call('latest', () => sorted(validateFilter(filter)).at(-1)?.meta);
+    },
+
+    delete(id: string) {
+      return boundary.call('delete', () => {
+        assertCheckpointId(id);
+        return remove(id);
+      });
+    },
+
+    prune(policy: RetentionPolicy) {
+      return boundary.call('prune', () => {
+        const resolved = validateRetentionPolicy(policy);
+        let deleted = 0;
+        for (const entry of selectPruned([...checkpoints.values()], resolved)) if (remove(entry.meta.id)) deleted++;
+        return deleted;
+      });
+    },
+
+    close() {
+      return boundary.close(() => {
+        checkpoints.clear();
+        blobs.clear();
+      });
+    },
+
+    [Symbol.asyncDispose]() {
+      return store.close();
+    },
+  };
+  return store;
+}
