@@ -41,15 +41,23 @@ interface ResolvedPoolOptions {
 function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
-    throw new SuperstepError('INVALID_OPTION', `options.threads must be an integer from 1 to 1024, got ${String(threads)}`, {
-      details: { option: 'threads' },
-    });
+    throw new SuperstepError(
+      'INVALID_OPTION',
+      `options.threads must be an integer from 1 to 1024, got ${String(threads)}`,
+      {
+        details: { option: 'threads' },
+      },
+    );
   }
   const eventFlushMs = options.eventFlushMs ?? 20;
   if (!Number.isFinite(eventFlushMs) || eventFlushMs < 0) {
-    throw new SuperstepError('INVALID_OPTION', `options.eventFlushMs must be a number ≥ 0, got ${String(eventFlushMs)}`, {
-      details: { option: 'eventFlushMs' },
-    });
+    throw new SuperstepError(
+      'INVALID_OPTION',
+      `options.eventFlushMs must be a number ≥ 0, got ${String(eventFlushMs)}`,
+      {
+        details: { option: 'eventFlushMs' },
+      },
+    );
   }
   return Object.freeze({ threads, resourceLimits: options.resourceLimits, eventFlushMs });
 }
@@ -58,7 +66,10 @@ function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
 class WorkerHostLink implements HostLink {
   readonly control: HostControl;
   private readonly releaseControl: () => void;
-  private readonly pendingSteps = new Map<string, { resolve: (reply: StepReply) => void; reject: (error: Error) => void }>();
+  private readonly pendingSteps = new Map<
+    string,
+    { resolve: (reply: StepReply) => void; reject: (error: Error) => void }
+  >();
   private lostError: SuperstepError | undefined;
   /** Resolves once every instance has (re)loaded its actors on this host; steps wait for it. */
   private readyPromise: Promise<void> = Promise.resolve();
@@ -93,7 +104,9 @@ class WorkerHostLink implements HostLink {
     const { api, release } = connectControl<HostControl>(controlPort);
     this.control = api;
     this.releaseControl = release;
-    dataPort.on('message', (bytes: Uint8Array) => this.receive(decode(bytes) as HostToMain));
+    dataPort.on('message', (bytes: Uint8Array) => {
+      this.receive(decode(bytes) as HostToMain);
+    });
   }
 
   private receive(message: HostToMain): void {
@@ -116,7 +129,10 @@ class WorkerHostLink implements HostLink {
     });
   }
 
-  subscribe(instance: string, listener: (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void): () => void {
+  subscribe(
+    instance: string,
+    listener: (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void,
+  ): () => void {
     this.listeners.set(instance, listener);
     return () => {
       if (this.listeners.get(instance) === listener) this.listeners.delete(instance);
@@ -179,7 +195,10 @@ export class ActorPool implements AsyncDisposable, HostSet {
   private closed = false;
   private placementCursor = 0;
   private readonly reloaders = new Map<string, HostReloader>();
-  private readonly eventListeners = new Map<string, (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void>();
+  private readonly eventListeners = new Map<
+    string,
+    (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void
+  >();
   private readonly restartListeners = new Set<(index: number, reason: string) => void>();
 
   /** Use {@link createPool}. */
@@ -208,12 +227,23 @@ export class ActorPool implements AsyncDisposable, HostSet {
       { dataPort: data.port2, controlPort: control.port2, flushIntervalMs: this.options.eventFlushMs },
       { transferList: [data.port2, control.port2], signal: abort.signal },
     );
-    const link = new WorkerHostLink(index, data.port1, control.port1, done, (reason) => abort.abort(reason), this.eventListeners);
+    const link = new WorkerHostLink(
+      index,
+      data.port1,
+      control.port1,
+      done,
+      (reason) => {
+        abort.abort(reason);
+      },
+      this.eventListeners,
+    );
     const onEnd = (cause: unknown): void => {
       link.markLost(cause);
       if (!this.closed && this.links[index] === link) this.replace(index, cause);
     };
-    done.then(() => onEnd('host stopped'), onEnd);
+    done.then(() => {
+      onEnd('host stopped');
+    }, onEnd);
     return link;
   }
 

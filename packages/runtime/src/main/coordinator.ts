@@ -146,7 +146,7 @@ export class Coordinator {
     this.placement = parts.placement;
     this.children = parts.children;
     for (const [key, value] of parts.sharedState) this.shared.set(key, value);
-    this.sharedDelta = Array.from({ length: parts.hosts.size }, () => new Map());
+    this.sharedDelta = Array.from({ length: parts.hosts.size }, () => new Map<string, SharedWrite>());
   }
 
   /** Runs supersteps until the queue is empty, the limit is hit, a handler fails or the run is cancelled. */
@@ -203,7 +203,11 @@ export class Coordinator {
       unsubscribe();
       // Hosts keep the last superstep's drafts until told; the verdict was given above. A host still
       // being replaced has no drafts (it is rebuilt from the barrier): do not wait for it to boot.
-      await Promise.allSettled(this.allHosts().filter((host) => host.isReady).map((host) => host.control.commit(this.instance)));
+      await Promise.allSettled(
+        this.allHosts()
+          .filter((host) => host.isReady)
+          .map((host) => host.control.commit(this.instance)),
+      );
     }
   }
 
@@ -221,7 +225,9 @@ export class Coordinator {
       const childCuts = new Map([...childDeliveries.keys()].map((id) => [id, this.child(id).capture()] as const));
       const [settled, childSettled] = await Promise.all([
         this.dispatch(run, superstep, batches),
-        Promise.allSettled([...childDeliveries].map(async ([id, messages]) => [id, await this.child(id).step(messages, run)] as const)),
+        Promise.allSettled(
+          [...childDeliveries].map(async ([id, messages]) => [id, await this.child(id).step(messages, run)] as const),
+        ),
       ]);
       this.clearTimers();
 
@@ -231,8 +237,11 @@ export class Coordinator {
       const lost: SuperstepError[] = [];
       for (const result of settled) {
         if (result.status === 'rejected') {
-          const error = result.reason instanceof SuperstepError ? result.reason : new SuperstepError('INTERNAL', String(result.reason));
-          const overrun = error.code === 'WORKER_LOST' ? this.timedOut.get(Number(error.details['hostIndex'])) : undefined;
+          const error =
+            result.reason instanceof SuperstepError
+              ? result.reason
+              : new SuperstepError('INTERNAL', String(result.reason));
+          const overrun = error.code === 'WORKER_LOST' ? this.timedOut.get(Number(error.details.hostIndex)) : undefined;
           if (overrun !== undefined) {
             const timeout = new SuperstepError(
               'EXECUTOR_TIMEOUT',
@@ -250,8 +259,8 @@ export class Coordinator {
         if (result.value.failure !== null) failures.push(result.value.failure);
       }
       childResults = [];
-      [...childDeliveries.keys()].forEach((id, index) => {
-        const result = childSettled[index] as PromiseSettledResult<readonly [string, ChildStepResult]>;
+      childSettled.forEach((result, index) => {
+        const id = [...childDeliveries.keys()][index] ?? '';
         if (result.status === 'fulfilled') childResults.push(result.value);
         else failures.push({ executorId: id, error: toErrorRecord(result.reason) });
       });
@@ -260,9 +269,11 @@ export class Coordinator {
 
       // Nothing of this superstep survives (SPEC 8): hosts drop their drafts. A lost host needs no
       // rollback — its replacement is rebuilt from the last barrier — and must not be waited for.
-      const lostHosts = new Set(lost.map((error) => Number(error.details['hostIndex'])));
+      const lostHosts = new Set(lost.map((error) => Number(error.details.hostIndex)));
       await Promise.allSettled(
-        participants.filter((index) => !lostHosts.has(index)).map((index) => this.hosts.host(index).control.rollback(this.instance)),
+        participants
+          .filter((index) => !lostHosts.has(index))
+          .map((index) => this.hosts.host(index).control.rollback(this.instance)),
       );
       if (run.signal.aborted) {
         this.queue = [...delivered, ...this.queue];
@@ -272,10 +283,10 @@ export class Coordinator {
         for (const error of lost) {
           run.emit({
             type: 'worker.restarted',
-            hostIndex: Number(error.details['hostIndex']),
+            hostIndex: Number(error.details.hostIndex),
             superstep,
             attempt,
-            reason: String(error.details['reason']),
+            reason: String(error.details.reason),
           });
         }
         continue; // replay the superstep on the rebuilt host (SPEC 39)
@@ -299,28 +310,37 @@ export class Coordinator {
     this.commitShared(run, superstep, replies);
     const outbox: OutboxEntry[] = [];
     for (const reply of replies) {
-      for (const [actorId, bytes] of reply.snapshots) this.snapshots.set(actorId, Uint8Array.prototype.slice.call(bytes));
+      for (const [actorId, bytes] of reply.snapshots)
+        this.snapshots.set(actorId, Uint8Array.prototype.slice.call(bytes));
       for (const entry of reply.outbox) outbox.push(entry);
     }
     // A sub-workflow's outputs flow on as its node's messages (SPEC 43).
     for (const [id, result] of childResults) for (const output of result.outputs) outbox.push([id, null, output]);
-    this.router.route(outbox, this.queue, this.fanIn, (code, message, details) =>
-      this.warn(run, superstep, code, message, details),
-    );
+    this.router.route(outbox, this.queue, this.fanIn, (code, message, details) => {
+      this.warn(run, superstep, code, message, details);
+    });
     for (const reply of replies) {
       for (const [executorId, data] of reply.outputs) {
         outputs.push(data);
         run.emit({ type: 'output', executorId, superstep, data });
       }
     }
-    const childRequests = childResults.flatMap(([, result]) => result.requests.map((r) => [r.executorId, r.requestId, r.data] as const));
+    const childRequests = childResults.flatMap(([, result]) =>
+      result.requests.map((r) => [r.executorId, r.requestId, r.data] as const),
+    );
     for (const reply of [...replies, { requests: childRequests }]) {
       for (const [executorId, requestId, data] of reply.requests) {
         if (this.pending.has(requestId) || this.answered.has(requestId)) {
-          this.warn(run, superstep, 'REQUEST_DUPLICATE', `executor "${executorId}" reused request id "${requestId}"; ignored`, {
-            executorId,
-            requestId,
-          });
+          this.warn(
+            run,
+            superstep,
+            'REQUEST_DUPLICATE',
+            `executor "${executorId}" reused request id "${requestId}"; ignored`,
+            {
+              executorId,
+              requestId,
+            },
+          );
           continue;
         }
         const request: PendingRequest = { requestId, executorId, data, superstep };
@@ -365,7 +385,9 @@ export class Coordinator {
     }
     const child = this.children.get(request.executorId);
     if (child !== undefined) return await child.validate(requestId, value);
-    const check = await this.hosts.host(this.hostOf(request.executorId)).control.validateResponse(this.instance, request.executorId, value);
+    const check = await this.hosts
+      .host(this.hostOf(request.executorId))
+      .control.validateResponse(this.instance, request.executorId, value);
     if (!check.ok) {
       throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" rejected: ${check.issues.join('; ')}`, {
         details: { requestId, executorId: request.executorId, issues: check.issues },
@@ -396,8 +418,17 @@ export class Coordinator {
    * leaves every request pending (SPEC 20).
    */
   async respondAll(responses: ReadonlyMap<string, unknown>): Promise<void> {
+    const ids = [...responses.keys()];
+    const busy = ids.find((requestId) => this.answering.has(requestId));
+    if (busy !== undefined) throw alreadyAnswered(busy);
+    // Hold every id while checking, so a concurrent respond() to one of them is refused, not interleaved.
+    for (const requestId of ids) this.answering.add(requestId);
     const accepted = new Map<string, unknown>();
-    for (const [requestId, value] of responses) accepted.set(requestId, await this.validate(requestId, value));
+    try {
+      for (const [requestId, value] of responses) accepted.set(requestId, await this.validate(requestId, value));
+    } finally {
+      for (const requestId of ids) this.answering.delete(requestId);
+    }
     for (const [requestId, value] of accepted) this.record(requestId, value);
   }
 
@@ -437,7 +468,8 @@ export class Coordinator {
     this.superstep = cut.superstep;
     this.queue = [...cut.queue];
     this.fanIn.clear();
-    for (const [index, perSource] of cut.fanIn) this.fanIn.set(index, new Map([...perSource].map(([k, v]) => [k, [...v]])));
+    for (const [index, perSource] of cut.fanIn)
+      this.fanIn.set(index, new Map([...perSource].map(([k, v]) => [k, [...v]])));
     this.shared.clear();
     for (const [key, value] of cut.shared) this.shared.set(key, value);
     this.snapshots.clear();
@@ -451,7 +483,9 @@ export class Coordinator {
 
   /** Placed actors per host, for state replacement. */
   actorsOn(index: number): string[] {
-    return [...this.placement].filter(([id, host]) => host === index && this.executors.get(id)?.stateless !== true).map(([id]) => id);
+    return [...this.placement]
+      .filter(([id, host]) => host === index && this.executors.get(id)?.stateless !== true)
+      .map(([id]) => id);
   }
 
   /**
@@ -467,9 +501,14 @@ export class Coordinator {
     let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       const reason = String(run.signal.reason);
-      for (const index of busy) void this.hosts.host(index).control.abort(this.instance, reason).catch(() => undefined);
+      for (const index of busy)
+        void this.hosts
+          .host(index)
+          .control.abort(this.instance, reason)
+          .catch(() => undefined);
       graceTimer = setTimeout(() => {
-        for (const index of busy) this.hosts.kill(index, `run ${run.runId} cancelled; handler still running after ${this.cancelGraceMs} ms`);
+        for (const index of busy)
+          this.hosts.kill(index, `run ${run.runId} cancelled; handler still running after ${this.cancelGraceMs} ms`);
       }, this.cancelGraceMs);
     };
     if (run.signal.aborted) onAbort();
@@ -477,11 +516,13 @@ export class Coordinator {
     try {
       return await Promise.allSettled(
         [...batches].map(async ([index, deliveries]) => {
-          const delta = this.sharedDelta[index] as Map<string, SharedWrite>;
-          const shared = [...delta.values()];
-          delta.clear();
+          const delta = this.sharedDelta[index];
+          const shared = delta === undefined ? [] : [...delta.values()];
+          delta?.clear();
           try {
-            return await this.hosts.host(index).step({ op: 'step', instance: this.instance, superstep, shared, deliveries });
+            return await this.hosts
+              .host(index)
+              .step({ op: 'step', instance: this.instance, superstep, shared, deliveries });
           } finally {
             busy.delete(index);
           }
@@ -506,7 +547,10 @@ export class Coordinator {
       setTimeout(() => {
         this.timers.delete(key);
         this.timedOut.set(hostIndex, { executorId: message.executorId, timeoutMs: message.timeoutMs });
-        this.hosts.kill(hostIndex, `executor "${message.executorId}" ran past its ${message.timeoutMs} ms timeout in run ${run.runId}`);
+        this.hosts.kill(
+          hostIndex,
+          `executor "${message.executorId}" ran past its ${message.timeoutMs} ms timeout in run ${run.runId}`,
+        );
       }, message.timeoutMs),
     );
   }
@@ -538,7 +582,7 @@ export class Coordinator {
       const info = this.executors.get(envelope.target);
       const index = info?.stateless === true ? this.spread++ % threads : (this.placement.get(envelope.target) ?? 0);
       let targets = perHost.get(index);
-      if (targets === undefined) perHost.set(index, (targets = new Map()));
+      if (targets === undefined) perHost.set(index, (targets = new Map<string, [string, unknown][]>()));
       let messages = targets.get(envelope.target);
       if (messages === undefined) targets.set(envelope.target, (messages = []));
       messages.push([envelope.source, envelope.payload]);
@@ -573,11 +617,17 @@ export class Coordinator {
       const winner = writes.filter((w) => w.executorId === lastWriter).at(-1);
       if (winner === undefined) continue;
       if (writers.length > 1) {
-        this.warn(run, superstep, 'SHARED_STATE_CONFLICT', `shared key "${key}" written by ${writers.join(', ')}; "${lastWriter}" wins`, {
-          key,
-          writers,
-          winner: lastWriter,
-        });
+        this.warn(
+          run,
+          superstep,
+          'SHARED_STATE_CONFLICT',
+          `shared key "${key}" written by ${writers.join(', ')}; "${lastWriter}" wins`,
+          {
+            key,
+            writers,
+            winner: lastWriter,
+          },
+        );
       }
       if (winner.deleted) this.shared.delete(key);
       else this.shared.set(key, winner.value);
@@ -593,13 +643,21 @@ export class Coordinator {
     return { kind: 'cancelled', error };
   }
 
-  private warn(run: RunContext, superstep: number, code: WarningCode, message: string, details: Record<string, unknown>): void {
+  private warn(
+    run: RunContext,
+    superstep: number,
+    code: WarningCode,
+    message: string,
+    details: Record<string, unknown>,
+  ): void {
     run.emit({ type: 'warning', code, message, superstep, details });
   }
 }
 
 function alreadyAnswered(requestId: string): SuperstepError {
-  return new SuperstepError('REQUEST_ALREADY_ANSWERED', `request "${requestId}" was already answered`, { details: { requestId } });
+  return new SuperstepError('REQUEST_ALREADY_ANSWERED', `request "${requestId}" was already answered`, {
+    details: { requestId },
+  });
 }
 
 function toEvent(event: HostEvent, superstep: number): WorkflowEvent {

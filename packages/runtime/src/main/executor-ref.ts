@@ -26,7 +26,10 @@ export interface ExecutorRef<In = unknown, Out = unknown> extends ExecutorLocati
  * const approval = subWorkflow('approval', new WorkflowBuilder(mod.executor('ask')).addEdge('ask', mod.executor('decide')));
  * parent.addEdge('draft', approval).addEdge(approval, 'publish');
  */
-export function subWorkflow<In = unknown, Out = unknown>(id: string, child: { toGraph(): Graph } | Graph): ExecutorRef<In, Out> {
+export function subWorkflow<In = unknown, Out = unknown>(
+  id: string,
+  child: { toGraph(): Graph } | Graph,
+): ExecutorRef<In, Out> {
   const ref = executor<In, Out>(id, { module: `superstep:subworkflow:${id}`, export: 'workflow' });
   const graph = 'toGraph' in child ? child.toGraph() : child;
   return Object.freeze({ ...ref, subWorkflow: graph });
@@ -46,7 +49,7 @@ function moduleSpecifier(module: string | URL): string {
   if (module instanceof URL) return module.href;
   if (typeof module !== 'string' || module.length === 0) {
     throw new SuperstepError('INVALID_EXECUTOR_REF', 'an executor module must be a non-empty string or a URL', {
-      details: { module: String(module) },
+      details: { module },
     });
   }
   return module;
@@ -63,9 +66,13 @@ export function executor<In = unknown, Out = unknown>(
   location: { readonly module: string | URL; readonly export: string },
 ): ExecutorRef<In, Out> {
   if (typeof id !== 'string' || id.length === 0 || id.startsWith('$')) {
-    throw new SuperstepError('INVALID_EXECUTOR_REF', `executor id must be a non-empty string not starting with "$", got ${JSON.stringify(id)}`, {
-      details: { id: String(id) },
-    });
+    throw new SuperstepError(
+      'INVALID_EXECUTOR_REF',
+      `executor id must be a non-empty string not starting with "$", got ${JSON.stringify(id)}`,
+      {
+        details: { id },
+      },
+    );
   }
   if (typeof location.export !== 'string' || location.export.length === 0) {
     throw new SuperstepError('INVALID_EXECUTOR_REF', `executor "${id}": export name must be a non-empty string`, {
@@ -79,7 +86,10 @@ export function executor<In = unknown, Out = unknown>(
 export interface ExecutorModule<M> {
   readonly module: string;
   /** Refers to the executor exported as `exportName`; its id defaults to the export name. */
-  executor<K extends ExecutorExports<M>>(exportName: K, options?: { readonly id?: string }): ExecutorRef<InOf<M[K]>, OutOf<M[K]>>;
+  executor<K extends ExecutorExports<M>>(
+    exportName: K,
+    options?: { readonly id?: string },
+  ): ExecutorRef<InOf<M[K]>, OutOf<M[K]>>;
 }
 
 /**

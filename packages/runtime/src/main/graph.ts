@@ -12,7 +12,12 @@ export type Selector = (message: never, targets: readonly string[]) => readonly 
 /** How messages leave an executor (SPEC 9). */
 export type EdgeGroup =
   | { readonly kind: 'direct'; readonly from: string; readonly to: string; readonly condition: Condition | undefined }
-  | { readonly kind: 'fan-out'; readonly from: string; readonly to: readonly string[]; readonly select: Selector | undefined }
+  | {
+      readonly kind: 'fan-out';
+      readonly from: string;
+      readonly to: readonly string[];
+      readonly select: Selector | undefined;
+    }
   | {
       readonly kind: 'switch';
       readonly from: string;
@@ -63,7 +68,11 @@ export function edgeKey(edge: EdgeGroup): string {
   }
 }
 
-function graphError(code: 'GRAPH_MISSING_START' | 'GRAPH_UNKNOWN_EXECUTOR' | 'GRAPH_UNREACHABLE_EXECUTOR', message: string, details: Record<string, unknown>): SuperstepError {
+function graphError(
+  code: 'GRAPH_MISSING_START' | 'GRAPH_UNKNOWN_EXECUTOR' | 'GRAPH_UNREACHABLE_EXECUTOR',
+  message: string,
+  details: Record<string, unknown>,
+): SuperstepError {
   return new SuperstepError(code, message, { details });
 }
 
@@ -90,8 +99,7 @@ export function finishGraph(
   }
   const reached = new Set([start]);
   const frontier = [start];
-  while (frontier.length > 0) {
-    const id = frontier.pop() as string;
+  for (let id = frontier.pop(); id !== undefined; id = frontier.pop()) {
     for (const edge of edges) {
       if (!sourcesOf(edge).includes(id)) continue;
       for (const target of targetsOf(edge)) {
@@ -117,7 +125,11 @@ export function finishGraph(
         subWorkflows: [...subWorkflows].map(([id, child]) => [id, child.signature]).sort(),
         edges: edges.map((edge) => [
           edgeKey(edge),
-          edge.kind === 'direct' ? edge.condition !== undefined : edge.kind === 'fan-out' ? edge.select !== undefined : 0,
+          edge.kind === 'direct'
+            ? edge.condition !== undefined
+            : edge.kind === 'fan-out'
+              ? edge.select !== undefined
+              : 0,
         ]),
       }),
     )

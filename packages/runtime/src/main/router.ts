@@ -57,7 +57,8 @@ export class Router {
       for (const { edge, index } of this.outgoing.get(source) ?? []) {
         switch (edge.kind) {
           case 'direct':
-            if (edge.condition === undefined || this.test(edge.condition, payload, source, edge.to, warn)) push(edge.to);
+            if (edge.condition === undefined || this.test(edge.condition, payload, source, edge.to, warn))
+              push(edge.to);
             break;
           case 'fan-out':
             for (const to of this.select(edge, payload, source, warn)) push(to);
@@ -70,7 +71,7 @@ export class Router {
           case 'fan-in': {
             if (target !== null && target !== edge.to) break;
             let perSource = buffers.get(index);
-            if (perSource === undefined) buffers.set(index, (perSource = new Map()));
+            if (perSource === undefined) buffers.set(index, (perSource = new Map<string, unknown[]>()));
             let list = perSource.get(source);
             if (list === undefined) perSource.set(source, (list = []));
             list.push(payload);
@@ -104,9 +105,15 @@ export class Router {
     queue.push({ source: edge.from.join('+'), target: edge.to, payload: joined });
   }
 
-  private test(condition: (message: never) => boolean, payload: unknown, source: string, to: string, warn: Warn): boolean {
+  private test(
+    condition: (message: never) => boolean,
+    payload: unknown,
+    source: string,
+    to: string,
+    warn: Warn,
+  ): boolean {
     try {
-      return condition(payload as never) === true;
+      return condition(payload as never);
     } catch (error) {
       warn('PREDICATE_FAILED', `edge predicate ${source} → ${to} threw: ${String(error)}; counted as false`, {
         source,
@@ -117,7 +124,12 @@ export class Router {
     }
   }
 
-  private select(edge: Extract<EdgeGroup, { kind: 'fan-out' }>, payload: unknown, source: string, warn: Warn): readonly string[] {
+  private select(
+    edge: Extract<EdgeGroup, { kind: 'fan-out' }>,
+    payload: unknown,
+    source: string,
+    warn: Warn,
+  ): readonly string[] {
     if (edge.select === undefined) return edge.to;
     try {
       const chosen = edge.select(payload as never, edge.to);

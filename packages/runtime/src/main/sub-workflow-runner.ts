@@ -47,7 +47,12 @@ export class SubWorkflowRunner implements ChildRunner {
         if (event.type === 'request') {
           if (!surfaced.has(event.requestId)) {
             surfaced.add(event.requestId);
-            requests.push({ requestId: event.requestId, executorId: this.nodeId, data: event.data, superstep: event.superstep });
+            requests.push({
+              requestId: event.requestId,
+              executorId: this.nodeId,
+              data: event.data,
+              superstep: event.superstep,
+            });
           }
           continue;
         }

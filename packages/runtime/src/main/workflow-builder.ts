@@ -12,7 +12,7 @@ import { Workflow, type WorkflowOptions } from './workflow.ts';
 export type EndPoint<In = unknown, Out = unknown> = ExecutorRef<In, Out> | string;
 
 type OutOf<E> = E extends ExecutorRef<unknown, infer Out> ? Out : unknown;
-type InOf<E> = E extends ExecutorRef<infer In, unknown> ? In : unknown;
+type InOf<E> = E extends ExecutorRef<infer In> ? In : unknown;
 
 /** A case of {@link WorkflowBuilder.addSwitch}: the first case whose `when` is true wins. */
 export interface SwitchCase<M> {
@@ -37,7 +37,7 @@ export class WorkflowBuilder<Input = unknown> {
   private readonly edgeKeys = new Set<string>();
   private start: string | undefined;
 
-  constructor(start?: ExecutorRef<Input, unknown>) {
+  constructor(start?: ExecutorRef<Input>) {
     if (start !== undefined) this.setStart(start);
   }
 
@@ -54,7 +54,11 @@ export class WorkflowBuilder<Input = unknown> {
   }
 
   /** A direct edge; with `condition`, only messages it accepts pass (a throwing condition counts as false). */
-  addEdge<F extends EndPoint>(from: F, to: EndPoint, options: { readonly condition?: (message: OutOf<F>) => boolean } = {}): this {
+  addEdge<F extends EndPoint>(
+    from: F,
+    to: EndPoint,
+    options: { readonly condition?: (message: OutOf<F>) => boolean } = {},
+  ): this {
     return this.addGroup({
       kind: 'direct',
       from: this.register(from),
@@ -90,7 +94,7 @@ export class WorkflowBuilder<Input = unknown> {
     return this.addGroup({
       kind: 'switch',
       from: this.register(from),
-      cases: cases.map((c) => ({ when: c.when as Condition, to: this.register(c.to) })),
+      cases: cases.map((c) => ({ when: c.when, to: this.register(c.to) })),
       default: fallback === undefined ? undefined : this.register(fallback),
     });
   }
@@ -139,7 +143,9 @@ export class WorkflowBuilder<Input = unknown> {
 
   private requireTwo(kind: 'fan-in' | 'fan-out', ends: number): void {
     if (ends < 2) {
-      throw new SuperstepError('GRAPH_FAN_TOO_FEW', `a ${kind} needs at least 2 ends, got ${ends}`, { details: { kind, ends } });
+      throw new SuperstepError('GRAPH_FAN_TOO_FEW', `a ${kind} needs at least 2 ends, got ${ends}`, {
+        details: { kind, ends },
+      });
     }
   }
 

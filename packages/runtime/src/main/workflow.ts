@@ -6,7 +6,7 @@ import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import type { RequestEvent, RunStatus, WorkflowEvent } from '../shared/events.ts';
 import type { ExecutorInfo, HostLink } from '../shared/protocol.ts';
-import { ActorPool, createPool, type PoolOptions } from './actor-pool.ts';
+import { type ActorPool, createPool, type PoolOptions } from './actor-pool.ts';
 import { Coordinator, type InstanceCut, type RunContext } from './coordinator.ts';
 import { SubWorkflowRunner } from './sub-workflow-runner.ts';
 import type { CheckpointState } from './checkpoints/checkpoint-body.ts';
@@ -94,7 +94,9 @@ function checkLimit(value: number | undefined, option: string, min = 1): number 
 function checkNonNegative(value: number | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isFinite(value) || value < 0) {
-    throw new SuperstepError('INVALID_OPTION', `${option} must be a number ≥ 0, got ${String(value)}`, { details: { option } });
+    throw new SuperstepError('INVALID_OPTION', `${option} must be a number ≥ 0, got ${String(value)}`, {
+      details: { option },
+    });
   }
   return value;
 }
@@ -161,7 +163,10 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     try {
       for (const [id, childGraph] of graph.subWorkflows) {
         const { store: _store, sharedState: _shared, name, ...inherited } = options;
-        children.set(id, await Workflow.create(childGraph, { ...inherited, pool, name: `${name ?? graph.start}/${id}` }));
+        children.set(
+          id,
+          await Workflow.create(childGraph, { ...inherited, pool, name: `${name ?? graph.start}/${id}` }),
+        );
       }
     } catch (error) {
       await Promise.allSettled([...children.values()].map((child) => child.close()));
@@ -257,7 +262,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
 
   private startRun(start: RunContext['start'], maxSupersteps: number, options: ResumeOptions): RunHandle<Output> {
     const pendingMode = options.onPendingRequests ?? 'auto';
-    if (pendingMode !== 'auto' && pendingMode !== 'wait' && pendingMode !== 'end') {
+    if (!(['auto', 'wait', 'end'] as unknown[]).includes(pendingMode)) {
       throw new SuperstepError('INVALID_OPTION', `options.onPendingRequests must be 'auto', 'wait' or 'end'`, {
         details: { option: 'onPendingRequests' },
       });
@@ -273,7 +278,9 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     const events = new EventChannel<WorkflowEvent>();
     const abort = new AbortController();
     const external = options.signal;
-    const onExternalAbort = (): void => abort.abort(external?.reason);
+    const onExternalAbort = (): void => {
+      abort.abort(external?.reason);
+    };
     if (external?.aborted === true) abort.abort(external.reason);
     else external?.addEventListener('abort', onExternalAbort, { once: true });
 
@@ -315,7 +322,9 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     // A per-run store belongs to this run only: it lives in this closure, not on the instance (SPEC 36).
     const store = options.store ?? this.store;
     const checkpoint =
-      store === undefined ? undefined : (superstep: number): Promise<void> => this.writeCheckpoint(store, runId, superstep, emit);
+      store === undefined
+        ? undefined
+        : (superstep: number): Promise<void> => this.writeCheckpoint(store, runId, superstep, emit);
 
     const outcome = (async (): Promise<RunOutcome<Output>> => {
       // Let the caller attach its iteration first; the run starts on the next microtask.
@@ -326,7 +335,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       let final: RunStatus = 'failed';
       try {
         // Answers given with resume() are checked all together before any is applied (SPEC 20, 21).
-        if (options.responses !== undefined) await this.coordinator.respondAll(new Map(Object.entries(options.responses)));
+        if (options.responses !== undefined)
+          await this.coordinator.respondAll(new Map(Object.entries(options.responses)));
         const outcome = await this.coordinator.execute({
           runId,
           start,
@@ -353,7 +363,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
         final = outcome.kind;
         return { ok: false, error: outcome.error, status: outcome.kind };
       } catch (error) {
-        const wrapped = error instanceof SuperstepError ? error : new SuperstepError('INTERNAL', String(error), { cause: error });
+        const wrapped =
+          error instanceof SuperstepError ? error : new SuperstepError('INTERNAL', String(error), { cause: error });
         emit({ type: 'run.failed', error: wrapped.toRecord() });
         return { ok: false, error: wrapped, status: 'failed' };
       } finally {
@@ -372,7 +383,9 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       events,
       outcome,
       status: () => status,
-      cancel: (reason) => abort.abort(reason),
+      cancel: (reason) => {
+        abort.abort(reason);
+      },
       respond,
     });
     iterating = () => handle.isIterating;
@@ -392,7 +405,13 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     } catch (error) {
       const message = `checkpoint of superstep ${superstep} to the ${store.kind} store failed: ${String(error)}`;
       this.logger.warn(`superstep: ${message}`);
-      emit({ type: 'warning', code: 'CHECKPOINT_FAILED', message, superstep, details: { store: store.kind, error: String(error) } });
+      emit({
+        type: 'warning',
+        code: 'CHECKPOINT_FAILED',
+        message,
+        superstep,
+        details: { store: store.kind, error: String(error) },
+      });
     }
   }
 
@@ -412,7 +431,10 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   private requireStore(store: CheckpointStore | undefined): CheckpointStore {
     const found = store ?? this.store;
     if (found === undefined) {
-      throw new SuperstepError('CHECKPOINT_STORE_REQUIRED', 'no checkpoint store: pass options.store or build with one');
+      throw new SuperstepError(
+        'CHECKPOINT_STORE_REQUIRED',
+        'no checkpoint store: pass options.store or build with one',
+      );
     }
     return found;
   }
@@ -428,9 +450,13 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     const store = this.requireStore(options.store);
     return await this.exclusive(async () => {
       if (this.coordinator.queue.length > 0) {
-        throw new SuperstepError('WORKFLOW_NOT_IDLE', `${this.coordinator.queue.length} messages are still queued; resume() or reset() first`, {
-          details: { queued: this.coordinator.queue.length },
-        });
+        throw new SuperstepError(
+          'WORKFLOW_NOT_IDLE',
+          `${this.coordinator.queue.length} messages are still queued; resume() or reset() first`,
+          {
+            details: { queued: this.coordinator.queue.length },
+          },
+        );
       }
       return await this.checkpointer.write(store, this.coordinator.cut(), null);
     });
@@ -454,9 +480,13 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
         });
       }
       if (read.meta.signature !== this.signature) {
-        throw new SuperstepError('CHECKPOINT_SIGNATURE_MISMATCH', `checkpoint "${checkpointId}" was made by a workflow with a different graph`, {
-          details: { checkpointId, expected: this.signature, found: read.meta.signature },
-        });
+        throw new SuperstepError(
+          'CHECKPOINT_SIGNATURE_MISMATCH',
+          `checkpoint "${checkpointId}" was made by a workflow with a different graph`,
+          {
+            details: { checkpointId, expected: this.signature, found: read.meta.signature },
+          },
+        );
       }
       const state = decodeCheckpointBody(read.body, this.graph);
       const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
@@ -480,26 +510,39 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   /** Resolves a decoded checkpoint's blob references into snapshot bytes, at every level. */
-  private cutFromCheckpoint(state: CheckpointState, blobs: ReadonlyMap<string, Uint8Array>, checkpointId: string): InstanceCut {
+  private cutFromCheckpoint(
+    state: CheckpointState,
+    blobs: ReadonlyMap<string, Uint8Array>,
+    checkpointId: string,
+  ): InstanceCut {
     const snapshots = new Map<string, Uint8Array>();
     for (const [actorId, hash] of state.actors) {
       if (!this.graph.executors.has(actorId)) {
-        throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}" names unknown actor "${actorId}"`, {
-          details: { checkpointId, actorId },
-        });
+        throw new SuperstepError(
+          'CHECKPOINT_CORRUPT',
+          `checkpoint "${checkpointId}" names unknown actor "${actorId}"`,
+          {
+            details: { checkpointId, actorId },
+          },
+        );
       }
       const bytes = blobs.get(hash);
       if (bytes === undefined) {
-        throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}" lacks the snapshot of actor "${actorId}"`, {
-          details: { checkpointId, actorId, hash },
-        });
+        throw new SuperstepError(
+          'CHECKPOINT_CORRUPT',
+          `checkpoint "${checkpointId}" lacks the snapshot of actor "${actorId}"`,
+          {
+            details: { checkpointId, actorId, hash },
+          },
+        );
       }
       snapshots.set(actorId, bytes);
     }
     const children = new Map<string, InstanceCut>();
     for (const [id, childState] of state.children) {
       const child = this.children.get(id);
-      if (child === undefined) throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint names unknown sub-workflow "${id}"`);
+      if (child === undefined)
+        throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint names unknown sub-workflow "${id}"`);
       children.set(id, child.cutFromCheckpoint(childState, blobs, checkpointId));
     }
     return { ...state, snapshots, children };
@@ -552,7 +595,9 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     } catch (error) {
       await Promise.all(discards.map((discard) => discard()));
       if (error instanceof SuperstepError && error.code === 'DECODE_FAILED') {
-        throw new SuperstepError('CHECKPOINT_CORRUPT', `an actor snapshot does not decode: ${error.message}`, { cause: error });
+        throw new SuperstepError('CHECKPOINT_CORRUPT', `an actor snapshot does not decode: ${error.message}`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -572,9 +617,10 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     const prepared = await Promise.allSettled(
       hosts.map((host) =>
         host.control.prepareStates(instance, {
-          snapshots: this.coordinator
-            .actorsOn(host.index)
-            .flatMap((id) => (cut.snapshots.has(id) ? [[id, cut.snapshots.get(id) as Uint8Array] as const] : [])),
+          snapshots: this.coordinator.actorsOn(host.index).flatMap((id) => {
+            const bytes = cut.snapshots.get(id);
+            return bytes === undefined ? [] : [[id, bytes] as const];
+          }),
           shared: sharedWrites,
           runResetHooks,
         }),
@@ -606,7 +652,9 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       await this.pool.close();
     } else if (!this.pool.isClosed) {
       await Promise.allSettled(
-        Array.from({ length: this.pool.threads }, (_, index) => this.pool.host(index).control.dropInstance(this.coordinator.instance)),
+        Array.from({ length: this.pool.threads }, (_, index) =>
+          this.pool.host(index).control.dropInstance(this.coordinator.instance),
+        ),
       );
     }
   }

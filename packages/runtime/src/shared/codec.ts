@@ -35,7 +35,7 @@ export function decode(bytes: Uint8Array): unknown {
 }
 
 const PLAIN_PROTOTYPES = new Set<unknown>([Object.prototype, null]);
-const LEAF_CLASSES: readonly Function[] = [Date, RegExp, ArrayBuffer];
+const LEAF_CLASSES: readonly (abstract new (...args: never[]) => unknown)[] = [Date, RegExp, ArrayBuffer];
 
 /**
  * Returns the path of the first part of `value` the codec cannot carry faithfully, with the reason,
@@ -63,7 +63,7 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
       break;
   }
   if (value === null) return undefined;
-  const object = value as object;
+  const object = value;
   if (ArrayBuffer.isView(object) || LEAF_CLASSES.some((leaf) => object instanceof leaf)) return undefined;
   if (ancestors.includes(object)) return `${path} (a cycle)`;
   ancestors.push(object);
@@ -106,7 +106,8 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
 }
 
 /** What a value is, in a `SERIALIZATION_FAILED` error. */
-export type ValueDirection = 'message' | 'output' | 'state' | 'event' | 'shared-state' | 'input' | 'request' | 'response';
+export type ValueDirection =
+  'message' | 'output' | 'state' | 'event' | 'shared-state' | 'input' | 'request' | 'response';
 
 /**
  * Throws `SERIALIZATION_FAILED` naming executor, direction and path if the codec cannot carry `value`.

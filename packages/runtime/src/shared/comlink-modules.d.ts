@@ -1,7 +1,15 @@
-// comlink ships ESM as .mjs with .d.ts beside it, which TypeScript does not pair; point it at the types.
+// comlink ships ESM as .mjs with .d.ts beside it, which TypeScript does not pair; declare what we use.
 declare module 'comlink/dist/esm/comlink.mjs' {
   export * from 'comlink';
 }
 declare module 'comlink/dist/esm/node-adapter.mjs' {
-  export { default, type NodeEndpoint } from 'comlink/dist/umd/node-adapter';
+  import type { Endpoint } from 'comlink';
+  /** What comlink's Node adapter needs of a MessagePort. */
+  export interface NodeEndpoint {
+    postMessage(message: unknown, transfer?: readonly unknown[]): void;
+    on(type: 'message', listener: (data: unknown) => void): void;
+    off(type: 'message', listener: (data: unknown) => void): void;
+    start?: () => void;
+  }
+  export default function nodeEndpoint(endpoint: NodeEndpoint): Endpoint;
 }

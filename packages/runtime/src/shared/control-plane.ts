@@ -27,12 +27,17 @@ transferHandlers.set('throw', {
 });
 
 /** Serves `api` on `port` (worker side). */
-export function serveControl<T extends object>(api: T, port: NodeEndpoint): void {
+export function serveControl(api: object, port: NodeEndpoint): void {
   expose(api, nodeEndpoint(port));
 }
 
 /** A typed client of the API served on `port` (main side), and a function that releases it. */
 export function connectControl<T>(port: NodeEndpoint): { api: Remote<T>; release: () => void } {
   const api = wrap<T>(nodeEndpoint(port));
-  return { api, release: () => api[releaseProxy]() };
+  return {
+    api,
+    release: () => {
+      api[releaseProxy]();
+    },
+  };
 }

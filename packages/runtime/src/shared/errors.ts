@@ -42,11 +42,13 @@ export const ERROR_CODES = {
   CHECKPOINT_EXISTS: 'A checkpoint with that id is already stored; stored checkpoints are immutable.',
   CHECKPOINT_BLOB_MISSING:
     'A checkpoint names a snapshot blob that is neither shipped with it nor in the store; nothing was written.',
-  CHECKPOINT_STORE_FAILED: 'The checkpoint store could not read or write (disk, SQLite or PostgreSQL); `cause` says why.',
+  CHECKPOINT_STORE_FAILED:
+    'The checkpoint store could not read or write (disk, SQLite or PostgreSQL); `cause` says why.',
   CHECKPOINT_STORE_CLOSED: 'The checkpoint store has been closed.',
   REQUEST_UNKNOWN: 'respond() named a request id that is not pending in this workflow instance.',
   REQUEST_ALREADY_ANSWERED: 'respond() was called a second time for the same request id.',
-  RESPONSE_INVALID: "The answer was rejected by the executor's responseSchema (or cannot be serialised); nothing changed.",
+  RESPONSE_INVALID:
+    "The answer was rejected by the executor's responseSchema (or cannot be serialised); nothing changed.",
   RUN_ENDED: 'The run handle was used after its run ended (respond on a finished run).',
   INTERNAL: 'A broken invariant inside the runtime: please report it with the stack.',
 } as const satisfies Record<string, string>;
@@ -107,10 +109,7 @@ export class SuperstepError extends Error {
 }
 
 /** Type guard that also narrows on the code. */
-export function isSuperstepError<C extends ErrorCode>(
-  value: unknown,
-  code?: C,
-): value is SuperstepError & { code: C } {
+export function isSuperstepError<C extends ErrorCode>(value: unknown, code?: C): value is SuperstepError & { code: C } {
   return value instanceof SuperstepError && (code === undefined || value.code === code);
 }
 

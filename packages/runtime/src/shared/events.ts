@@ -5,12 +5,7 @@ import type { ErrorRecord } from './errors.ts';
 
 /** A run's status (SPEC 15). The last four are terminal for a run. */
 export type RunStatus =
-  | 'running'
-  | 'running-with-pending-requests'
-  | 'idle'
-  | 'idle-with-pending-requests'
-  | 'failed'
-  | 'cancelled';
+  'running' | 'running-with-pending-requests' | 'idle' | 'idle-with-pending-requests' | 'failed' | 'cancelled';
 
 /** Statuses that end a run: exactly one of them is emitted per run (SPEC 16). */
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([

@@ -9,6 +9,7 @@ export const EXECUTOR_BRAND: unique symbol = Symbol.for('superstep.executor') as
 /** Workflow-scoped key-value state (SPEC 45), seen by every executor. */
 export interface SharedState {
   /** The value committed at the last barrier, or this executor's own write in this superstep. */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the type it stored; values are not validated
   get<T = unknown>(key: string): T | undefined;
   has(key: string): boolean;
   /** Visible to other executors after the barrier. Two writers of one key: the higher executor id wins. */
@@ -48,7 +49,10 @@ export interface RetryPolicy {
 
 /** The delay before retry number `retry` (1 for the first retry). Pure: exported for tests and docs. */
 export function retryDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxDelayMs ?? 30_000, (policy.initialDelayMs ?? 100) * (policy.factor ?? 2) ** (retry - 1));
+  const base = Math.min(
+    policy.maxDelayMs ?? 30_000,
+    (policy.initialDelayMs ?? 100) * (policy.factor ?? 2) ** (retry - 1),
+  );
   const jitter = policy.jitter ?? 0.2;
   return Math.max(0, base - base * jitter * random());
 }
@@ -75,8 +79,10 @@ function checkRetryPolicy(policy: RetryPolicy): void {
     const value = policy[field];
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) fail(field, 'a number ≥ 0');
   }
-  if (policy.factor !== undefined && (!Number.isFinite(policy.factor) || policy.factor < 1)) fail('factor', 'a number ≥ 1');
-  if (policy.jitter !== undefined && !(policy.jitter >= 0 && policy.jitter <= 1)) fail('jitter', 'a number from 0 to 1');
+  if (policy.factor !== undefined && (!Number.isFinite(policy.factor) || policy.factor < 1))
+    fail('factor', 'a number ≥ 1');
+  if (policy.jitter !== undefined && !(policy.jitter >= 0 && policy.jitter <= 1))
+    fail('jitter', 'a number from 0 to 1');
 }
 
 /** An answer to a request, as the executor's `onResponse` handler receives it (SPEC 18). */
@@ -138,7 +144,9 @@ export interface ExecutorContext<State = undefined, Out = unknown> {
 export type Handler<In, State, Out> = (message: In, context: ExecutorContext<State, Out>) => void | Promise<void>;
 
 /** Messages that carry a string `type` can be dispatched to one handler per type. */
-type TypedMessage = { readonly type: string };
+interface TypedMessage {
+  readonly type: string;
+}
 type HandlersByType<In, State, Out> = [In] extends [TypedMessage]
   ? { readonly [K in In['type']]?: Handler<Extract<In, { type: K }>, State, Out> }
   : Record<string, Handler<never, State, Out>>;
@@ -197,7 +205,8 @@ export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown
   readonly stateless: boolean;
   readonly initialState: (() => State) | undefined;
   readonly reset: (() => void | Promise<void>) | undefined;
-  readonly onResponse: ((response: RequestResponse, context: ExecutorContext<State, Out>) => void | Promise<void>) | undefined;
+  readonly onResponse:
+    ((response: RequestResponse, context: ExecutorContext<State, Out>) => void | Promise<void>) | undefined;
   readonly responseSchema: StandardSchemaV1 | undefined;
   readonly timeoutMs: number | undefined;
   readonly retry: RetryPolicy | undefined;
@@ -227,11 +236,12 @@ export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown
 export function defineExecutor<In = unknown, Out = unknown, State = undefined>(
   options: ExecutorOptions<In, Out, State>,
 ): ExecutorDefinition<In, Out, State> {
-  const handle = options.handle as Handler<In, State, Out> | undefined;
+  const handle = options.handle;
   const on = options.on as Record<string, Handler<never, State, Out>> | undefined;
   const invalid = (message: string, option: string): SuperstepError =>
     new SuperstepError('INVALID_OPTION', `defineExecutor: ${message}`, { details: { option } });
-  if ((handle === undefined) === (on === undefined)) throw invalid('give exactly one of options.handle or options.on', 'handle');
+  if ((handle === undefined) === (on === undefined))
+    throw invalid('give exactly one of options.handle or options.on', 'handle');
   if (options.stateless === true && options.initialState !== undefined) {
     throw invalid('a stateless executor cannot have options.initialState', 'initialState');
   }

@@ -40,8 +40,7 @@ export interface LoadInstanceRequest {
 }
 
 export type ResponseCheck =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly issues: readonly string[] };
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: readonly string[] };
 
 export interface PrepareStatesRequest {
   readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array])[];
@@ -94,7 +93,10 @@ export interface HostControl {
 export type SharedWrite = readonly [key: string, value: unknown, deleted: boolean];
 
 /** Messages for one executor in one superstep: `[source, payload]` in send order. */
-export type Delivery = readonly [executorId: string, messages: readonly (readonly [source: string, payload: unknown])[]];
+export type Delivery = readonly [
+  executorId: string,
+  messages: readonly (readonly [source: string, payload: unknown])[],
+];
 
 /** Main → host, once per superstep for each host that has work (or shared state to hear about). */
 export interface StepBatch {
@@ -171,5 +173,8 @@ export interface HostLink {
   /** Sends one batch; resolves with the host's reply. Rejects with `WORKER_LOST` if the host dies. */
   step(batch: StepBatch): Promise<StepReply>;
   /** Receives what a host streams for `instance` while a superstep runs: events and timer notices. */
-  subscribe(instance: string, listener: (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void): () => void;
+  subscribe(
+    instance: string,
+    listener: (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void,
+  ): () => void;
 }

@@ -103,7 +103,8 @@ class AttemptBuffer {
     output.requests.push(...this.requests);
     if (this.ownWrites.size > 0) {
       let own = output.ownWrites.get(executorId);
-      if (own === undefined) output.ownWrites.set(executorId, (own = new Map()));
+      if (own === undefined)
+        output.ownWrites.set(executorId, (own = new Map<string, { value: unknown; deleted: boolean }>()));
       for (const [key, write] of this.ownWrites) own.set(key, write);
     }
   }
@@ -124,7 +125,7 @@ class StepOutput {
 }
 
 /** The handler's view; one per invocation. */
-class Context implements ExecutorContext<unknown, unknown>, SharedState {
+class Context implements ExecutorContext<unknown>, SharedState {
   /** The current attempt's buffer: what the handler produces goes here first. */
   buffer = new AttemptBuffer();
   /** The sender of the message being handled. */
@@ -184,9 +185,13 @@ class Context implements ExecutorContext<unknown, unknown>, SharedState {
     assertSerializable(data, { executorId: this.executorId, direction: 'request' });
     const requestId = options?.requestId ?? randomUUID();
     if (typeof requestId !== 'string' || requestId.length === 0) {
-      throw new SuperstepError('INVALID_OPTION', `executor "${this.executorId}": requestId must be a non-empty string`, {
-        details: { executorId: this.executorId, option: 'requestId' },
-      });
+      throw new SuperstepError(
+        'INVALID_OPTION',
+        `executor "${this.executorId}": requestId must be a non-empty string`,
+        {
+          details: { executorId: this.executorId, option: 'requestId' },
+        },
+      );
     }
     this.buffer.requests.push([this.executorId, requestId, data]);
     return requestId;
@@ -201,6 +206,7 @@ class Context implements ExecutorContext<unknown, unknown>, SharedState {
   }
 
   // SharedState
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- implements SharedState.get<T>
   get<T>(key: string): T | undefined {
     const own = this.ownWrite(key);
     if (own !== undefined) return own.deleted ? undefined : (own.value as T);
@@ -245,6 +251,8 @@ export class ActorHost implements HostControl {
   constructor(private readonly options: ActorHostOptions) {}
 
   // ---- control plane ------------------------------------------------------------------------------
+  // The contract returns promises (comlink makes every call asynchronous anyway); methods doing only
+  // synchronous work return settled ones instead of being `async` without an await.
 
   async loadInstance(request: LoadInstanceRequest): Promise<ExecutorInfo[]> {
     const executors = new Map<string, ExecutorDefinition>();
@@ -307,7 +315,7 @@ export class ActorHost implements HostControl {
     found.prepared = { states, shared };
   }
 
-  async commitPrepared(instance: string): Promise<void> {
+  commitPrepared(instance: string): Promise<void> {
     const found = this.requireInstance(instance);
     const prepared = found.prepared;
     if (prepared === undefined) throw new SuperstepError('INTERNAL', `nothing prepared for ${instance}`);
@@ -320,32 +328,38 @@ export class ActorHost implements HostControl {
     for (const [key, value] of prepared.shared) found.shared.set(key, value);
     found.pending = [];
     found.prepared = undefined;
+    return Promise.resolve();
   }
 
-  async discardPrepared(instance: string): Promise<void> {
+  discardPrepared(instance: string): Promise<void> {
     const found = this.instances.get(instance);
     if (found !== undefined) found.prepared = undefined;
+    return Promise.resolve();
   }
 
   private requireInstance(instance: string): Instance {
     const found = this.instances.get(instance);
-    if (found === undefined) throw new SuperstepError('INTERNAL', `instance ${instance} is not loaded on thread ${threadId}`);
+    if (found === undefined)
+      throw new SuperstepError('INTERNAL', `instance ${instance} is not loaded on thread ${threadId}`);
     return found;
   }
 
-  async dropInstance(instance: string): Promise<void> {
+  dropInstance(instance: string): Promise<void> {
     this.instances.get(instance)?.abort.abort('dropped');
     this.instances.delete(instance);
+    return Promise.resolve();
   }
 
-  async commit(instance: string): Promise<void> {
+  commit(instance: string): Promise<void> {
     const found = this.instances.get(instance);
     if (found !== undefined) commitPending(found);
+    return Promise.resolve();
   }
 
-  async rollback(instance: string): Promise<void> {
+  rollback(instance: string): Promise<void> {
     const found = this.instances.get(instance);
     if (found !== undefined) rollbackPending(found);
+    return Promise.resolve();
   }
 
   async validateResponse(instance: string, executorId: string, value: unknown): Promise<ResponseCheck> {
@@ -366,12 +380,13 @@ export class ActorHost implements HostControl {
     return { ok: true, value: result.value };
   }
 
-  async abort(instance: string, reason: string): Promise<void> {
+  abort(instance: string, reason: string): Promise<void> {
     this.instances.get(instance)?.abort.abort(reason);
+    return Promise.resolve();
   }
 
-  async ping(): Promise<HostHealth> {
-    return { threadId, instances: this.instances.size, heapUsed: process.memoryUsage().heapUsed };
+  ping(): Promise<HostHealth> {
+    return Promise.resolve({ threadId, instances: this.instances.size, heapUsed: process.memoryUsage().heapUsed });
   }
 
   // ---- data plane ---------------------------------------------------------------------------------
@@ -382,7 +397,10 @@ export class ActorHost implements HostControl {
     if (instance === undefined) {
       output.failure = {
         executorId: '',
-        error: new SuperstepError('INTERNAL', `instance ${batch.instance} is not loaded on thread ${threadId}`).toRecord(),
+        error: new SuperstepError(
+          'INTERNAL',
+          `instance ${batch.instance} is not loaded on thread ${threadId}`,
+        ).toRecord(),
       };
       return reply(batch, output, []);
     }
@@ -392,7 +410,9 @@ export class ActorHost implements HostControl {
     if (instance.abort.signal.aborted) instance.abort = new AbortController();
     this.lastFlush = performance.now();
 
-    await Promise.all(batch.deliveries.map((delivery) => this.runDelivery(instance, batch.superstep, delivery, output)));
+    await Promise.all(
+      batch.deliveries.map((delivery) => this.runDelivery(instance, batch.superstep, delivery, output)),
+    );
 
     const dirty: Actor[] = [];
     const snapshots: (readonly [string, Uint8Array])[] = [];
@@ -406,7 +426,12 @@ export class ActorHost implements HostControl {
     return reply(batch, output, snapshots);
   }
 
-  private async runDelivery(instance: Instance, superstep: number, delivery: Delivery, output: StepOutput): Promise<void> {
+  private async runDelivery(
+    instance: Instance,
+    superstep: number,
+    delivery: Delivery,
+    output: StepOutput,
+  ): Promise<void> {
     const [executorId, messages] = delivery;
     const definition = instance.executors.get(executorId);
     if (definition === undefined) {
@@ -490,7 +515,10 @@ export class ActorHost implements HostControl {
     const dirty = actor?.dirty ?? false;
     for (let attempt = 1; ; attempt++) {
       context.buffer = new AttemptBuffer();
-      const seq = definition.timeoutMs === undefined ? 0 : this.timer(instance, superstep, context.executorId, 'start', definition.timeoutMs);
+      const seq =
+        definition.timeoutMs === undefined
+          ? 0
+          : this.timer(instance, superstep, context.executorId, 'start', definition.timeoutMs);
       let failed: { error: unknown } | undefined;
       try {
         const result = handler(payload, context);
@@ -498,7 +526,8 @@ export class ActorHost implements HostControl {
       } catch (error) {
         failed = { error };
       }
-      if (definition.timeoutMs !== undefined) this.timer(instance, superstep, context.executorId, 'end', definition.timeoutMs, seq);
+      if (definition.timeoutMs !== undefined)
+        this.timer(instance, superstep, context.executorId, 'end', definition.timeoutMs, seq);
       if (failed === undefined) {
         context.buffer.mergeInto(context.output, context.executorId);
         return undefined;
@@ -520,7 +549,14 @@ export class ActorHost implements HostControl {
   private timerSeq = 0;
 
   /** Tells the main thread at once (not batched) that a timed call started or ended. */
-  private timer(instance: string, superstep: number, executorId: string, phase: 'start' | 'end', timeoutMs: number, seq = ++this.timerSeq): number {
+  private timer(
+    instance: string,
+    superstep: number,
+    executorId: string,
+    phase: 'start' | 'end',
+    timeoutMs: number,
+    seq = ++this.timerSeq,
+  ): number {
     const message: HostTimerMessage = { op: 'timer', instance, superstep, executorId, phase, timeoutMs, seq };
     this.options.post(encode(message));
     return seq;
@@ -561,7 +597,7 @@ function responseHandler(definition: ExecutorDefinition): Handler<unknown, unkno
 }
 
 function pickHandler(definition: ExecutorDefinition, payload: unknown): Handler<unknown, unknown, unknown> | undefined {
-  if (definition.handle !== undefined) return definition.handle as Handler<unknown, unknown, unknown>;
+  if (definition.handle !== undefined) return definition.handle;
   const handlers = definition.on;
   if (handlers === undefined) return undefined;
   const kind = messageKind(payload);

@@ -24,7 +24,9 @@ export interface HostTaskInput {
 export default async function hostTask(input: HostTaskInput): Promise<'stopped'> {
   const { dataPort, controlPort } = input;
   // Every buffer we post owns its ArrayBuffer (see codec.encode), so transferring it is safe.
-  const post = (bytes: Uint8Array): void => dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+  const post = (bytes: Uint8Array): void => {
+    dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+  };
   const host = new ActorHost({ post, flushIntervalMs: input.flushIntervalMs });
   serveControl(host, controlPort);
 
@@ -43,7 +45,9 @@ export default async function hostTask(input: HostTaskInput): Promise<'stopped'>
         resolve('stopped');
         return;
       }
-      void host.step(message).then((reply) => post(encode(reply)));
+      void host.step(message).then((reply) => {
+        post(encode(reply));
+      });
     });
   });
 }

@@ -102,7 +102,10 @@ export function decodeCheckpointBody(bytes: Uint8Array, graph: SignatureTree): C
   try {
     raw = decode(bytes);
   } catch (error) {
-    throw new SuperstepError('CHECKPOINT_CORRUPT', 'checkpoint body does not decode', { cause: error, details: { reason: 'decode' } });
+    throw new SuperstepError('CHECKPOINT_CORRUPT', 'checkpoint body does not decode', {
+      cause: error,
+      details: { reason: 'decode' },
+    });
   }
   return fromBody(raw, graph);
 }
@@ -119,9 +122,13 @@ function fromBody(raw: unknown, graph: SignatureTree): CheckpointState {
     );
   }
   if (body.signature !== expectedSignature) {
-    throw new SuperstepError('CHECKPOINT_SIGNATURE_MISMATCH', 'the checkpoint was made by a workflow with a different graph', {
-      details: { expected: expectedSignature, found: body.signature },
-    });
+    throw new SuperstepError(
+      'CHECKPOINT_SIGNATURE_MISMATCH',
+      'the checkpoint was made by a workflow with a different graph',
+      {
+        details: { expected: expectedSignature, found: body.signature },
+      },
+    );
   }
   const superstep = body.superstep;
   if (typeof superstep !== 'number' || !Number.isInteger(superstep) || superstep < 0) throw corrupt('superstep');

@@ -15,7 +15,6 @@ export interface CheckpointerOptions {
   readonly now: () => number;
 }
 
-
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 export class Checkpointer {
