@@ -87,27 +87,54 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 /** What one attempt of one handler call produces; merged into the step's output when it succeeds. */
-class AttemptBuffer {
+/** Where a handler call's effects go: straight into the step's output, or into an attempt buffer. */
+interface EffectSink {
+  readonly outbox: OutboxEntry[];
+  readonly outputs: (readonly [string, unknown])[];
+  readonly sharedWrites: (readonly [string, string, unknown, boolean])[];
+  readonly requests: (readonly [string, string, unknown])[];
+  readonly ownWrites: Map<string, { value: unknown; deleted: boolean }>;
+}
+
+/** One attempt of a call that may be retried: merged into the step's output only if it succeeds. */
+class AttemptBuffer implements EffectSink {
   readonly outbox: OutboxEntry[] = [];
   readonly outputs: (readonly [string, unknown])[] = [];
-  readonly events: HostEvent[] = [];
   readonly sharedWrites: (readonly [string, string, unknown, boolean])[] = [];
   readonly requests: (readonly [string, string, unknown])[] = [];
   readonly ownWrites = new Map<string, { value: unknown; deleted: boolean }>();
 
   mergeInto(output: StepOutput, executorId: string): void {
-    output.outbox.push(...this.outbox);
-    output.outputs.push(...this.outputs);
-    output.events.push(...this.events);
-    output.sharedWrites.push(...this.sharedWrites);
-    output.requests.push(...this.requests);
+    // Loops, not push(...spread): a handler may send more messages than a call can take arguments.
+    for (const entry of this.outbox) output.outbox.push(entry);
+    for (const entry of this.outputs) output.outputs.push(entry);
+    for (const entry of this.sharedWrites) output.sharedWrites.push(entry);
+    for (const entry of this.requests) output.requests.push(entry);
     if (this.ownWrites.size > 0) {
-      let own = output.ownWrites.get(executorId);
-      if (own === undefined)
-        output.ownWrites.set(executorId, (own = new Map<string, { value: unknown; deleted: boolean }>()));
+      const own = ownWritesOf(output, executorId);
       for (const [key, write] of this.ownWrites) own.set(key, write);
     }
   }
+}
+
+function ownWritesOf(output: StepOutput, executorId: string): Map<string, { value: unknown; deleted: boolean }> {
+  let own = output.ownWrites.get(executorId);
+  if (own === undefined)
+    output.ownWrites.set(executorId, (own = new Map<string, { value: unknown; deleted: boolean }>()));
+  return own;
+}
+
+/** Without a retry policy a failed call fails the superstep, so effects can go straight to the output. */
+function directSink(output: StepOutput, executorId: string): EffectSink {
+  return {
+    outbox: output.outbox,
+    outputs: output.outputs,
+    sharedWrites: output.sharedWrites,
+    requests: output.requests,
+    get ownWrites() {
+      return ownWritesOf(output, executorId);
+    },
+  };
 }
 
 /** What one superstep of one instance produces on this host. */
@@ -126,8 +153,8 @@ class StepOutput {
 
 /** The handler's view; one per invocation. */
 class Context implements ExecutorContext<unknown>, SharedState {
-  /** The current attempt's buffer: what the handler produces goes here first. */
-  buffer = new AttemptBuffer();
+  /** Where the current call's effects go (see {@link EffectSink}). */
+  buffer: EffectSink;
   /** The sender of the message being handled. */
   source = '';
 
@@ -138,7 +165,9 @@ class Context implements ExecutorContext<unknown>, SharedState {
     readonly executorId: string,
     readonly superstep: number,
     private readonly actor: Actor | undefined,
-  ) {}
+  ) {
+    this.buffer = directSink(output, executorId);
+  }
 
   get state(): unknown {
     const actor = this.actor;
@@ -219,6 +248,7 @@ class Context implements ExecutorContext<unknown>, SharedState {
   private ownWrite(key: string): { value: unknown; deleted: boolean } | undefined {
     return this.buffer.ownWrites.get(key) ?? this.output.ownWrites.get(this.executorId)?.get(key);
   }
+
   set(key: string, value: unknown): void {
     assertSerializable(value, { executorId: this.executorId, direction: 'shared-state' });
     this.write(key, value, false);
@@ -513,8 +543,10 @@ export class ActorHost implements HostControl {
     const policy = definition.retry;
     const draft = actor?.draft;
     const dirty = actor?.dirty ?? false;
+    const direct = context.buffer;
     for (let attempt = 1; ; attempt++) {
-      context.buffer = new AttemptBuffer();
+      const attemptBuffer = policy === undefined ? undefined : new AttemptBuffer();
+      context.buffer = attemptBuffer ?? direct;
       const seq =
         definition.timeoutMs === undefined
           ? 0
@@ -528,8 +560,9 @@ export class ActorHost implements HostControl {
       }
       if (definition.timeoutMs !== undefined)
         this.timer(instance, superstep, context.executorId, 'end', definition.timeoutMs, seq);
+      context.buffer = direct;
       if (failed === undefined) {
-        context.buffer.mergeInto(context.output, context.executorId);
+        attemptBuffer?.mergeInto(context.output, context.executorId);
         return undefined;
       }
       if (actor !== undefined) {
@@ -537,8 +570,6 @@ export class ActorHost implements HostControl {
         actor.dirty = dirty;
       }
       if (policy === undefined || attempt >= policy.attempts || !isRetryable(policy, failed.error)) {
-        // Keep the custom events of the failed call: they help explain the failure.
-        context.output.events.push(...context.buffer.events.filter((event) => event[0] === 'custom'));
         return failed.error;
       }
       const delay = retryDelay(policy, attempt, policy.random ?? Math.random);
