@@ -23,6 +23,7 @@ export { RunHandle, type RunResult } from './main/run-handle.ts';
 export { ActorPool, createPool, type PoolOptions } from './main/actor-pool.ts';
 export type { LifecycleStatus } from './main/lifecycle.ts';
 export type { Graph, EdgeGroup } from './main/graph.ts';
+export { toMermaid, type MermaidOptions } from './main/mermaid.ts';
 export { SuperstepError, ERROR_CODES, isSuperstepError, type ErrorCode, type ErrorRecord } from './shared/errors.ts';
 export { TERMINAL_STATUSES, FRAMEWORK_EVENT_TYPES } from './shared/events.ts';
 export type * from './shared/events.ts';

@@ -6,6 +6,7 @@ import { SuperstepError } from '../shared/errors.ts';
 import type { ExecutorLocation } from '../shared/protocol.ts';
 import { edgeKey, finishGraph, type Condition, type EdgeGroup, type Graph, type Selector } from './graph.ts';
 import type { ExecutorRef } from './executor-ref.ts';
+import { toMermaid } from './mermaid.ts';
 import { Workflow, type WorkflowOptions } from './workflow.ts';
 
 /** An edge end: a reference, or the id of an executor registered elsewhere in the builder. */
@@ -103,7 +104,7 @@ export class WorkflowBuilder<Input = unknown> {
    * A fan-in (join): the target runs once with one list holding every source's messages, when each
    * source has contributed at least one — even across supersteps (SPEC 9).
    */
-  addFanIn(from: readonly EndPoint[], to: EndPoint<readonly unknown[]>): this {
+  addFanIn(from: readonly EndPoint[], to: EndPoint): this {
     this.requireTwo('fan-in', from.length);
     return this.addGroup({ kind: 'fan-in', from: from.map((end) => this.register(end)), to: this.register(to) });
   }
@@ -111,6 +112,11 @@ export class WorkflowBuilder<Input = unknown> {
   /** Validates the graph (SPEC 11) without starting anything. */
   toGraph(): Graph {
     return finishGraph(this.start, new Map(this.executors), this.edges, new Map(this.subWorkflows));
+  }
+
+  /** The graph as Mermaid flowchart source (validates it first, like {@link toGraph}). */
+  toMermaid(): string {
+    return toMermaid(this.toGraph());
   }
 
   /**

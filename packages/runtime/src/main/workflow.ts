@@ -16,6 +16,7 @@ import type { CheckpointMeta, CheckpointStore } from './checkpoints/checkpoint-s
 import { EventChannel } from './event-channel.ts';
 import type { Graph } from './graph.ts';
 import { Lifecycle, type LifecycleStatus } from './lifecycle.ts';
+import { toMermaid } from './mermaid.ts';
 import { RunHandle, type RunOutcome } from './run-handle.ts';
 
 /** Options of `WorkflowBuilder.build()`. */
@@ -226,6 +227,11 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     workflow.unregister = unregister;
     workflow.children = children;
     return workflow;
+  }
+
+  /** The graph as Mermaid flowchart source (see `toMermaid`). */
+  toMermaid(): string {
+    return toMermaid(this.graph);
   }
 
   /** Where the instance is in its lifecycle: `idle`, `reserved`, `running` or `closed`. */

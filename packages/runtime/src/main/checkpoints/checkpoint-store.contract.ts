@@ -170,17 +170,18 @@ export function describeCheckpointStoreContract(name: string, open: () => Promis
     });
 
     describe('list and latest', () => {
-      it('lists oldest first: by createdAt, then superstep, then save order', async () => {
+      it('lists oldest first: by createdAt, then save order (not superstep: it restarts with every run)', async () => {
         await store.save(checkpoint('late', { createdAt: 3000, superstep: 0 }));
         await store.save(checkpoint('step5', { createdAt: 1000, superstep: 5 }));
-        // Tied on createdAt and superstep, saved in the opposite of their ids' alphabetical order.
+        // Tied on createdAt, saved in the opposite of their ids' alphabetical order; a later run's
+        // checkpoint at a lower superstep is still newer.
         await store.save(checkpoint('tie-z', { createdAt: 1000, superstep: 2 }));
         await store.save(checkpoint('middle', { createdAt: 2000, superstep: 1 }));
         await store.save(checkpoint('tie-m', { createdAt: 1000, superstep: 2 }));
-        await store.save(checkpoint('tie-a', { createdAt: 1000, superstep: 2 }));
-        expect(ids(await store.list())).toEqual(['tie-z', 'tie-m', 'tie-a', 'step5', 'middle', 'late']);
+        await store.save(checkpoint('tie-a', { createdAt: 1000, superstep: 0 }));
+        expect(ids(await store.list())).toEqual(['step5', 'tie-z', 'tie-m', 'tie-a', 'middle', 'late']);
         expect((await store.latest({ lineageId: 'L1', runId: 'run-1' }))?.id).toBe('late');
-        expect(ids(await store.list({ workflowName: 'wf' })).slice(0, 3)).toEqual(['tie-z', 'tie-m', 'tie-a']);
+        expect(ids(await store.list({ workflowName: 'wf' })).slice(0, 4)).toEqual(['step5', 'tie-z', 'tie-m', 'tie-a']);
         expect((await store.latest())?.id).toBe('late');
       });
 

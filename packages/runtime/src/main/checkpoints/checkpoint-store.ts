@@ -62,7 +62,7 @@ export interface CheckpointFilter {
 export interface RetentionPolicy {
   /**
    * Keep the newest N checkpoints of each lineage, newest in the order of `list` and `latest` (createdAt,
-   * then superstep, then write order), so `keepLast: 1` keeps what `latest({ lineageId })` returns.
+   * then write order), so `keepLast: 1` keeps what `latest({ lineageId })` returns.
    */
   readonly keepLast?: number;
   /** Drop checkpoints created before this time (ms since epoch). */
@@ -85,7 +85,7 @@ export interface CheckpointStore extends AsyncDisposable {
   save(write: CheckpointWrite): Promise<void>;
   /** The checkpoint with `id`, or `undefined`. */
   load(id: string): Promise<CheckpointRead | undefined>;
-  /** Metas matching `filter`, oldest first (by createdAt, then superstep, then the order they were saved). */
+  /** Metas matching `filter`, oldest first (by createdAt, then the order they were saved). */
   list(filter?: CheckpointFilter): Promise<CheckpointMeta[]>;
   /** The newest matching checkpoint's meta. */
   latest(filter?: CheckpointFilter): Promise<CheckpointMeta | undefined>;

@@ -348,7 +348,7 @@ function createPostgresStore(pool: Pool, t: Tables): CheckpointStore {
     list(filter?: CheckpointFilter) {
       return boundary.call('list', async (): Promise<CheckpointMeta[]> => {
         const { rows } = await pool.query<MetaRow>(
-          `SELECT ${metaColumns} FROM ${t.checkpoints} WHERE ${filterSql} ORDER BY created_at, superstep, seq`,
+          `SELECT ${metaColumns} FROM ${t.checkpoints} WHERE ${filterSql} ORDER BY created_at, seq`,
           filterParams(validateFilter(filter)),
         );
         return rows.map((row) => toStored(row).meta);
@@ -359,7 +359,7 @@ function createPostgresStore(pool: Pool, t: Tables): CheckpointStore {
       return boundary.call('latest', async () => {
         const { rows } = await pool.query<MetaRow>(
           `SELECT ${metaColumns} FROM ${t.checkpoints} WHERE ${filterSql}
-           ORDER BY created_at DESC, superstep DESC, seq DESC LIMIT 1`,
+           ORDER BY created_at DESC, seq DESC LIMIT 1`,
           filterParams(validateFilter(filter)),
         );
         const row = rows[0];

@@ -5,18 +5,18 @@
 import type { CheckpointFilter, CheckpointMeta, RetentionPolicy } from './checkpoint-store.ts';
 
 /**
- * A stored checkpoint's meta plus `seq`, the order the store accepted writes in. `seq` only breaks ties:
- * checkpoints written in the same millisecond at the same superstep (a frozen test clock, a fast run)
- * still come out in the order they were written.
+ * A stored checkpoint's meta plus `seq`, the order the store accepted writes in. `seq` breaks ties:
+ * checkpoints written in the same millisecond (a frozen test clock, a fast run) come out in the order
+ * they were written. Not the superstep: it restarts at 0 with every run, so it says nothing about age.
  */
 export interface StoredMeta {
   readonly meta: CheckpointMeta;
   readonly seq: number;
 }
 
-/** Oldest first: by `createdAt`, then `superstep`, then write order. */
+/** Oldest first: by `createdAt`, then write order. */
 export function compareOldestFirst(a: StoredMeta, b: StoredMeta): number {
-  return a.meta.createdAt - b.meta.createdAt || a.meta.superstep - b.meta.superstep || a.seq - b.seq;
+  return a.meta.createdAt - b.meta.createdAt || a.seq - b.seq;
 }
 
 /** Whether `meta` matches every field the (validated) filter gives. */

@@ -177,11 +177,11 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
       `SELECT b.hash, b.bytes FROM checkpoint_blobs r JOIN blobs b ON b.hash = r.hash WHERE r.checkpoint_seq = ?`,
     ),
     list: db.prepare<FilterParams, MetaRow>(
-      `SELECT ${META_COLUMNS} FROM checkpoints WHERE ${FILTER} ORDER BY created_at, superstep, seq`,
+      `SELECT ${META_COLUMNS} FROM checkpoints WHERE ${FILTER} ORDER BY created_at, seq`,
     ),
     latest: db.prepare<FilterParams, MetaRow>(
       `SELECT ${META_COLUMNS} FROM checkpoints WHERE ${FILTER}
-       ORDER BY created_at DESC, superstep DESC, seq DESC LIMIT 1`,
+       ORDER BY created_at DESC, seq DESC LIMIT 1`,
     ),
     refsOf: db.prepare<[number], { hash: string }>('SELECT hash FROM checkpoint_blobs WHERE checkpoint_seq = ?'),
     deleteCheckpoint: db.prepare<[number]>('DELETE FROM checkpoints WHERE seq = ?'),

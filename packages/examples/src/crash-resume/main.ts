@@ -1,0 +1,125 @@
+/**
+ * Crash and resume: a long CPU workflow checkpoints every barrier to SQLite; kill the process at any
+ * moment (even `kill -9`), start it again with the same `--db`, and it carries on from the last
+ * checkpoint and prints the same result an uninterrupted run prints.
+ *
+ * The workflow (executors.ts): four stateful lanes grind hash chains in parallel on the worker threads,
+ * round after round; `mix` joins each round (fan-in), folds it into a digest and salts the next round
+ * with it. R rounds take 2R + 1 supersteps, and every barrier is a checkpoint.
+ *
+ * On start: if the store's newest checkpoint of this workflow belongs to a run (its `runId` is set), that
+ * run did not finish — restore it and `resume()`. Otherwise start a fresh run. A run that finishes is
+ * sealed with `workflow.createCheckpoint()`: a checkpoint of the idle instance, whose `runId` is `null`,
+ * so the next start knows there is nothing to resume. (A process killed after its last superstep but
+ * before the seal resumes a run with nothing left to do; it then starts over.)
+ *
+ * Run it from the repository root (Ctrl-C or kill it half-way, then run the same command again):
+ *   pnpm --filter @superstep/examples example:crash-resume --db crash-resume.db [--rounds 10] [--iterations 20000000]
+ * or from packages/examples: npx tsx src/crash-resume/main.ts --db crash-resume.db
+ * (a relative --db is resolved against the directory you ran the command in).
+ *
+ * Output lines a supervisor (or the test) can read: `starting fresh`, `resumed from superstep N`,
+ * `checkpoint saved: superstep N`, `result: <digest> (<rounds> rounds)`, `ran N supersteps`.
+ * `--hang-after N` is a test hook: right after checkpoint N is reported the process freezes, as a hung
+ * process would, so a test can SIGKILL it at a known point.
+ */
+import { writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { WorkflowBuilder, executorModule, openSqliteStore, type RunHandle } from '@superstep/runtime';
+import type { Result } from './executors.ts';
+import { LANES, laneIds, type Job } from './work.ts';
+
+/** Checkpoints are listed under this name. */
+const WORKFLOW_NAME = 'crash-resume';
+
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    db: { type: 'string' },
+    rounds: { type: 'string', default: '10' },
+    iterations: { type: 'string', default: '20000000' },
+    threads: { type: 'string', default: String(Math.min(availableParallelism(), LANES)) },
+    'hang-after': { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help || args.db === undefined) {
+  console.log('Usage: main.ts --db FILE [--rounds N] [--iterations N] [--threads N] [--hang-after SUPERSTEP]');
+  process.exit(args.help ? 0 : 2);
+}
+
+function positiveInt(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    console.error(`--${name} must be a positive integer, got "${value}"`);
+    process.exit(2);
+  }
+  return parsed;
+}
+
+/** One line on stdout, written synchronously (it must be out before a hang or a kill). */
+function say(line: string): void {
+  writeSync(1, `${line}\n`);
+}
+
+const job: Job = {
+  rounds: positiveInt('rounds', args.rounds),
+  lanes: LANES,
+  iterations: positiveInt('iterations', args.iterations),
+};
+const hangAfter = args['hang-after'] === undefined ? undefined : Number(args['hang-after']);
+const dbPath = resolve(process.env.INIT_CWD ?? process.cwd(), args.db);
+
+const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const lanes = laneIds(LANES).map((id) => mod.executor('lane', { id }));
+
+await using store = await openSqliteStore({ path: dbPath });
+await using workflow = await new WorkflowBuilder(mod.executor('seed'))
+  .addFanOut('seed', lanes)
+  .addFanIn(lanes, mod.executor('mix'))
+  .addFanOut('mix', lanes)
+  .build({ threads: positiveInt('threads', args.threads), name: WORKFLOW_NAME, store });
+
+/** Starts a fresh run, or resumes the unfinished one the store holds. */
+async function start(): Promise<RunHandle> {
+  const latest = await store.latest({ workflowName: WORKFLOW_NAME });
+  if (latest === undefined || latest.runId === null) {
+    say(`starting fresh: ${job.rounds} rounds × ${LANES} lanes × ${job.iterations} iterations`);
+    return workflow.run(job);
+  }
+  // The job travels in the queued messages, so the checkpoint alone says how to go on.
+  await workflow.restore(latest.id);
+  say(`resumed from superstep ${latest.superstep} (checkpoint ${latest.id} of run ${latest.runId})`);
+  return workflow.resume();
+}
+
+async function finish(run: RunHandle): Promise<{ result: Result | undefined; supersteps: number }> {
+  for await (const event of run) {
+    if (event.type === 'checkpoint.saved') {
+      say(`checkpoint saved: superstep ${event.superstep}`);
+      if (event.superstep === hangAfter) {
+        say('hanging (test hook --hang-after)');
+        // Block the main thread for good: no barrier, no checkpoint, no exit — until someone kills us.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      }
+    } else if (event.type === 'custom' && event.name === 'round') {
+      const { round, of, digest } = event.data as { round: number; of: number; digest: string };
+      say(`round ${round}/${of} done (digest so far ${digest})`);
+    }
+  }
+  const { outputs, supersteps } = await run.result();
+  return { result: outputs.at(-1) as Result | undefined, supersteps };
+}
+
+let { result, supersteps } = await finish(await start());
+if (result === undefined) {
+  say('the interrupted run had already finished before it was sealed; starting over');
+  ({ result, supersteps } = await finish(workflow.run(job)));
+}
+// Seal: the newest checkpoint is now the idle instance's, so the next start begins afresh.
+await workflow.createCheckpoint();
+say(`result: ${result?.digest ?? 'none'} (${result?.rounds ?? 0} rounds)`);
+say(`ran ${supersteps} supersteps`);
