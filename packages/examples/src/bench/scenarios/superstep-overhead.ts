@@ -1,0 +1,109 @@
+/**
+ * `superstep-overhead` (BENCH.md): A actors in a ring, each forwarding one tiny message per superstep for S
+ * supersteps, no work in handlers — the cost of the superstep machinery itself, in µs per superstep, next
+ * to a hand-written floor (see floor.ts) run in the same process.
+ *
+ * Shape of one run (both systems): superstep 1 a seed sends S, which a fan-out delivers to every actor;
+ * supersteps 2…S+1 each actor receives one message and sends `remaining - 1` to the next actor until 1.
+ * So a run is S+1 supersteps, and the metric is run time ÷ supersteps.
+ *
+ * A `langgraph` peer (same shape, no-op nodes) joins as one more {@link Contender} per size, with the
+ * ratio `langgraph/superstep`.
+ */
+import { WorkflowBuilder, createPool, executorModule, type ActorPool, type Workflow } from '@superstep/runtime';
+import { FloorLoop } from '../floor.ts';
+import {
+  measureInterleaved,
+  ratio,
+  row,
+  single,
+  timed,
+  type Contender,
+  type ResultRow,
+  type Scenario,
+} from '../harness.ts';
+
+const SIZES = [2, 64] as const;
+
+const mod = executorModule<typeof import('../executors.ts')>(new URL('../executors.ts', import.meta.url));
+
+/** Builds the ring of `actors` relays behind a seed that fans the step count out to all of them. */
+async function buildRing(pool: ActorPool, actors: number): Promise<Workflow<number>> {
+  const relays = Array.from({ length: actors }, (_, index) => mod.executor('overheadRelay', { id: `a${index}` }));
+  const builder = new WorkflowBuilder(mod.executor('overheadSeed')).addFanOut('overheadSeed', relays);
+  for (let index = 0; index < actors; index++) builder.addEdge(`a${index}`, `a${(index + 1) % actors}`);
+  return await builder.build({ pool });
+}
+
+export const superstepOverhead: Scenario = {
+  id: 'superstep-overhead',
+  title:
+    'A actors (2 and 64) forwarding one tiny message per superstep: µs per superstep vs a raw worker_threads floor',
+  async run({ quick, threads, progress }) {
+    const steps = quick ? 300 : 1000;
+    const repetitions = quick ? { warmup: 1, reps: 7 } : { warmup: 2, reps: 11 };
+    const results: ResultRow[] = [];
+    /** Start-up and build rows, listed after the measured ones. */
+    const setup: ResultRow[] = [];
+    const ratios: Record<string, number> = {};
+
+    const pool = await timed(() => createPool({ threads }));
+    let floor: FloorLoop | undefined;
+    try {
+      const floorStart = await timed(() => FloorLoop.start(threads));
+      floor = floorStart.value;
+      const floorLoop = floor;
+      setup.push(single('superstep', 'startupMs', pool.ms), single('floor', 'startupMs', floorStart.ms));
+      progress(`started · superstep pool ${pool.ms.toFixed(0)} ms · floor workers ${floorStart.ms.toFixed(0)} ms`);
+
+      let worst = 0;
+      for (const actors of SIZES) {
+        const params = { A: actors, S: steps };
+        const built = await timed(() => buildRing(pool.value, actors));
+        const workflow = built.value;
+        setup.push(single('superstep', 'buildMs', built.ms, params));
+        try {
+          const contenders: Contender[] = [
+            {
+              name: 'superstep',
+              async once() {
+                const { ms, value } = await timed(() => workflow.run(steps, { maxSupersteps: steps + 10 }).result());
+                if (value.supersteps !== steps + 1) {
+                  throw new Error(`superstep ran ${value.supersteps} supersteps, expected ${steps + 1}`);
+                }
+                return (ms * 1000) / value.supersteps;
+              },
+            },
+            {
+              name: 'floor',
+              async once() {
+                const { ms, value } = await timed(() => floorLoop.run(actors, steps));
+                if (value !== steps + 1) throw new Error(`floor ran ${value} steps, expected ${steps + 1}`);
+                return (ms * 1000) / value;
+              },
+            },
+          ];
+          const samples = await measureInterleaved(contenders, repetitions, (line) => {
+            progress(`A=${actors} ${line}`);
+          });
+          const rows = new Map<string, ResultRow>();
+          for (const [name, values] of samples) rows.set(name, row(name, 'usPerSuperstep', values, params));
+          results.push(...rows.values());
+          const value = ratio(rows.get('superstep'), rows.get('floor'));
+          if (value !== undefined) {
+            ratios[`superstep/floor@A=${actors}`] = value;
+            worst = Math.max(worst, value);
+          }
+        } finally {
+          await workflow.close();
+        }
+      }
+      // The plain key is the size least favourable to superstep (BENCH.md).
+      if (worst > 0) ratios['superstep/floor'] = worst;
+      return { params: { A: [...SIZES], S: steps }, results: [...results, ...setup], ratios };
+    } finally {
+      await floor?.close();
+      await pool.value.close();
+    }
+  },
+};

@@ -1,0 +1,8 @@
+// Piscina's worker file for the `piscina` peer of fanout-cpu. Plain ESM because tsx cannot be handed to a
+// worker through execArgv on Node 20 (ARCHITECTURE.md): register it here, then load the TypeScript task.
+import { register } from 'tsx/esm/api';
+
+register();
+const task = await import('./piscina-task.ts');
+export default task.default;
+export const whoAmI = task.whoAmI;
