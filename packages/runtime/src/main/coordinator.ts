@@ -134,6 +134,8 @@ export class Coordinator {
   private readonly sharedDelta: Map<string, SharedWrite>[];
   /** Round-robin cursor spreading stateless messages over hosts. */
   private spread = 0;
+  /** Completions of the current superstep already streamed live, per executor. */
+  private readonly streamedCompletions = new Map<string, number>();
 
   constructor(parts: CoordinatorParts) {
     this.instance = parts.instance;
@@ -172,8 +174,15 @@ export class Coordinator {
     // One subscription serves every host, replacements included (the pool dispatches by instance).
     const unsubscribe = this.hosts.host(0).subscribe(this.instance, (message, hostIndex) => {
       if (message.superstep !== superstep) return;
-      if (message.op === 'events') for (const event of message.events) run.emit(toEvent(event, superstep));
-      else this.watchTimer(run, message, hostIndex);
+      if (message.op === 'timer') {
+        this.watchTimer(run, message, hostIndex);
+        return;
+      }
+      for (const event of message.events) run.emit(toEvent(event, superstep));
+      for (const executorId of message.completed) {
+        this.streamedCompletions.set(executorId, (this.streamedCompletions.get(executorId) ?? 0) + 1);
+        run.emit({ type: 'executor.completed', executorId, superstep });
+      }
     });
     try {
       for (;;) {
@@ -217,6 +226,13 @@ export class Coordinator {
     this.queue = [];
     let replies: StepReply[];
     let childResults: (readonly [string, ChildStepResult])[] = [];
+    // The coordinator knows every mailbox it delivers: it emits `executor.invoked` itself (a stateless
+    // executor is invoked once per message), and `executor.completed` at a successful barrier.
+    const invocations = this.invocations(delivered);
+    for (const [executorId, calls, messages] of invocations) {
+      for (let call = 0; call < calls; call++) run.emit({ type: 'executor.invoked', executorId, superstep, messages });
+    }
+    this.streamedCompletions.clear();
     for (let attempt = 1; ; attempt++) {
       const { batches, childDeliveries } = this.partition(delivered);
       const participants = [...batches.keys()];
@@ -306,6 +322,11 @@ export class Coordinator {
       return { kind: 'failed', error: fromErrorRecord(firstError) };
     }
 
+    for (const [executorId, calls] of invocations) {
+      const streamed = this.streamedCompletions.get(executorId) ?? 0;
+      for (let call = streamed; call < calls; call++) run.emit({ type: 'executor.completed', executorId, superstep });
+    }
+
     // ---- commit ----
     this.commitShared(run, superstep, replies);
     const outbox: OutboxEntry[] = [];
@@ -354,14 +375,23 @@ export class Coordinator {
     return undefined;
   }
 
-  /** The committed state at the last barrier. Read synchronously: the checkpoint encodes it at once. */
+  /**
+   * A copy of the committed state at the last barrier (sub-workflows included). A copy, not a view: a cut
+   * kept to undo a child's superstep must not change as the child goes on. Snapshot bytes are immutable
+   * and shared; the collections holding them are copied.
+   */
   cut(): InstanceCut {
     return {
       superstep: this.superstep,
-      queue: this.queue,
-      fanIn: this.fanIn,
-      shared: this.shared,
-      snapshots: this.snapshots,
+      queue: [...this.queue],
+      fanIn: new Map(
+        [...this.fanIn].map(([index, perSource]) => [
+          index,
+          new Map([...perSource].map(([id, list]) => [id, [...list]])),
+        ]),
+      ),
+      shared: new Map(this.shared),
+      snapshots: new Map(this.snapshots),
       requests: [...this.pending.values()],
       children: new Map([...this.children].map(([id, child]) => [id, child.capture()])),
     };
@@ -564,6 +594,15 @@ export class Coordinator {
     return Array.from({ length: this.hosts.size }, (_, index) => this.hosts.host(index));
   }
 
+  /** `[executorId, calls, messages per call]` for each mailbox of a superstep, in queue order. */
+  private invocations(queue: readonly Envelope[]): [string, number, number][] {
+    const perTarget = new Map<string, number>();
+    for (const envelope of queue) perTarget.set(envelope.target, (perTarget.get(envelope.target) ?? 0) + 1);
+    return [...perTarget].map(([executorId, messages]) =>
+      this.executors.get(executorId)?.stateless === true ? [executorId, messages, 1] : [executorId, 1, messages],
+    );
+  }
+
   /** Groups the queue into one batch per host: actors to their host, stateless messages spread round-robin. */
   private partition(queue: readonly Envelope[]): {
     batches: Map<number, Delivery[]>;
@@ -662,10 +701,6 @@ function alreadyAnswered(requestId: string): SuperstepError {
 
 function toEvent(event: HostEvent, superstep: number): WorkflowEvent {
   switch (event[0]) {
-    case 'invoked':
-      return { type: 'executor.invoked', executorId: event[1], superstep, messages: event[2] };
-    case 'completed':
-      return { type: 'executor.completed', executorId: event[1], superstep };
     case 'custom':
       return { type: 'custom', executorId: event[1], superstep, name: event[2], data: event[3] };
     case 'warning':

@@ -26,6 +26,13 @@ function kindOf(message: unknown): string {
   return message === null ? 'null' : Array.isArray(message) ? 'array' : typeof message;
 }
 
+/** Queues a message for `to`, unless it was sent to another target explicitly; true if queued. */
+function deliver(queue: Envelope[], source: string, target: string | null, to: string, payload: unknown): boolean {
+  if (target !== null && to !== target) return false;
+  queue.push({ source, target: to, payload });
+  return true;
+}
+
 export class Router {
   /** Edge groups leaving each executor, with their index (the fan-in buffer key). */
   private readonly outgoing = new Map<string, { edge: EdgeGroup; index: number }[]>();
@@ -49,23 +56,21 @@ export class Router {
     const touchedFanIns = new Set<number>();
     for (const [source, target, payload] of outbox) {
       let delivered = false;
-      const push = (to: string): void => {
-        if (target !== null && to !== target) return;
-        queue.push({ source, target: to, payload });
-        delivered = true;
-      };
       for (const { edge, index } of this.outgoing.get(source) ?? []) {
         switch (edge.kind) {
           case 'direct':
-            if (edge.condition === undefined || this.test(edge.condition, payload, source, edge.to, warn))
-              push(edge.to);
+            if (edge.condition === undefined || this.test(edge.condition, payload, source, edge.to, warn)) {
+              delivered = deliver(queue, source, target, edge.to, payload) || delivered;
+            }
             break;
           case 'fan-out':
-            for (const to of this.select(edge, payload, source, warn)) push(to);
+            for (const to of this.select(edge, payload, source, warn)) {
+              delivered = deliver(queue, source, target, to, payload) || delivered;
+            }
             break;
           case 'switch': {
             const chosen = edge.cases.find((c) => this.test(c.when, payload, source, c.to, warn))?.to ?? edge.default;
-            if (chosen !== undefined) push(chosen);
+            if (chosen !== undefined) delivered = deliver(queue, source, target, chosen, payload) || delivered;
             break;
           }
           case 'fan-in': {

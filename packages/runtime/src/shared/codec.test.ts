@@ -229,7 +229,13 @@ function decodeOrFail(bytes: Uint8Array): 'decoded' | 'DECODE_FAILED' {
 
 /** The codec still works after whatever it was fed. */
 function expectCodecHealthy(): void {
-  const canary = { records: [{ a: 1, b: 'x' }, { a: 2, b: 'y' }], map: new Map([[1, 2n]]) };
+  const canary = {
+    records: [
+      { a: 1, b: 'x' },
+      { a: 2, b: 'y' },
+    ],
+    map: new Map([[1, 2n]]),
+  };
   expect(decode(encode(canary))).toStrictEqual(canary);
 }
 
@@ -246,7 +252,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  }),
 );
 
 function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
@@ -291,11 +301,15 @@ describe('decode of bytes it did not make (SPEC 42)', () => {
     () => {
       const outcomes = { decoded: 0, DECODE_FAILED: 0 };
       fc.assert(
-        fc.property(fc.oneof(value, json), fc.array(mutation, { minLength: 1, maxLength: 4 }), (original, mutations) => {
-          const bytes = mutations.reduce(mutate, encode(original));
-          outcomes[decodeOrFail(bytes)]++;
-          expectCodecHealthy();
-        }),
+        fc.property(
+          fc.oneof(value, json),
+          fc.array(mutation, { minLength: 1, maxLength: 4 }),
+          (original, mutations) => {
+            const bytes = mutations.reduce(mutate, encode(original));
+            outcomes[decodeOrFail(bytes)]++;
+            expectCodecHealthy();
+          },
+        ),
         settings(3000),
       );
       // Both outcomes happen: the property is not vacuous.

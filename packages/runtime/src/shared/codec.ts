@@ -37,17 +37,31 @@ export function decode(bytes: Uint8Array): unknown {
 const PLAIN_PROTOTYPES = new Set<unknown>([Object.prototype, null]);
 const LEAF_CLASSES: readonly (abstract new (...args: never[]) => unknown)[] = [Date, RegExp, ArrayBuffer];
 
+/** Where a value cannot be carried, and why. */
+export interface Unserializable {
+  /** `$`-rooted path: `$.items[2].callback`, `$<set 0>`, `$.get(key)`. */
+  readonly path: string;
+  /** `a function`, `a symbol`, `an instance of class Foo`, `a cycle`. */
+  readonly reason: string;
+}
+
 /**
  * Returns the path of the first part of `value` the codec cannot carry faithfully, with the reason,
- * or `undefined` when all of it can. Accepted: primitives (not symbols), plain objects, arrays, Map,
- * Set, Date, RegExp, Error, ArrayBuffer and typed arrays. Rejected: functions, symbols, class
- * instances, cycles.
+ * as one line (`$.callback (a function)`), or `undefined` when all of it can. Accepted: primitives
+ * (not symbols), plain objects, arrays, Map, Set, Date, RegExp, Error, ArrayBuffer and typed arrays.
+ * Rejected: functions, symbols, class instances, cycles.
  */
 export function findUnserializable(value: unknown, path = '$'): string | undefined {
+  const found = locateUnserializable(value, path);
+  return found === undefined ? undefined : `${found.path} (${found.reason})`;
+}
+
+/** Like {@link findUnserializable}, with path and reason apart. */
+export function locateUnserializable(value: unknown, path = '$'): Unserializable | undefined {
   return walk(value, path, []);
 }
 
-function walk(value: unknown, path: string, ancestors: object[]): string | undefined {
+function walk(value: unknown, path: string, ancestors: object[]): Unserializable | undefined {
   switch (typeof value) {
     case 'string':
     case 'number':
@@ -56,16 +70,16 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
     case 'undefined':
       return undefined;
     case 'function':
-      return `${path} (a function)`;
+      return { path, reason: 'a function' };
     case 'symbol':
-      return `${path} (a symbol)`;
+      return { path, reason: 'a symbol' };
     case 'object':
       break;
   }
   if (value === null) return undefined;
   const object = value;
   if (ArrayBuffer.isView(object) || LEAF_CLASSES.some((leaf) => object instanceof leaf)) return undefined;
-  if (ancestors.includes(object)) return `${path} (a cycle)`;
+  if (ancestors.includes(object)) return { path, reason: 'a cycle' };
   ancestors.push(object);
   try {
     if (Array.isArray(object)) {
@@ -93,7 +107,7 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
     const proto: unknown = Object.getPrototypeOf(object);
     if (!PLAIN_PROTOTYPES.has(proto) && !(object instanceof Error)) {
       const name = (object.constructor as { name?: string } | undefined)?.name ?? 'unknown';
-      return `${path} (an instance of class ${name})`;
+      return { path, reason: `an instance of class ${name}` };
     }
     for (const key in object) {
       const found = walk((object as Record<string, unknown>)[key], `${path}.${key}`, ancestors);
@@ -113,11 +127,11 @@ export type ValueDirection =
  * Throws `SERIALIZATION_FAILED` naming executor, direction and path if the codec cannot carry `value`.
  */
 export function assertSerializable(value: unknown, where: { executorId: string; direction: ValueDirection }): void {
-  const found = findUnserializable(value);
+  const found = locateUnserializable(value);
   if (found === undefined) return;
   throw new SuperstepError(
     'SERIALIZATION_FAILED',
-    `${where.direction} of executor "${where.executorId}" cannot be serialised: ${found}`,
-    { details: { executorId: where.executorId, direction: where.direction, path: found.split(' ')[0] } },
+    `${where.direction} of executor "${where.executorId}" cannot be serialised: ${found.path} (${found.reason})`,
+    { details: { executorId: where.executorId, direction: where.direction, path: found.path, reason: found.reason } },
   );
 }

@@ -108,10 +108,13 @@ export interface StepBatch {
   readonly deliveries: readonly Delivery[];
 }
 
-/** An event as a host reports it; the coordinator turns it into a {@link WorkflowEvent}. */
+/**
+ * An event as a host reports it; the coordinator turns it into a {@link WorkflowEvent}. `executor.invoked`
+ * and `executor.completed` are not among them: the coordinator knows which mailboxes it delivered and
+ * emits them itself, so a superstep of many actors costs no per-actor event traffic. A host reports
+ * completions only in a live flush (see {@link HostEventsMessage.completed}).
+ */
 export type HostEvent =
-  | readonly ['invoked', executorId: string, messages: number]
-  | readonly ['completed', executorId: string]
   | readonly ['custom', executorId: string, name: string, data: unknown]
   | readonly ['warning', code: WarningCode, message: string, details: Record<string, unknown>];
 
@@ -141,6 +144,8 @@ export interface HostEventsMessage {
   readonly instance: string;
   readonly superstep: number;
   readonly events: readonly HostEvent[];
+  /** Executors whose call finished since the last flush (one entry per call), for live progress. */
+  readonly completed: readonly string[];
 }
 
 /**

@@ -124,17 +124,31 @@ function ownWritesOf(output: StepOutput, executorId: string): Map<string, { valu
   return own;
 }
 
-/** Without a retry policy a failed call fails the superstep, so effects can go straight to the output. */
-function directSink(output: StepOutput, executorId: string): EffectSink {
-  return {
-    outbox: output.outbox,
-    outputs: output.outputs,
-    sharedWrites: output.sharedWrites,
-    requests: output.requests,
-    get ownWrites() {
-      return ownWritesOf(output, executorId);
-    },
-  };
+/**
+ * Without a retry policy a failed call fails the superstep, so effects go straight to the step's output:
+ * it is itself a sink, with its own-writes map chosen per executor.
+ */
+class DirectSink implements EffectSink {
+  private own: Map<string, { value: unknown; deleted: boolean }> | undefined;
+  constructor(
+    private readonly output: StepOutput,
+    private readonly executorId: string,
+  ) {}
+  get outbox(): OutboxEntry[] {
+    return this.output.outbox;
+  }
+  get outputs(): (readonly [string, unknown])[] {
+    return this.output.outputs;
+  }
+  get sharedWrites(): (readonly [string, string, unknown, boolean])[] {
+    return this.output.sharedWrites;
+  }
+  get requests(): (readonly [string, string, unknown])[] {
+    return this.output.requests;
+  }
+  get ownWrites(): Map<string, { value: unknown; deleted: boolean }> {
+    return (this.own ??= ownWritesOf(this.output, this.executorId));
+  }
 }
 
 /** What one superstep of one instance produces on this host. */
@@ -142,6 +156,8 @@ class StepOutput {
   readonly outbox: OutboxEntry[] = [];
   readonly outputs: (readonly [string, unknown])[] = [];
   events: HostEvent[] = [];
+  /** Calls finished since the last live flush (reported only by a flush; see HostEventsMessage). */
+  completed: string[] = [];
   readonly sharedWrites: (readonly [string, string, unknown, boolean])[] = [];
   readonly requests: (readonly [string, string, unknown])[] = [];
   /** Each executor's own shared writes, for its reads in the same superstep (SPEC 45). */
@@ -166,7 +182,7 @@ class Context implements ExecutorContext<unknown>, SharedState {
     readonly superstep: number,
     private readonly actor: Actor | undefined,
   ) {
-    this.buffer = directSink(output, executorId);
+    this.buffer = new DirectSink(output, executorId);
   }
 
   get state(): unknown {
@@ -502,7 +518,6 @@ export class ActorHost implements HostControl {
     messages: Delivery[1],
   ): Promise<void> {
     const context = new Context(this, instance, output, executorId, superstep, actor);
-    output.events.push(['invoked', executorId, messages.length]);
     for (const [source, payload] of messages) {
       if (output.failure !== null) return; // the superstep is lost anyway: stop early
       const handler = source === RESPONSE_SOURCE ? responseHandler(definition) : pickHandler(definition, payload);
@@ -524,7 +539,7 @@ export class ActorHost implements HostControl {
       }
       context.flushHint();
     }
-    output.events.push(['completed', executorId]);
+    output.completed.push(executorId);
   }
 
   /**
@@ -615,10 +630,17 @@ export class ActorHost implements HostControl {
   }
 
   private flush(instance: string, superstep: number, output: StepOutput): void {
-    if (output.events.length === 0 || output.done) return;
+    if ((output.events.length === 0 && output.completed.length === 0) || output.done) return;
     this.lastFlush = performance.now();
-    const message: HostEventsMessage = { op: 'events', instance, superstep, events: output.events };
+    const message: HostEventsMessage = {
+      op: 'events',
+      instance,
+      superstep,
+      events: output.events,
+      completed: output.completed,
+    };
     output.events = [];
+    output.completed = [];
     this.options.post(encode(message));
   }
 }
