@@ -13,7 +13,9 @@ describe('smoke', () => {
   });
 
   it('runs a forward → sink chain', async () => {
-    await using wf = await new WorkflowBuilder(mod.executor('forward')).addEdge('forward', mod.executor('sink')).build({ pool });
+    await using wf = await new WorkflowBuilder(mod.executor('forward'))
+      .addEdge('forward', mod.executor('sink'))
+      .build({ pool });
     const run = wf.run({ hello: 'world' });
     const events: WorkflowEvent[] = [];
     for await (const event of run) events.push(event);

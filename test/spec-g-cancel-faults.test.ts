@@ -6,7 +6,9 @@ import { WorkflowBuilder, executorModule, type WorkflowEvent } from '@superstep/
 
 const mod = executorModule<typeof import('./fixtures/basic.ts')>(new URL('./fixtures/basic.ts', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'superstep-faults-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 async function collect(run: AsyncIterable<WorkflowEvent>): Promise<WorkflowEvent[]> {
   const events: WorkflowEvent[] = [];
@@ -39,10 +41,12 @@ describe('SPEC 38: cancellation', () => {
   });
 
   it('SPEC 16/38: a cancelled run emits exactly one terminal status, `cancelled`', async () => {
-    await using workflow = await new WorkflowBuilder(mod.executor('forward')).addEdge('forward', mod.executor('spin')).build({
-      threads: 1,
-      cancelGraceMs: 20,
-    });
+    await using workflow = await new WorkflowBuilder(mod.executor('forward'))
+      .addEdge('forward', mod.executor('spin'))
+      .build({
+        threads: 1,
+        cancelGraceMs: 20,
+      });
     const controller = new AbortController();
     const run = workflow.run(1, { signal: controller.signal });
     const events: WorkflowEvent[] = [];
@@ -58,9 +62,11 @@ describe('SPEC 38: cancellation', () => {
 describe('SPEC 39: worker faults', () => {
   it('SPEC 39: a worker that exits mid-superstep is replaced, the superstep replayed, and the run completes', async () => {
     const marker = join(scratch, 'crash-once');
-    await using workflow = await new WorkflowBuilder(mod.executor('forward')).addEdge('forward', mod.executor('crashOnce')).build({
-      threads: 2,
-    });
+    await using workflow = await new WorkflowBuilder(mod.executor('forward'))
+      .addEdge('forward', mod.executor('crashOnce'))
+      .build({
+        threads: 2,
+      });
     const run = workflow.run({ marker, value: 42 });
     const events = await collect(run);
     expect((await run.result()).outputs).toEqual([42]);
@@ -70,10 +76,12 @@ describe('SPEC 39: worker faults', () => {
   });
 
   it('SPEC 39: past maxWorkerRestarts the run fails with WORKER_LOST', async () => {
-    await using workflow = await new WorkflowBuilder(mod.executor('forward')).addEdge('forward', mod.executor('crashOnce')).build({
-      threads: 1,
-      maxWorkerRestarts: 0,
-    });
+    await using workflow = await new WorkflowBuilder(mod.executor('forward'))
+      .addEdge('forward', mod.executor('crashOnce'))
+      .build({
+        threads: 1,
+        maxWorkerRestarts: 0,
+      });
     const run = workflow.run({ marker: join(scratch, 'crash-always-first'), value: 1 });
     await collect(run);
     await expect(run.result()).rejects.toMatchObject({ code: 'WORKER_LOST' });

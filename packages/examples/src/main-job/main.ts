@@ -27,7 +27,9 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`Usage: pnpm start [--threads N] [--width W] [--height H] [--iterations N] [--out FILE] [--skip-sequential]`);
+  console.log(
+    `Usage: pnpm start [--threads N] [--width W] [--height H] [--iterations N] [--out FILE] [--skip-sequential]`,
+  );
   process.exit(0);
 }
 
@@ -48,12 +50,14 @@ const job: RenderJob = {
 };
 const threads = positiveInt('threads', args.threads);
 const tileCount = tilesOf(job).length;
-const outPath = resolve(process.env['INIT_CWD'] ?? process.cwd(), args.out);
+const outPath = resolve(process.env.INIT_CWD ?? process.cwd(), args.out);
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
 const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
 
-console.log(`superstep main job: Mandelbrot ${job.width}×${job.height}, ${tileCount} tiles, ${job.maxIterations} iterations max`);
+console.log(
+  `superstep main job: Mandelbrot ${job.width}×${job.height}, ${tileCount} tiles, ${job.maxIterations} iterations max`,
+);
 
 const startup = performance.now();
 const plan = mod.executor('plan');
@@ -67,7 +71,11 @@ await using workflow = await new WorkflowBuilder(plan)
 const startupMs = performance.now() - startup;
 
 const bar = new cliProgress.SingleBar(
-  { format: ' rendering |{bar}| {value}/{total} tiles | {duration_formatted}', noTTYOutput: true, notTTYSchedule: 1000 },
+  {
+    format: ' rendering |{bar}| {value}/{total} tiles | {duration_formatted}',
+    noTTYOutput: true,
+    notTTYSchedule: 1000,
+  },
   cliProgress.Presets.shades_classic,
 );
 bar.start(tileCount, 0);
@@ -86,15 +94,21 @@ bar.stop();
 if (png === undefined) throw new Error('the workflow produced no image');
 await writeFile(outPath, png);
 
-console.log(`\nsuperstep: ${parallelMs.toFixed(0)} ms on ${threads} threads (${result.supersteps} supersteps; pool start-up ${startupMs.toFixed(0)} ms, not counted)`);
-console.log(`wrote ${outPath} (${(png.byteLength / 1024).toFixed(0)} KiB, sha256 ${sha(png)}, ${iterations.toLocaleString('en')} iterations)`);
+console.log(
+  `\nsuperstep: ${parallelMs.toFixed(0)} ms on ${threads} threads (${result.supersteps} supersteps; pool start-up ${startupMs.toFixed(0)} ms, not counted)`,
+);
+console.log(
+  `wrote ${outPath} (${(png.byteLength / 1024).toFixed(0)} KiB, sha256 ${sha(png)}, ${iterations.toLocaleString('en')} iterations)`,
+);
 
 if (!args['skip-sequential']) {
   const seqStarted = performance.now();
   const sequential = assemblePng(job, tilesOf(job).map(renderTile));
   const sequentialMs = performance.now() - seqStarted;
   const same = sha(sequential.png) === sha(png);
-  console.log(`sequential (main thread): ${sequentialMs.toFixed(0)} ms — ${same ? 'identical image' : 'DIFFERENT IMAGE'}`);
+  console.log(
+    `sequential (main thread): ${sequentialMs.toFixed(0)} ms — ${same ? 'identical image' : 'DIFFERENT IMAGE'}`,
+  );
   console.log(`speed-up: ${(sequentialMs / parallelMs).toFixed(2)}× on ${threads} threads`);
   if (!same) process.exitCode = 1;
 }

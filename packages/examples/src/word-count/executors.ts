@@ -2,11 +2,17 @@
 import { defineExecutor } from '@superstep/runtime/executor';
 
 export const split = defineExecutor<string, string>({
-  handle: (text, ctx) => text.split(/\n{2,}/).forEach((part) => ctx.send(part)),
+  handle: (text, ctx) => {
+    text.split(/\n{2,}/).forEach((part) => {
+      ctx.send(part);
+    });
+  },
 });
 export const count = defineExecutor<string, number>({
   stateless: true, // spread over every thread
-  handle: (part, ctx) => ctx.send(part.split(/\s+/).filter(Boolean).length),
+  handle: (part, ctx) => {
+    ctx.send(part.split(/\s+/).filter(Boolean).length);
+  },
 });
 export const total = defineExecutor<number, never, { words: number }>({
   initialState: () => ({ words: 0 }),

@@ -70,15 +70,18 @@ function stateOf(graph: SignatureTree): fc.Arbitrary<CheckpointState> {
   const children = [...graph.subWorkflows].map(([childId, childGraph]) =>
     stateOf(childGraph).map((child) => [childId, child] as const),
   );
-  return fc.record({
-    superstep: fc.nat(1000),
-    queue: fc.array(envelope, { maxLength: 5 }),
-    fanIn,
-    shared: fc.array(fc.tuple(fc.string({ maxLength: 8 }), payload), { maxLength: 4 }).map((e) => new Map(e)),
-    actors: fc.array(fc.tuple(id, fc.string().map(sha256)), { maxLength: 5 }).map((e) => new Map(e)),
-    requests: fc.array(request, { maxLength: 3 }),
-    children: fc.tuple(...children).map((entries) => new Map(entries)),
-  }, { noNullPrototype: true });
+  return fc.record(
+    {
+      superstep: fc.nat(1000),
+      queue: fc.array(envelope, { maxLength: 5 }),
+      fanIn,
+      shared: fc.array(fc.tuple(fc.string({ maxLength: 8 }), payload), { maxLength: 4 }).map((e) => new Map(e)),
+      actors: fc.array(fc.tuple(id, fc.string().map(sha256)), { maxLength: 5 }).map((e) => new Map(e)),
+      requests: fc.array(request, { maxLength: 3 }),
+      children: fc.tuple(...children).map((entries) => new Map(entries)),
+    },
+    { noNullPrototype: true },
+  );
 }
 const state = stateOf(GRAPH);
 
@@ -178,7 +181,12 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }),
   }),
   // A piece of the body copied elsewhere in it: well-formed msgpack fragments in the wrong place.
-  fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), from: fc.nat(), length: fc.integer({ min: 1, max: 32 }) }),
+  fc.record({
+    kind: fc.constant('splice' as const),
+    at: fc.nat(),
+    from: fc.nat(),
+    length: fc.integer({ min: 1, max: 32 }),
+  }),
 );
 
 function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
@@ -199,7 +207,11 @@ function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
       return Uint8Array.from([...bytes.subarray(0, at), ...m.bytes, ...bytes.subarray(at)]);
     case 'splice': {
       const from = n === 0 ? 0 : m.from % n;
-      return Uint8Array.from([...bytes.subarray(0, at), ...bytes.subarray(from, from + m.length), ...bytes.subarray(at)]);
+      return Uint8Array.from([
+        ...bytes.subarray(0, at),
+        ...bytes.subarray(from, from + m.length),
+        ...bytes.subarray(at),
+      ]);
     }
   }
 }
@@ -292,7 +304,15 @@ const notOne = fc.oneof(
 const WRONG: Readonly<Record<string, readonly unknown[]>> = {
   superstep: [-1, 1.5, '2', null, Number.NaN, Number.POSITIVE_INFINITY, undefined, [2]],
   queue: [undefined, null, 'queue', {}, [null], [['left', 'lag']], [[1, 'lag', null]], [['left', 2, null]]],
-  fanIn: [undefined, {}, [[1.5, []]], [['3', []]], [[3, 'sources']], [[3, [['right', 'not a list']]]], [[3, [[7, []]]]]],
+  fanIn: [
+    undefined,
+    {},
+    [[1.5, []]],
+    [['3', []]],
+    [[3, 'sources']],
+    [[3, [['right', 'not a list']]]],
+    [[3, [[7, []]]]],
+  ],
   shared: [undefined, 'shared', [['round']], [[1, 2]], [null]],
   actors: [undefined, [['seed']], [['seed', 'not a hash']], [['seed', 'A'.repeat(64)]], [[1, sha256('x')]]],
   requests: [undefined, [['req', 'approval', null]], [['req', 'approval', null, 1.5]], [[1, 'approval', null, 1]]],
@@ -310,7 +330,9 @@ describe('checkpoint body: structural edits get their own code (SPEC 25, 42)', (
     );
     // …also in a sub-workflow's nested body.
     const nested = rawBody();
-    const [[childId, child]] = nested.children as [string, Record<string, unknown>][] as [[string, Record<string, unknown>]];
+    const [[childId, child]] = nested.children as [string, Record<string, unknown>][] as [
+      [string, Record<string, unknown>],
+    ];
     nested.children = [[childId, { ...child, formatVersion: 99 }]];
     expect(outcomeOf(encode(nested))).toBe('CHECKPOINT_VERSION_UNSUPPORTED');
   });
@@ -344,7 +366,10 @@ describe('checkpoint body: structural edits get their own code (SPEC 25, 42)', (
   it('a body that is not a record at all is CHECKPOINT_CORRUPT', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)), fc.array(fc.anything())),
+        fc.oneof(
+          fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)),
+          fc.array(fc.anything()),
+        ),
         (notARecord) => {
           expect(outcomeOf(encode(notARecord))).toBe('CHECKPOINT_CORRUPT');
         },
