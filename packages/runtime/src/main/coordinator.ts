@@ -22,6 +22,7 @@ import {
 import type { PendingRequestRecord } from './checkpoints/checkpoint-body.ts';
 import type { HostSet } from './actor-pool.ts';
 import type { Graph } from './graph.ts';
+import { ResponseValidator } from './response-validator.ts';
 import { Router, type Envelope, type FanInBuffers } from './router.ts';
 
 /** One run as the coordinator sees it. */
@@ -134,6 +135,7 @@ export class Coordinator {
   private readonly sharedDelta: Map<string, SharedWrite>[];
   /** Round-robin cursor spreading stateless messages over hosts. */
   private spread = 0;
+  private readonly validator: ResponseValidator;
   /** Completions of the current superstep already streamed live, per executor. */
   private readonly streamedCompletions = new Map<string, number>();
 
@@ -147,6 +149,7 @@ export class Coordinator {
     this.executors = parts.executors;
     this.placement = parts.placement;
     this.children = parts.children;
+    this.validator = new ResponseValidator(parts.graph.executors);
     for (const [key, value] of parts.sharedState) this.shared.set(key, value);
     this.sharedDelta = Array.from({ length: parts.hosts.size }, () => new Map<string, SharedWrite>());
   }
@@ -415,9 +418,12 @@ export class Coordinator {
     }
     const child = this.children.get(request.executorId);
     if (child !== undefined) return await child.validate(requestId, value);
-    const check = await this.hosts
-      .host(this.hostOf(request.executorId))
-      .control.validateResponse(this.instance, request.executorId, value);
+    // Checked here, not on the (possibly busy) host: an answer must not wait for a long handler.
+    const check =
+      (await this.validator.check(request.executorId, value)) ??
+      (await this.hosts
+        .host(this.hostOf(request.executorId))
+        .control.validateResponse(this.instance, request.executorId, value));
     if (!check.ok) {
       throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" rejected: ${check.issues.join('; ')}`, {
         details: { requestId, executorId: request.executorId, issues: check.issues },

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import { FRAMEWORK_EVENT_TYPES } from '../shared/events.ts';
+import { checkResponse } from '../shared/response-check.ts';
 import {
   isExecutorDefinition,
   type ExecutorContext,
@@ -411,19 +412,7 @@ export class ActorHost implements HostControl {
   async validateResponse(instance: string, executorId: string, value: unknown): Promise<ResponseCheck> {
     const definition = this.requireInstance(instance).executors.get(executorId);
     if (definition === undefined) throw new SuperstepError('INTERNAL', `executor "${executorId}" is not loaded`);
-    const schema = definition.responseSchema;
-    if (schema === undefined) return { ok: true, value };
-    const result = await schema['~standard'].validate(value);
-    if (result.issues !== undefined) {
-      return {
-        ok: false,
-        issues: result.issues.map((issue) => {
-          const path = issue.path?.map((part) => String(typeof part === 'object' ? part.key : part)).join('.');
-          return path === undefined || path === '' ? issue.message : `${path}: ${issue.message}`;
-        }),
-      };
-    }
-    return { ok: true, value: result.value };
+    return await checkResponse(definition, value);
   }
 
   abort(instance: string, reason: string): Promise<void> {

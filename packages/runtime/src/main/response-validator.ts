@@ -1,0 +1,43 @@
+/**
+ * Validates answers on the main thread. The executor's schema lives in its module; a worker busy with a
+ * long handler would make `respond()` wait for it, so the main thread imports the module itself (executor
+ * modules are worker-safe, hence main-safe) and validates at once. If the module cannot be imported here,
+ * the answer is checked by the host that holds the executor instead.
+ */
+import { isExecutorDefinition, type ExecutorDefinition } from '../shared/executor-definition.ts';
+import type { ExecutorLocation, ResponseCheck } from '../shared/protocol.ts';
+import { checkResponse } from '../shared/response-check.ts';
+
+export class ResponseValidator {
+  /** Definitions imported on this thread, by executor id (`null`: not importable here). */
+  private readonly definitions = new Map<string, Promise<ExecutorDefinition | null>>();
+
+  constructor(private readonly locations: ReadonlyMap<string, ExecutorLocation>) {}
+
+  /** The check, or `undefined` if this thread cannot load the executor (ask its host). */
+  async check(executorId: string, value: unknown): Promise<ResponseCheck | undefined> {
+    const definition = await this.definition(executorId);
+    return definition === null ? undefined : await checkResponse(definition, value);
+  }
+
+  private definition(executorId: string): Promise<ExecutorDefinition | null> {
+    let found = this.definitions.get(executorId);
+    if (found === undefined) {
+      found = this.load(executorId);
+      this.definitions.set(executorId, found);
+    }
+    return found;
+  }
+
+  private async load(executorId: string): Promise<ExecutorDefinition | null> {
+    const location = this.locations.get(executorId);
+    if (location === undefined) return null;
+    try {
+      const namespace = (await import(location.module)) as Record<string, unknown>;
+      const definition = namespace[location.exportName];
+      return isExecutorDefinition(definition) ? definition : null;
+    } catch {
+      return null;
+    }
+  }
+}
