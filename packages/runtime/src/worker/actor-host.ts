@@ -445,9 +445,13 @@ export class ActorHost implements HostControl {
     if (instance.abort.signal.aborted) instance.abort = new AbortController();
     this.lastFlush = performance.now();
 
-    await Promise.all(
-      batch.deliveries.map((delivery) => this.runDelivery(instance, batch.superstep, delivery, output)),
-    );
+    // Synchronous handlers run without a promise per actor; only asynchronous ones are awaited.
+    const pending: Promise<void>[] = [];
+    for (const delivery of batch.deliveries) {
+      const running = this.runDelivery(instance, batch.superstep, delivery, output);
+      if (running !== undefined) pending.push(running);
+    }
+    if (pending.length > 0) await Promise.all(pending);
 
     const dirty: Actor[] = [];
     const snapshots: (readonly [string, Uint8Array])[] = [];
@@ -461,12 +465,12 @@ export class ActorHost implements HostControl {
     return reply(batch, output, snapshots);
   }
 
-  private async runDelivery(
+  private runDelivery(
     instance: Instance,
     superstep: number,
     delivery: Delivery,
     output: StepOutput,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const [executorId, messages] = delivery;
     const definition = instance.executors.get(executorId);
     if (definition === undefined) {
@@ -478,12 +482,12 @@ export class ActorHost implements HostControl {
     }
     if (definition.stateless) {
       // Each message is its own invocation; they may interleave if handlers are asynchronous.
-      await Promise.all(
-        messages.map(([source, payload]) =>
-          this.invoke(instance, superstep, output, executorId, definition, undefined, [[source, payload]]),
-        ),
-      );
-      return;
+      const pending: Promise<void>[] = [];
+      for (const message of messages) {
+        const running = this.invoke(instance, superstep, output, executorId, definition, undefined, [message]);
+        if (running !== undefined) pending.push(running);
+      }
+      return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
     }
     const actor = instance.actors.get(executorId);
     if (actor === undefined) {
@@ -493,11 +497,16 @@ export class ActorHost implements HostControl {
       };
       return;
     }
-    await this.invoke(instance, superstep, output, executorId, definition, actor, messages);
+    return this.invoke(instance, superstep, output, executorId, definition, actor, messages);
   }
 
   /** Drains one mailbox: one message at a time, in order (SPEC 5). */
-  private async invoke(
+  /**
+   * Drains one mailbox: one message at a time, in order (SPEC 5). Synchronous while handlers are (no
+   * promise per call); from the first handler that returns a promise, or for an executor with a retry or
+   * timeout policy, the rest of the mailbox continues in {@link drainAsync}.
+   */
+  private invoke(
     instance: Instance,
     superstep: number,
     output: StepOutput,
@@ -505,22 +514,77 @@ export class ActorHost implements HostControl {
     definition: ExecutorDefinition,
     actor: Actor | undefined,
     messages: Delivery[1],
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const context = new Context(this, instance, output, executorId, superstep, actor);
-    for (const [source, payload] of messages) {
-      if (output.failure !== null) return; // the superstep is lost anyway: stop early
-      const handler = source === RESPONSE_SOURCE ? responseHandler(definition) : pickHandler(definition, payload);
-      if (handler === undefined) {
-        const kind = messageKind(payload);
-        output.events.push([
-          'warning',
-          'MESSAGE_UNHANDLED',
-          `executor "${executorId}" has no handler for a message of kind "${kind}" from "${source}"`,
-          { source, target: executorId, kind },
-        ]);
-        continue;
+    const plain = definition.retry === undefined && definition.timeoutMs === undefined;
+    for (let index = 0; index < messages.length; index++) {
+      if (!plain) return this.drainAsync(instance, context, definition, actor, messages, index, undefined);
+      const message = messages[index];
+      if (output.failure !== null || message === undefined) return undefined; // a lost superstep: stop early
+      const [source, payload] = message;
+      const handler = this.handlerFor(definition, context, source, payload);
+      if (handler === undefined) continue;
+      let result: unknown;
+      try {
+        result = handler(payload, context);
+      } catch (error) {
+        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        return undefined;
       }
-      context.source = source;
+      if (isThenable(result)) return this.drainAsync(instance, context, definition, actor, messages, index + 1, result);
+      context.flushHint();
+    }
+    output.completed.push(executorId);
+    return undefined;
+  }
+
+  /** The handler for a message, or `undefined` after reporting it unhandled (SPEC 12). */
+  private handlerFor(
+    definition: ExecutorDefinition,
+    context: Context,
+    source: string,
+    payload: unknown,
+  ): Handler<unknown, unknown, unknown> | undefined {
+    const handler = source === RESPONSE_SOURCE ? responseHandler(definition) : pickHandler(definition, payload);
+    context.source = source;
+    if (handler === undefined) {
+      const kind = messageKind(payload);
+      context.output.events.push([
+        'warning',
+        'MESSAGE_UNHANDLED',
+        `executor "${context.executorId}" has no handler for a message of kind "${kind}" from "${source}"`,
+        { source, target: context.executorId, kind },
+      ]);
+    }
+    return handler;
+  }
+
+  /** The rest of a mailbox from `from`, after `waiting` (a handler's promise) settles. */
+  private async drainAsync(
+    instance: Instance,
+    context: Context,
+    definition: ExecutorDefinition,
+    actor: Actor | undefined,
+    messages: Delivery[1],
+    from: number,
+    waiting: PromiseLike<unknown> | undefined,
+  ): Promise<void> {
+    const { output, executorId, superstep } = context;
+    if (waiting !== undefined) {
+      try {
+        await waiting;
+      } catch (error) {
+        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        return;
+      }
+      context.flushHint();
+    }
+    for (let index = from; index < messages.length; index++) {
+      const message = messages[index];
+      if (output.failure !== null || message === undefined) return;
+      const [source, payload] = message;
+      const handler = this.handlerFor(definition, context, source, payload);
+      if (handler === undefined) continue;
       const error = await this.callWithRetries(instance.key, superstep, definition, actor, context, handler, payload);
       if (error !== undefined) {
         output.failure ??= { executorId, error: failureRecord(executorId, error) };
