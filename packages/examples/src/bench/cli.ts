@@ -1,10 +1,12 @@
 /**
- * `pnpm bench [--quick] [--json FILE] [--only ID[,ID]] [--threads N]` — runs the scenarios of BENCH.md,
- * prints a table to stdout (progress goes to stderr) and optionally writes the JSON report.
+ * `pnpm bench [--quick] [--json FILE] [--svg FILE] [--markdown FILE] [--only ID[,ID]] [--threads N]` —
+ * runs the scenarios of BENCH.md, prints a table to stdout (progress goes to stderr) and optionally writes
+ * the JSON report, the ratio chart (SVG) and the README's results table (markdown).
  *
  * @example
  * pnpm bench --quick --json out.json
  * pnpm bench --only fanout-cpu
+ * pnpm bench --json docs/bench.json --svg docs/bench-ratios.svg --markdown -
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -12,7 +14,8 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { BenchContext } from './harness.ts';
-import { formatTable, type BenchReport, type ScenarioReport } from './report.ts';
+import { renderRatioChart } from './chart.ts';
+import { formatMarkdown, formatTable, type BenchReport, type ScenarioReport } from './report.ts';
 import { SCENARIOS } from './scenarios.ts';
 
 const USAGE = `Usage: pnpm bench [options]
@@ -20,6 +23,8 @@ const USAGE = `Usage: pnpm bench [options]
 Options:
   --quick            every scenario at smaller sizes (under 60 s on 2 cores)
   --json FILE        write the results as JSON (BENCH.md format), relative to where pnpm was run
+  --svg FILE         write a chart of the ratios as SVG (for the README: docs/bench-ratios.svg)
+  --markdown FILE    write the README's results table as markdown ('-': print it after the table)
   --only ID[,ID]     run only these scenarios
   --threads N        worker threads of every pool (default: available parallelism, ${availableParallelism()})
   -h, --help         show this help
@@ -32,6 +37,8 @@ class UsageError extends Error {}
 interface CliOptions {
   readonly quick: boolean;
   readonly json: string | undefined;
+  readonly svg: string | undefined;
+  readonly markdown: string | undefined;
   readonly only: readonly string[] | undefined;
   readonly threads: number;
   readonly help: boolean;
@@ -47,6 +54,8 @@ function parseCli(argv: readonly string[]): CliOptions {
       options: {
         quick: { type: 'boolean', default: false },
         json: { type: 'string' },
+        svg: { type: 'string' },
+        markdown: { type: 'string' },
         only: { type: 'string' },
         threads: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -74,8 +83,18 @@ function parseCli(argv: readonly string[]): CliOptions {
       );
     }
   }
-  if (values.json === '') throw new UsageError('--json needs a file name');
-  return { quick: values.quick, json: values.json, only, threads, help: values.help };
+  for (const option of ['json', 'svg', 'markdown'] as const) {
+    if (values[option] === '') throw new UsageError(`--${option} needs a file name`);
+  }
+  return {
+    quick: values.quick,
+    json: values.json,
+    svg: values.svg,
+    markdown: values.markdown,
+    only,
+    threads,
+    help: values.help,
+  };
 }
 
 /** Other processes competing for the cores make every figure noisy: say so before starting (ratios suffer least). */
@@ -101,8 +120,11 @@ async function main(): Promise<number> {
     return 0;
   }
   // pnpm --filter runs the script in the package folder; INIT_CWD is where pnpm itself was run.
-  const jsonPath =
-    options.json === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), options.json);
+  const outputPath = (file: string | undefined): string | undefined =>
+    file === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), file);
+  const jsonPath = outputPath(options.json);
+  const svgPath = outputPath(options.svg);
+  const markdownPath = options.markdown === '-' ? undefined : outputPath(options.markdown);
   const selected = SCENARIOS.filter((s) => options.only === undefined || options.only.includes(s.id));
   const mode = options.quick ? 'quick' : 'full';
 
@@ -141,11 +163,16 @@ async function main(): Promise<number> {
     scenarios: reports,
   };
   process.stdout.write(`\n${formatTable(report, mode)}\n`);
-  if (jsonPath !== undefined) {
-    await mkdir(dirname(jsonPath), { recursive: true });
-    await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-    process.stderr.write(`${clock()} wrote ${jsonPath}\n`);
-  }
+  if (options.markdown === '-') process.stdout.write(`\n${formatMarkdown(report, mode)}\n`);
+  const write = async (path: string | undefined, content: string): Promise<void> => {
+    if (path === undefined) return;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+    process.stderr.write(`${clock()} wrote ${path}\n`);
+  };
+  await write(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  await write(svgPath, renderRatioChart(report, mode));
+  await write(markdownPath, `${formatMarkdown(report, mode)}\n`);
   process.stderr.write(`${clock()} finished${failed > 0 ? `, ${failed} scenario(s) FAILED` : ''}\n`);
   return failed > 0 ? 1 : 0;
 }

@@ -1,8 +1,9 @@
 /**
- * What the CLI writes: the JSON document of BENCH.md (field names fixed, `formatVersion` 1) and the table
- * printed to stdout.
+ * What the CLI writes: the JSON document of BENCH.md (field names fixed, `formatVersion` 1), the table
+ * printed to stdout, and the markdown table for the README (`--markdown`).
  */
 import { formatNumber, type Params, type ScenarioOutcome } from './harness.ts';
+import { formatFigure, headlines, meets, type Headline } from './targets.ts';
 
 export interface ScenarioReport extends ScenarioOutcome {
   readonly id: string;
@@ -62,6 +63,40 @@ export function formatTable(report: BenchReport, mode: string): string {
     if (ratios.length > 0) {
       lines.push(`  ratios: ${ratios.map(([key, value]) => `${key} ${formatRatio(value)}`).join(' · ')}`);
     }
+  }
+  return lines.join('\n');
+}
+
+function formatTarget(headline: Headline): string {
+  const { target } = headline;
+  if (target === undefined) return '';
+  return `${target.op} ${String(target.value)} ${meets(headline.value, target) ? '✓' : '✗'}`;
+}
+
+/** A headline's value: ratios as `1.95×`, metrics by their unit (the metric name's suffix). */
+export function formatHeadlineValue(headline: Headline): string {
+  if (headline.kind === 'ratio') return `${formatFigure(headline.value)}×`;
+  if (headline.measure.endsWith('Ms')) return `${formatFigure(headline.value)} ms`;
+  return formatFigure(headline.value);
+}
+
+/**
+ * The README's results table: every ratio (and the absolute figures of event-loop-lag, respond-latency and
+ * restore) with its target where the project has one, ✓ when met. Markdown, ready to paste.
+ */
+export function formatMarkdown(report: BenchReport, mode: string): string {
+  const { machine } = report;
+  const lines = [
+    `Measured by \`pnpm bench${mode === 'quick' ? ' --quick' : ''}\` on ${machine.cpus} cpus (${machine.threads} threads), ` +
+      `Node ${machine.node}; medians of interleaved repetitions, see the JSON for min/max.`,
+    '',
+    '| scenario | ratio or metric | value | target |',
+    '| --- | --- | ---: | --- |',
+  ];
+  for (const headline of headlines(report)) {
+    lines.push(
+      `| ${headline.scenario} | \`${headline.measure}\` | ${formatHeadlineValue(headline)} | ${formatTarget(headline)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -3,7 +3,20 @@
  * `Scenario` (see harness.ts) and one line here. Ids are fixed by BENCH.md.
  */
 import type { Scenario } from './harness.ts';
+import { checkpointOverhead } from './scenarios/checkpoint-overhead.ts';
+import { eventLoopLag } from './scenarios/event-loop-lag.ts';
 import { fanoutCpu } from './scenarios/fanout-cpu.ts';
+import { messageThroughput } from './scenarios/message-throughput.ts';
+import { respondLatency } from './scenarios/respond-latency.ts';
+import { restore } from './scenarios/restore.ts';
 import { superstepOverhead } from './scenarios/superstep-overhead.ts';
 
-export const SCENARIOS: readonly Scenario[] = [fanoutCpu, superstepOverhead];
+export const SCENARIOS: readonly Scenario[] = [
+  fanoutCpu,
+  superstepOverhead,
+  messageThroughput,
+  eventLoopLag,
+  respondLatency,
+  checkpointOverhead,
+  restore,
+];

@@ -15,6 +15,7 @@ import type {
   HostEventsMessage,
   HostLink,
   HostTimerMessage,
+  ResponseCheck,
   HostToMain,
   StepBatch,
   StepReply,
@@ -71,6 +72,9 @@ class WorkerHostLink implements HostLink {
     { resolve: (reply: StepReply) => void; reject: (error: Error) => void }
   >();
   private lostError: SuperstepError | undefined;
+  /** Rejects when the thread dies: every control call races it, so none waits on a dead thread. */
+  private readonly lostSignal: Promise<never>;
+  private signalLost: (error: SuperstepError) => void = () => undefined;
   /** Resolves once every instance has (re)loaded its actors on this host; steps wait for it. */
   private readyPromise: Promise<void> = Promise.resolve();
   private settledReady = true;
@@ -102,8 +106,27 @@ class WorkerHostLink implements HostLink {
     private readonly listeners: Map<string, (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void>,
   ) {
     const { api, release } = connectControl<HostControl>(controlPort);
-    this.control = api;
     this.releaseControl = release;
+    this.lostSignal = new Promise<never>((_, reject) => {
+      this.signalLost = reject;
+    });
+    this.lostSignal.catch(() => undefined);
+    const guard = <T>(call: () => Promise<T>): Promise<T> =>
+      this.lostError !== undefined ? Promise.reject(this.lostError) : Promise.race([call(), this.lostSignal]);
+    // A comlink call to a thread that died never settles: each one races the thread's death.
+    this.control = {
+      loadInstance: (request) => guard(() => api.loadInstance(request)),
+      dropInstance: (instance) => guard(() => api.dropInstance(instance)),
+      commit: (instance) => guard(() => api.commit(instance)),
+      rollback: (instance) => guard(() => api.rollback(instance)),
+      prepareStates: (instance, request) => guard(() => api.prepareStates(instance, request)),
+      commitPrepared: (instance) => guard(() => api.commitPrepared(instance)),
+      discardPrepared: (instance) => guard(() => api.discardPrepared(instance)),
+      validateResponse: (instance, executorId, value) =>
+        guard(() => api.validateResponse(instance, executorId, value) as Promise<ResponseCheck>),
+      abort: (instance, reason) => guard(() => api.abort(instance, reason)),
+      ping: () => guard(() => api.ping()),
+    };
     dataPort.on('message', (bytes: Uint8Array) => {
       this.receive(decode(bytes) as HostToMain);
     });
@@ -148,6 +171,7 @@ class WorkerHostLink implements HostLink {
     });
     for (const pending of this.pendingSteps.values()) pending.reject(this.lostError);
     this.pendingSteps.clear();
+    this.signalLost(this.lostError);
     this.close();
   }
 
@@ -193,6 +217,8 @@ export class ActorPool implements AsyncDisposable, HostSet {
   private readonly links: WorkerHostLink[] = [];
   private readonly options: ResolvedPoolOptions;
   private closed = false;
+  /** Set once every host answered: from then on a dead host is replaced. */
+  private started = false;
   private placementCursor = 0;
   private readonly reloaders = new Map<string, HostReloader>();
   private readonly eventListeners = new Map<
@@ -215,6 +241,9 @@ export class ActorPool implements AsyncDisposable, HostSet {
       atomics: 'disabled',
       ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
     });
+    // A thread that dies outside a task (e.g. at start-up, over its memory limit) is reported as an
+    // 'error' event; unheard, it would crash the process. Its host task fails too, which is handled.
+    this.piscina.on('error', () => undefined);
     for (let index = 0; index < this.threads; index++) this.links.push(this.startHost(index));
   }
 
@@ -239,7 +268,9 @@ export class ActorPool implements AsyncDisposable, HostSet {
     );
     const onEnd = (cause: unknown): void => {
       link.markLost(cause);
-      if (!this.closed && this.links[index] === link) this.replace(index, cause);
+      // Before the pool is up, a dying thread fails start-up (a limit it cannot start under would
+      // otherwise be retried forever); afterwards it is replaced.
+      if (!this.closed && this.started && this.links[index] === link) this.replace(index, cause);
     };
     done.then(() => {
       onEnd('host stopped');
@@ -251,7 +282,15 @@ export class ActorPool implements AsyncDisposable, HostSet {
   private replace(index: number, cause: unknown): void {
     const link = this.startHost(index);
     this.links[index] = link;
-    link.ready = Promise.all([...this.reloaders.values()].map((reload) => reload(link))).then(() => undefined);
+    // Settles when the reloads are done or the new thread died too (then its steps fail with WORKER_LOST
+    // and the superstep is replayed on the next replacement).
+    link.ready = Promise.race([
+      Promise.all([...this.reloaders.values()].map((reload) => reload(link))).then(() => undefined),
+      link.done.then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
     // A failed reload surfaces on the next step; do not let it go unhandled meanwhile.
     link.ready.catch(() => undefined);
     const reason = cause instanceof Error ? cause.message : String(cause);
@@ -283,6 +322,7 @@ export class ActorPool implements AsyncDisposable, HostSet {
     this.assertOpen();
     try {
       await Promise.all(this.links.map((link) => link.control.ping()));
+      this.started = true;
     } catch (error) {
       throw new SuperstepError('POOL_START_FAILED', `actor hosts did not start: ${String(error)}`, { cause: error });
     }

@@ -1,7 +1,7 @@
 /**
  * A workflow instance: a validated graph whose actors live in a pool's workers, run one run at a time.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import type { RequestEvent, RunStatus, WorkflowEvent } from '../shared/events.ts';
@@ -148,7 +148,21 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
 
   /** @internal use `WorkflowBuilder.build()` */
   static async create<Input>(graph: Graph, options: WorkflowOptions): Promise<Workflow<Input>> {
+    // Every option is checked before any thread starts: a refused option must not leave a pool running.
     const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? DEFAULT_MAX_SUPERSTEPS;
+    const cancelGraceMs = checkNonNegative(options.cancelGraceMs, 'options.cancelGraceMs') ?? 500;
+    const maxWorkerRestarts = checkLimit(options.maxWorkerRestarts, 'options.maxWorkerRestarts', 0) ?? 3;
+    const shared: unknown = options.sharedState;
+    if (shared !== undefined && (typeof shared !== 'object' || shared === null)) {
+      throw new SuperstepError('INVALID_OPTION', 'options.sharedState must be an object of key → value', {
+        details: { option: 'sharedState' },
+      });
+    }
+    if (options.store !== undefined && typeof (options.store as Partial<CheckpointStore>).save !== 'function') {
+      throw new SuperstepError('INVALID_OPTION', 'options.store must be a CheckpointStore', {
+        details: { option: 'store' },
+      });
+    }
     const sharedState = new Map<string, unknown>();
     for (const [key, value] of Object.entries(options.sharedState ?? {})) {
       assertSerializable(value, { executorId: `$shared.${key}`, direction: 'shared-state' });
@@ -202,8 +216,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       instance,
       graph,
       hosts: pool,
-      cancelGraceMs: checkNonNegative(options.cancelGraceMs, 'options.cancelGraceMs') ?? 500,
-      maxWorkerRestarts: checkLimit(options.maxWorkerRestarts, 'options.maxWorkerRestarts', 0) ?? 3,
+      cancelGraceMs,
+      maxWorkerRestarts,
       executors: new Map(infos.map((info) => [info.id, info])),
       placement,
       sharedState,
@@ -277,6 +291,21 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     let iterating = (): boolean => false;
     const onPendingRequests = (): 'wait' | 'end' =>
       pendingMode !== 'auto' ? pendingMode : options.onRequest !== undefined || iterating() ? 'wait' : 'end';
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new SuperstepError('INVALID_OPTION', 'options.signal must be an AbortSignal', {
+        details: { option: 'signal' },
+      });
+    }
+    if (options.onRequest !== undefined && typeof options.onRequest !== 'function') {
+      throw new SuperstepError('INVALID_OPTION', 'options.onRequest must be a function', {
+        details: { option: 'onRequest' },
+      });
+    }
+    if (options.store !== undefined && typeof (options.store as Partial<CheckpointStore>).save !== 'function') {
+      throw new SuperstepError('INVALID_OPTION', 'options.store must be a CheckpointStore', {
+        details: { option: 'store' },
+      });
+    }
     const token = Symbol('run');
     this.lifecycle.reserve(token);
 
@@ -521,6 +550,25 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     blobs: ReadonlyMap<string, Uint8Array>,
     checkpointId: string,
   ): InstanceCut {
+    const corrupt = (reason: string): SuperstepError =>
+      new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}": ${reason}`, {
+        details: { checkpointId, reason },
+      });
+    // Everything the body names must exist in this graph: a restore must not fail later, mid-run.
+    const known = (id: string): boolean => this.graph.executors.has(id);
+    for (const envelope of state.queue) {
+      if (!known(envelope.target)) throw corrupt(`a queued message targets unknown executor "${envelope.target}"`);
+    }
+    for (const request of state.requests) {
+      if (!known(request.executorId)) throw corrupt(`a pending request names unknown executor "${request.executorId}"`);
+    }
+    for (const [index, perSource] of state.fanIn) {
+      const edge = this.graph.edges[index];
+      if (edge?.kind !== 'fan-in') throw corrupt(`a fan-in buffer names edge ${index}, which is not a fan-in`);
+      for (const source of perSource.keys()) {
+        if (!edge.from.includes(source)) throw corrupt(`a fan-in buffer holds messages of non-source "${source}"`);
+      }
+    }
     const snapshots = new Map<string, Uint8Array>();
     for (const [actorId, hash] of state.actors) {
       if (!this.graph.executors.has(actorId)) {
@@ -541,6 +589,10 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
             details: { checkpointId, actorId, hash },
           },
         );
+      }
+      // Content-addressed: bytes that do not hash to their address were damaged (and might still decode).
+      if (createHash('sha256').update(bytes).digest('hex') !== hash) {
+        throw corrupt(`the snapshot of actor "${actorId}" does not match its SHA-256 address`);
       }
       snapshots.set(actorId, bytes);
     }

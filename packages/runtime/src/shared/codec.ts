@@ -34,6 +34,11 @@ export function decode(bytes: Uint8Array): unknown {
   }
 }
 
+/** `String.prototype.isWellFormed` (ES2024, in Node 20), typed here because the ES2023 lib lacks it. */
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 const PLAIN_PROTOTYPES = new Set<unknown>([Object.prototype, null]);
 const LEAF_CLASSES: readonly (abstract new (...args: never[]) => unknown)[] = [Date, RegExp, ArrayBuffer];
 
@@ -64,6 +69,8 @@ export function locateUnserializable(value: unknown, path = '$'): Unserializable
 function walk(value: unknown, path: string, ancestors: object[]): Unserializable | undefined {
   switch (typeof value) {
     case 'string':
+      // A lone surrogate (a string cut inside an emoji) would arrive as U+FFFD: refuse rather than alter.
+      return isWellFormed(value) ? undefined : { path, reason: 'a string with a lone surrogate' };
     case 'number':
     case 'boolean':
     case 'bigint':
@@ -110,6 +117,9 @@ function walk(value: unknown, path: string, ancestors: object[]): Unserializable
       return { path, reason: `an instance of class ${name}` };
     }
     for (const key in object) {
+      // An own "__proto__" key (JSON.parse makes them) does not survive decoding as a plain key.
+      if (key === '__proto__') return { path: `${path}.__proto__`, reason: 'an own "__proto__" key' };
+      if (!isWellFormed(key)) return { path, reason: 'a key with a lone surrogate' };
       const found = walk((object as Record<string, unknown>)[key], `${path}.${key}`, ancestors);
       if (found !== undefined) return found;
     }

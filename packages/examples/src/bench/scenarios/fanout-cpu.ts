@@ -2,14 +2,14 @@
  * `fanout-cpu` (BENCH.md): T CPU-bound tasks of fixed work (~25 ms each, calibrated once at start), fanned
  * out and joined. Measures whether superstep uses every thread as well as a bare pool does.
  *
- * Systems are pluggable: each is a {@link FanoutSystem} in {@link FANOUT_SYSTEMS}. A `langgraph` system
- * (`Send` map-reduce) goes there too; its ratio `langgraph/superstep` is already listed in {@link RATIOS}
- * and appears as soon as the system does.
+ * Systems are pluggable: each is a {@link FanoutSystem} in {@link FANOUT_SYSTEMS} (`event-loop-lag` reuses
+ * them). `langgraph` is LangGraph.js's `Send` map-reduce (see ../langgraph.ts).
  */
 import { WorkflowBuilder, createPool, executorModule } from '@superstep/runtime';
 import { Piscina } from 'piscina';
 import { calibrate, cpuWork, taskSeed } from '../cpu-work.ts';
 import type { FanoutJob } from '../executors.ts';
+import { buildLangGraphFanout } from '../langgraph.ts';
 import {
   measureInterleaved,
   ratio,
@@ -41,12 +41,12 @@ export interface FanoutSystem {
   start(work: FanoutWork, threads: number): Promise<FanoutRunner>;
 }
 
-const TASK_MS = 25;
+export const TASK_MS = 25;
 
 const mod = executorModule<typeof import('../executors.ts')>(new URL('../executors.ts', import.meta.url));
 
 /** Sum of every task's checksum, in a plain loop: what each system must return, and the `sequential` system. */
-function expectedChecksum(work: FanoutWork): number {
+export function expectedChecksum(work: FanoutWork): number {
   let sum = 0;
   for (let index = 0; index < work.tasks; index++) sum += cpuWork(work.iterations, taskSeed(index));
   return sum;
@@ -141,8 +141,24 @@ async function startPiscina(threads: number): Promise<Piscina> {
   return pool;
 }
 
-/** Every system, in table order. Add `langgraph` here. */
-export const FANOUT_SYSTEMS: readonly FanoutSystem[] = [superstep, sequential, piscina];
+/**
+ * LangGraph.js as its docs show map-reduce: one `Send` per task to a `work` node, then a `join` node. Its
+ * nodes run on the main thread, one after another; compiling the graph is its only set-up.
+ */
+const langgraph: FanoutSystem = {
+  name: 'langgraph',
+  async start(work) {
+    const built = await timed(() => buildLangGraphFanout(work));
+    return {
+      setup: [{ metric: 'buildMs', ms: built.ms }],
+      run: () => built.value.run(),
+      close: () => Promise.resolve(),
+    };
+  },
+};
+
+/** Every system, in table order. */
+export const FANOUT_SYSTEMS: readonly FanoutSystem[] = [superstep, sequential, piscina, langgraph];
 
 /** The ratios BENCH.md lists for this scenario; a pair whose system is absent is skipped. */
 const RATIOS: readonly (readonly [string, string])[] = [
@@ -153,7 +169,7 @@ const RATIOS: readonly (readonly [string, string])[] = [
 
 export const fanoutCpu: Scenario = {
   id: 'fanout-cpu',
-  title: 'fan-out of T CPU tasks (~25 ms each) and a join: superstep vs sequential vs piscina',
+  title: 'fan-out of T CPU tasks (~25 ms each) and a join: superstep vs sequential, piscina, langgraph',
   async run({ quick, threads, progress }) {
     const tasks = quick ? 8 : 16;
     const repetitions = quick ? { warmup: 1, reps: 5 } : { warmup: 2, reps: 10 };

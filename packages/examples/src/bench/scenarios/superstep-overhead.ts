@@ -7,11 +7,14 @@
  * supersteps 2…S+1 each actor receives one message and sends `remaining - 1` to the next actor until 1.
  * So a run is S+1 supersteps, and the metric is run time ÷ supersteps.
  *
- * A `langgraph` peer (same shape, no-op nodes) joins as one more {@link Contender} per size, with the
- * ratio `langgraph/superstep`.
+ * The `langgraph` peer runs the same shape (A no-op nodes in a ring, each invoked once per step; see
+ * ../langgraph.ts for why this is the faithful equivalent). It is 1–2 orders of magnitude slower per
+ * step, so it runs fewer steps ({@link langGraphSteps}) to keep the scenario in budget; its rows carry
+ * their own `S`.
  */
 import { WorkflowBuilder, createPool, executorModule, type ActorPool, type Workflow } from '@superstep/runtime';
 import { FloorLoop } from '../floor.ts';
+import { buildLangGraphRing } from '../langgraph.ts';
 import {
   measureInterleaved,
   ratio,
@@ -24,6 +27,16 @@ import {
 } from '../harness.ts';
 
 const SIZES = [2, 64] as const;
+
+/**
+ * LangGraph's step count at each size. Measured on 2 cores (load ~3): ~1.2–1.7 ms per step at A = 2 and
+ * ~40 ms at A = 64, plus ~30–50 ms per `invoke`. Enough steps that the fixed cost stays a small share of
+ * the per-step figure (as superstep's run start does over its S), few enough to stay in budget.
+ */
+function langGraphSteps(actors: number, quick: boolean): number {
+  if (actors <= 2) return quick ? 50 : 300;
+  return quick ? 4 : 20;
+}
 
 const mod = executorModule<typeof import('../executors.ts')>(new URL('../executors.ts', import.meta.url));
 
@@ -38,7 +51,7 @@ async function buildRing(pool: ActorPool, actors: number): Promise<Workflow<numb
 export const superstepOverhead: Scenario = {
   id: 'superstep-overhead',
   title:
-    'A actors (2 and 64) forwarding one tiny message per superstep: µs per superstep vs a raw worker_threads floor',
+    'A actors (2 and 64) forwarding one tiny message per superstep: µs per superstep vs a raw worker_threads floor and langgraph',
   async run({ quick, threads, progress }) {
     const steps = quick ? 300 : 1000;
     const repetitions = quick ? { warmup: 1, reps: 7 } : { warmup: 2, reps: 11 };
@@ -57,11 +70,16 @@ export const superstepOverhead: Scenario = {
       progress(`started · superstep pool ${pool.ms.toFixed(0)} ms · floor workers ${floorStart.ms.toFixed(0)} ms`);
 
       let worst = 0;
+      let langGraphWorst = Number.POSITIVE_INFINITY;
       for (const actors of SIZES) {
         const params = { A: actors, S: steps };
         const built = await timed(() => buildRing(pool.value, actors));
         const workflow = built.value;
         setup.push(single('superstep', 'buildMs', built.ms, params));
+        const langGraphParams = { A: actors, S: langGraphSteps(actors, quick) };
+        const langGraphBuilt = await timed(() => buildLangGraphRing(actors, langGraphParams.S));
+        const langGraph = langGraphBuilt.value;
+        setup.push(single('langgraph', 'buildMs', langGraphBuilt.ms, langGraphParams));
         try {
           const contenders: Contender[] = [
             {
@@ -82,17 +100,33 @@ export const superstepOverhead: Scenario = {
                 return (ms * 1000) / value;
               },
             },
+            {
+              name: 'langgraph',
+              async once() {
+                const { ms, value } = await timed(() => langGraph.run());
+                const expected = actors * langGraphParams.S;
+                if (value !== expected) throw new Error(`langgraph ran ${value} node calls, expected ${expected}`);
+                return (ms * 1000) / langGraphParams.S;
+              },
+            },
           ];
           const samples = await measureInterleaved(contenders, repetitions, (line) => {
             progress(`A=${actors} ${line}`);
           });
           const rows = new Map<string, ResultRow>();
-          for (const [name, values] of samples) rows.set(name, row(name, 'usPerSuperstep', values, params));
+          for (const [name, values] of samples) {
+            rows.set(name, row(name, 'usPerSuperstep', values, name === 'langgraph' ? langGraphParams : params));
+          }
           results.push(...rows.values());
           const value = ratio(rows.get('superstep'), rows.get('floor'));
           if (value !== undefined) {
             ratios[`superstep/floor@A=${actors}`] = value;
             worst = Math.max(worst, value);
+          }
+          const langGraphRatio = ratio(rows.get('langgraph'), rows.get('superstep'));
+          if (langGraphRatio !== undefined) {
+            ratios[`langgraph/superstep@A=${actors}`] = langGraphRatio;
+            langGraphWorst = Math.min(langGraphWorst, langGraphRatio);
           }
         } finally {
           await workflow.close();
@@ -100,7 +134,12 @@ export const superstepOverhead: Scenario = {
       }
       // The plain key is the size least favourable to superstep (BENCH.md).
       if (worst > 0) ratios['superstep/floor'] = worst;
-      return { params: { A: [...SIZES], S: steps }, results: [...results, ...setup], ratios };
+      if (Number.isFinite(langGraphWorst)) ratios['langgraph/superstep'] = langGraphWorst;
+      return {
+        params: { A: [...SIZES], S: steps, langgraphS: SIZES.map((actors) => langGraphSteps(actors, quick)) },
+        results: [...results, ...setup],
+        ratios,
+      };
     } finally {
       await floor?.close();
       await pool.value.close();

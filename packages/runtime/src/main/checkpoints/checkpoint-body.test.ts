@@ -49,7 +49,11 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 
 const id = fc.constantFrom('seed', 'left', 'right', 'lag', 'join', 'approval', '$input', '$response', 'left+right');
 const payload: fc.Arbitrary<unknown> = fc.oneof(
-  fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown),
+  // Through JSON once (-0 becomes 0); no "__proto__" keys: both are codec limits (see shared/codec.test.ts).
+  fc
+    .jsonValue()
+    .map((v) => JSON.parse(JSON.stringify(v)) as unknown)
+    .filter((v) => !JSON.stringify(v).includes('"__proto__"')),
   fc.record({ i: fc.nat(), from: id, value: fc.integer() }, { noNullPrototype: true }),
   fc.float64Array({ maxLength: 4, noDefaultInfinity: true, noNaN: true }),
   fc.array(fc.tuple(fc.string(), fc.integer()), { maxLength: 3 }).map((entries) => new Map(entries)),
@@ -356,9 +360,10 @@ describe('checkpoint body: structural edits get their own code (SPEC 25, 42)', (
   it('a field of the wrong shape, or missing, is CHECKPOINT_CORRUPT', () => {
     for (const [field, values] of Object.entries(WRONG)) {
       for (const wrong of values) {
-        const body = { ...rawBody(), [field]: wrong };
-        if (wrong === undefined) delete body[field];
-        expect(outcomeOf(encode(body)), `${field}: ${JSON.stringify(wrong) ?? 'missing'}`).toBe('CHECKPOINT_CORRUPT');
+        const { [field]: _original, ...rest } = rawBody();
+        const body = wrong === undefined ? rest : { ...rest, [field]: wrong };
+        const what = wrong === undefined ? 'missing' : JSON.stringify(wrong);
+        expect(outcomeOf(encode(body)), `${field}: ${what}`).toBe('CHECKPOINT_CORRUPT');
       }
     }
   });
