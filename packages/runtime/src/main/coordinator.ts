@@ -614,26 +614,41 @@ export class Coordinator {
     batches: Map<number, Delivery[]>;
     childDeliveries: Map<string, [string, unknown][]>;
   } {
-    const perHost = new Map<number, Map<string, [string, unknown][]>>();
-    const childDeliveries = new Map<string, [string, unknown][]>();
     const threads = this.hosts.size;
-    for (const envelope of queue) {
-      if (this.children.has(envelope.target)) {
-        let messages = childDeliveries.get(envelope.target);
-        if (messages === undefined) childDeliveries.set(envelope.target, (messages = []));
-        messages.push([envelope.source, envelope.payload]);
-        continue;
-      }
-      const info = this.executors.get(envelope.target);
-      const index = info?.stateless === true ? this.spread++ % threads : (this.placement.get(envelope.target) ?? 0);
-      let targets = perHost.get(index);
-      if (targets === undefined) perHost.set(index, (targets = new Map<string, [string, unknown][]>()));
-      let messages = targets.get(envelope.target);
-      if (messages === undefined) targets.set(envelope.target, (messages = []));
-      messages.push([envelope.source, envelope.payload]);
-    }
     const batches = new Map<number, Delivery[]>();
-    for (const [index, targets] of perHost) batches.set(index, [...targets]);
+    const childDeliveries = new Map<string, [string, unknown][]>();
+    /** Per target: its mailbox (stateful actor or child), or, for a stateless executor, one per host. */
+    const mailboxes = new Map<string, [string, unknown][] | [string, unknown][][]>();
+    const mailbox = (index: number, target: string): [string, unknown][] => {
+      const messages: [string, unknown][] = [];
+      let deliveries = batches.get(index);
+      if (deliveries === undefined) batches.set(index, (deliveries = []));
+      deliveries.push([target, messages]);
+      return messages;
+    };
+    for (const envelope of queue) {
+      const { target } = envelope;
+      let box = mailboxes.get(target);
+      if (box === undefined) {
+        if (this.children.has(target)) {
+          box = [];
+          childDeliveries.set(target, box as [string, unknown][]);
+        } else if (this.executors.get(target)?.stateless === true) {
+          box = [] as [string, unknown][][];
+        } else {
+          box = mailbox(this.placement.get(target) ?? 0, target);
+        }
+        mailboxes.set(target, box);
+      }
+      if (this.executors.get(target)?.stateless === true && !this.children.has(target)) {
+        // Stateless: spread round-robin over the hosts, one mailbox per host.
+        const perHost = box as [string, unknown][][];
+        const index = this.spread++ % threads;
+        (perHost[index] ??= mailbox(index, target)).push([envelope.source, envelope.payload]);
+      } else {
+        (box as [string, unknown][]).push([envelope.source, envelope.payload]);
+      }
+    }
     return { batches, childDeliveries };
   }
 

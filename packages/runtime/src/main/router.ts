@@ -64,6 +64,11 @@ export class Router {
             }
             break;
           case 'fan-out':
+            if (target !== null && edge.select === undefined) {
+              // A message sent to one target: no need to walk every end of the fan-out.
+              if (edge.to.includes(target)) delivered = deliver(queue, source, target, target, payload) || delivered;
+              break;
+            }
             for (const to of this.select(edge, payload, source, warn)) {
               delivered = deliver(queue, source, target, to, payload) || delivered;
             }

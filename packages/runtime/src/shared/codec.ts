@@ -63,7 +63,42 @@ export function findUnserializable(value: unknown, path = '$'): string | undefin
 
 /** Like {@link findUnserializable}, with path and reason apart. */
 export function locateUnserializable(value: unknown, path = '$'): Unserializable | undefined {
-  return walk(value, path, []);
+  // Every message passes here: a check that allocates nothing runs first, and the walk that builds
+  // paths only when it finds something (or nests too deep to be sure there is no cycle).
+  return carriable(value, 0) ? undefined : walk(value, path, []);
+}
+
+/** True if the codec surely carries `value`; false if it cannot, or if only the full walk can tell. */
+function carriable(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return true;
+    case 'string':
+      return isWellFormed(value);
+    case 'function':
+    case 'symbol':
+      return false;
+    case 'object':
+      break;
+  }
+  if (value === null) return true;
+  if (depth > 32) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    for (const key in value) {
+      if (key === '__proto__' || !isWellFormed(key)) return false;
+      if (!carriable((value as Record<string, unknown>)[key], depth + 1)) return false;
+    }
+    return true;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (!carriable(item, depth + 1)) return false;
+    return true;
+  }
+  return ArrayBuffer.isView(value) || value instanceof Date || value instanceof ArrayBuffer;
 }
 
 function walk(value: unknown, path: string, ancestors: object[]): Unserializable | undefined {
