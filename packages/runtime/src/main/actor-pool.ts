@@ -143,7 +143,7 @@ class WorkerHostLink implements HostLink {
   }
 
   async step(batch: StepBatch): Promise<StepReply> {
-    await this.ready;
+    if (!this.settledReady) await this.ready;
     if (this.lostError !== undefined) throw this.lostError;
     return await new Promise<StepReply>((resolve, reject) => {
       this.pendingSteps.set(batch.instance, { resolve, reject });

@@ -136,6 +136,9 @@ export class Coordinator {
   /** Round-robin cursor spreading stateless messages over hosts. */
   private spread = 0;
   private readonly validator: ResponseValidator;
+  /** Cancels the superstep in flight (set by dispatch); called by the run's abort listener. */
+  private onAbort: (() => void) | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
   /** Completions of the current superstep already streamed live, per executor. */
   private readonly streamedCompletions = new Map<string, number>();
 
@@ -187,6 +190,8 @@ export class Coordinator {
         run.emit({ type: 'executor.completed', executorId, superstep });
       }
     });
+    const abortListener = (): void => this.onAbort?.();
+    run.signal.addEventListener('abort', abortListener, { once: true });
     try {
       for (;;) {
         if (run.signal.aborted) return this.cancelled(run);
@@ -212,6 +217,7 @@ export class Coordinator {
       }
       return { kind: 'idle', outputs, supersteps: superstep - first, pendingRequests: [...this.pending.values()] };
     } finally {
+      run.signal.removeEventListener('abort', abortListener);
       unsubscribe();
       // Hosts keep the last superstep's drafts until told; the verdict was given above. A host still
       // being replaced has no drafts (it is rebuilt from the barrier): do not wait for it to boot.
@@ -242,12 +248,17 @@ export class Coordinator {
       this.timedOut.clear();
       // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
       const childCuts = new Map([...childDeliveries.keys()].map((id) => [id, this.child(id).capture()] as const));
-      const [settled, childSettled] = await Promise.all([
-        this.dispatch(run, superstep, batches),
-        Promise.allSettled(
-          [...childDeliveries].map(async ([id, messages]) => [id, await this.child(id).step(messages, run)] as const),
-        ),
-      ]);
+      const [settled, childSettled] =
+        childDeliveries.size === 0
+          ? [await this.dispatch(run, superstep, batches), []]
+          : await Promise.all([
+              this.dispatch(run, superstep, batches),
+              Promise.allSettled(
+                [...childDeliveries].map(
+                  async ([id, messages]) => [id, await this.child(id).step(messages, run)] as const,
+                ),
+              ),
+            ]);
       this.clearTimers();
 
       // ---- the barrier: every handler of this superstep has finished ----
@@ -373,7 +384,7 @@ export class Coordinator {
       }
     }
     this.superstep = superstep;
-    await run.checkpoint?.(superstep);
+    if (run.checkpoint !== undefined) await run.checkpoint(superstep);
     run.emit({ type: 'superstep.completed', superstep });
     return undefined;
   }
@@ -534,26 +545,27 @@ export class Coordinator {
     batches: ReadonlyMap<number, Delivery[]>,
   ): Promise<PromiseSettledResult<StepReply>[]> {
     const busy = new Set(batches.keys());
-    let graceTimer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
+    // The run's abort listener (registered once per run) acts on the superstep in flight.
+    this.onAbort = () => {
       const reason = String(run.signal.reason);
-      for (const index of busy)
+      for (const index of busy) {
         void this.hosts
           .host(index)
           .control.abort(this.instance, reason)
           .catch(() => undefined);
-      graceTimer = setTimeout(() => {
-        for (const index of busy)
+      }
+      this.graceTimer = setTimeout(() => {
+        for (const index of busy) {
           this.hosts.kill(index, `run ${run.runId} cancelled; handler still running after ${this.cancelGraceMs} ms`);
+        }
       }, this.cancelGraceMs);
     };
-    if (run.signal.aborted) onAbort();
-    else run.signal.addEventListener('abort', onAbort, { once: true });
+    if (run.signal.aborted) this.onAbort();
     try {
       return await Promise.allSettled(
         [...batches].map(async ([index, deliveries]) => {
           const delta = this.sharedDelta[index];
-          const shared = delta === undefined ? [] : [...delta.values()];
+          const shared = delta === undefined || delta.size === 0 ? [] : [...delta.values()];
           delta?.clear();
           try {
             return await this.hosts
@@ -565,8 +577,8 @@ export class Coordinator {
         }),
       );
     } finally {
-      run.signal.removeEventListener('abort', onAbort);
-      clearTimeout(graceTimer);
+      this.onAbort = undefined;
+      clearTimeout(this.graceTimer);
     }
   }
 
@@ -663,6 +675,7 @@ export class Coordinator {
    * the write of the executor whose id sorts last wins, and a warning names them (SPEC 45).
    */
   private commitShared(run: RunContext, superstep: number, replies: readonly StepReply[]): void {
+    if (replies.every((reply) => reply.sharedWrites.length === 0)) return;
     const byKey = new Map<string, { executorId: string; value: unknown; deleted: boolean }[]>();
     for (const reply of replies) {
       for (const [executorId, key, value, deleted] of reply.sharedWrites) {
