@@ -14,6 +14,8 @@ export interface RenderJob {
   readonly centerY: number;
   /** Width of the view in the complex plane. */
   readonly span: number;
+  /** Anti-aliasing: each pixel averages `samples × samples` points. */
+  readonly samples: number;
 }
 
 /** One tile to render. */
@@ -47,6 +49,8 @@ export const DEFAULT_JOB: RenderJob = {
   centerX: -0.743643887037151,
   centerY: 0.13182590420533,
   span: 0.0025,
+  // 2×2 supersampling: smoother edges, and four times the work per pixel for the same PNG.
+  samples: 2,
 };
 
 export function tilesOf(job: RenderJob): Tile[] {
@@ -66,42 +70,64 @@ export function tilesOf(job: RenderJob): Tile[] {
   return tiles;
 }
 
-/** Renders one tile with smooth colouring. Deterministic: same tile, same bytes. */
+/** Renders one tile with smooth colouring and supersampling. Deterministic: same tile, same bytes. */
 export function renderTile(tile: Tile): RenderedTile {
   const { job } = tile;
   const scale = job.span / job.width;
   const left = job.centerX - (job.width / 2) * scale;
   const top = job.centerY - (job.height / 2) * scale;
+  const samples = job.samples;
+  const step = scale / samples;
   const pixels = new Uint8Array(tile.w * tile.h * 4);
+  const rgb: [number, number, number] = [0, 0, 0];
   let iterations = 0;
   for (let py = 0; py < tile.h; py++) {
-    const ci = top + (tile.y + py) * scale;
     for (let px = 0; px < tile.w; px++) {
-      const cr = left + (tile.x + px) * scale;
-      let zr = 0;
-      let zi = 0;
-      let n = 0;
-      while (n < job.maxIterations && zr * zr + zi * zi <= 256) {
-        const t = zr * zr - zi * zi + cr;
-        zi = 2 * zr * zi + ci;
-        zr = t;
-        n++;
+      let red = 0;
+      let green = 0;
+      let blue = 0;
+      for (let sy = 0; sy < samples; sy++) {
+        const ci = top + (tile.y + py) * scale + (sy + 0.5) * step;
+        for (let sx = 0; sx < samples; sx++) {
+          const cr = left + (tile.x + px) * scale + (sx + 0.5) * step;
+          iterations += escape(cr, ci, job.maxIterations, rgb);
+          red += rgb[0];
+          green += rgb[1];
+          blue += rgb[2];
+        }
       }
-      iterations += n;
+      const count = samples * samples;
       const offset = (py * tile.w + px) * 4;
-      if (n >= job.maxIterations) {
-        pixels[offset + 3] = 255;
-        continue;
-      }
-      const smooth = n + 1 - Math.log2(Math.log2(zr * zr + zi * zi) / 2);
-      const hue = (smooth / 64) % 1;
-      pixels[offset] = Math.round(127.5 * (1 + Math.cos(2 * Math.PI * (hue + 0.0))));
-      pixels[offset + 1] = Math.round(127.5 * (1 + Math.cos(2 * Math.PI * (hue + 0.33))));
-      pixels[offset + 2] = Math.round(127.5 * (1 + Math.cos(2 * Math.PI * (hue + 0.67))));
+      pixels[offset] = Math.round(red / count);
+      pixels[offset + 1] = Math.round(green / count);
+      pixels[offset + 2] = Math.round(blue / count);
       pixels[offset + 3] = 255;
     }
   }
   return { index: tile.index, x: tile.x, y: tile.y, w: tile.w, h: tile.h, pixels, iterations, job };
+}
+
+/** Iterates one point; writes its colour into `rgb` and returns the iterations it took. */
+function escape(cr: number, ci: number, maxIterations: number, rgb: [number, number, number]): number {
+  let zr = 0;
+  let zi = 0;
+  let n = 0;
+  while (n < maxIterations && zr * zr + zi * zi <= 256) {
+    const t = zr * zr - zi * zi + cr;
+    zi = 2 * zr * zi + ci;
+    zr = t;
+    n++;
+  }
+  if (n >= maxIterations) {
+    rgb[0] = rgb[1] = rgb[2] = 0;
+    return n;
+  }
+  const smooth = n + 1 - Math.log2(Math.log2(zr * zr + zi * zi) / 2);
+  const hue = (smooth / 64) % 1;
+  rgb[0] = 127.5 * (1 + Math.cos(2 * Math.PI * hue));
+  rgb[1] = 127.5 * (1 + Math.cos(2 * Math.PI * (hue + 0.33)));
+  rgb[2] = 127.5 * (1 + Math.cos(2 * Math.PI * (hue + 0.67)));
+  return n;
 }
 
 /** Places tiles into one image and encodes it as PNG. */
