@@ -136,6 +136,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Chec
   try {
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
     db = new Database(path, { timeout: busyTimeoutMs });
+    // Snapshots are blobs of kilobytes: 16 KiB pages hold one in a page or a few instead of a chain of
+    // 4 KiB overflow pages (a bare insert of 8 x 16 KB blobs, hashing included, measured 1022 → 689 µs).
+    // Only a new file takes a page size, and only before WAL is on.
+    db.pragma('page_size = 16384');
     db.pragma('journal_mode = WAL');
     // NORMAL (in WAL mode): survives a crash of this process; FULL: survives a power cut too.
     db.pragma(durability === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
@@ -171,7 +175,11 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
   const boundary = createStoreBoundary('sqlite');
   const statements = {
     exists: db.prepare<[string], { seq: number }>('SELECT seq FROM checkpoints WHERE id = ?'),
-    blobExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM blobs WHERE hash = ?'),
+    // Set-based statements over a JSON array of hashes: a checkpoint names every actor's blob, so one
+    // statement instead of one per actor keeps a save's cost with what changed, not with all actors.
+    missingBlobs: db.prepare<[string], { hash: string }>(
+      'SELECT value AS hash FROM json_each(?) WHERE value NOT IN (SELECT hash FROM blobs)',
+    ),
     insertBlob: db.prepare<[string, Buffer]>('INSERT OR IGNORE INTO blobs (hash, bytes) VALUES (?, ?)'),
     insertCheckpoint: db.prepare(
       `INSERT INTO checkpoints (id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at, signature,
@@ -179,8 +187,8 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
        VALUES (@id, @workflowName, @lineageId, @runId, @parentId, @superstep, @createdAt, @signature,
          @formatVersion, @blobHashes, @body)`,
     ),
-    insertRef: db.prepare<[number | bigint, string]>(
-      'INSERT INTO checkpoint_blobs (checkpoint_seq, hash) VALUES (?, ?)',
+    insertRefs: db.prepare<[number | bigint, string]>(
+      'INSERT INTO checkpoint_blobs (checkpoint_seq, hash) SELECT ?, value FROM json_each(?)',
     ),
     loadCheckpoint: db.prepare<[string], MetaRow & { body: Buffer }>(
       `SELECT ${META_COLUMNS}, body FROM checkpoints WHERE id = ?`,
@@ -240,9 +248,9 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
   const save = db.transaction((meta: CheckpointMeta, write: CheckpointWrite): void => {
     if (statements.exists.get(meta.id) !== undefined) throw checkpointExists(meta.id);
     const needed = blobsToStore(meta, write);
-    const missing = [...needed]
-      .filter(([hash, bytes]) => bytes === undefined && statements.blobExists.get(hash) === undefined)
-      .map(([hash]) => hash);
+    const notShipped = [...needed].filter(([, bytes]) => bytes === undefined).map(([hash]) => hash);
+    const missing =
+      notShipped.length === 0 ? [] : statements.missingBlobs.all(JSON.stringify(notShipped)).map((row) => row.hash);
     if (missing.length > 0) throw blobMissing(meta.id, missing);
     for (const [hash, bytes] of needed) if (bytes !== undefined) statements.insertBlob.run(hash, asBuffer(bytes));
     const { lastInsertRowid } = statements.insertCheckpoint.run({
@@ -250,7 +258,7 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
       blobHashes: JSON.stringify(meta.blobHashes),
       body: asBuffer(write.body),
     });
-    for (const hash of needed.keys()) statements.insertRef.run(lastInsertRowid, hash);
+    statements.insertRefs.run(lastInsertRowid, JSON.stringify([...needed.keys()]));
   });
 
   const load = db.transaction((id: string): CheckpointRead | undefined => {
