@@ -37,6 +37,8 @@ export interface RunContext {
   readonly checkpoint: ((superstep: number) => Promise<void>) | undefined;
   /** Asked when requests are pending and nothing is queued: wait for answers, or end the run (SPEC 6, 18). */
   readonly onPendingRequests: () => 'wait' | 'end';
+  /** False once nobody will read the run's events: per-actor progress events are then not built. */
+  readonly eventsWanted: () => boolean;
   /** Emits a status event if the status changed (the final one is emitted by the caller). */
   readonly status: (status: 'running' | 'running-with-pending-requests' | 'idle-with-pending-requests') => void;
 }
@@ -237,7 +239,8 @@ export class Coordinator {
     let childResults: (readonly [string, ChildStepResult])[] = [];
     // The coordinator knows every mailbox it delivers: it emits `executor.invoked` itself (a stateless
     // executor is invoked once per message), and `executor.completed` at a successful barrier.
-    const invocations = this.invocations(delivered);
+    const progress = run.eventsWanted();
+    const invocations = progress ? this.invocations(delivered) : [];
     for (const [executorId, calls, messages] of invocations) {
       for (let call = 0; call < calls; call++) run.emit({ type: 'executor.invoked', executorId, superstep, messages });
     }

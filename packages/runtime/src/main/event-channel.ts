@@ -6,10 +6,10 @@ export class EventChannel<T> implements AsyncIterable<T> {
   private readonly buffer: T[] = [];
   private waiter: ((result: IteratorResult<T>) => void) | undefined;
   private closed = false;
-  private discarding = false;
+  private isDiscarding = false;
 
   push(value: T): void {
-    if (this.closed || this.discarding) return;
+    if (this.closed || this.isDiscarding) return;
     const waiter = this.waiter;
     if (waiter !== undefined) {
       this.waiter = undefined;
@@ -27,9 +27,14 @@ export class EventChannel<T> implements AsyncIterable<T> {
     waiter?.({ value: undefined, done: true });
   }
 
+  /** True once {@link discard} was called: producers may skip building values nobody reads. */
+  get discarding(): boolean {
+    return this.isDiscarding;
+  }
+
   /** Drops buffered and future values (nobody will read them). */
   discard(): void {
-    this.discarding = true;
+    this.isDiscarding = true;
     this.buffer.length = 0;
   }
 

@@ -64,9 +64,13 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
 
   /**
    * Resolves when the run ends idle; rejects with the run's error when it fails (SPEC 8: the handler's
-   * error code and message) or with `RUN_CANCELLED`.
+   * error code and message) or with `RUN_CANCELLED`. Called before the events are iterated, it also tells
+   * the handle that nobody will read them, so from then on they are not kept: iterate first for both.
    */
   async result(): Promise<RunResult<Output>> {
+    // Called before anyone iterates the events: nobody will read them, so they are not kept (a long run
+    // would otherwise buffer every event until it ends). Iterate first to have both.
+    if (!this.iterated) this.parts.events.discard();
     const outcome = await this.parts.outcome;
     if (outcome.ok) return outcome.result;
     throw outcome.error;

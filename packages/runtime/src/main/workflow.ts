@@ -380,6 +380,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
           emit,
           checkpoint,
           onPendingRequests,
+          eventsWanted: () => !events.discarding,
           status: setStatus,
         });
         if (outcome.kind === 'idle') {
