@@ -19,7 +19,7 @@ export const ERROR_CODES = {
     'A worker could not import an executor module, or the named export is missing or not an executor.',
   EXECUTOR_FAILED: 'An executor handler threw; `original` holds the thrown error (name, message, code).',
   EXECUTOR_TIMEOUT: "A handler ran past its executor's timeoutMs; its worker was terminated and replaced.",
-  EXECUTOR_STATELESS_STATE: 'A stateless executor tried to read or write actor state.',
+  EXECUTOR_STATELESS_STATE: 'A stateless executor tried to set actor state (reading it gives undefined).',
   EVENT_NAME_RESERVED: 'An executor tried to emit a custom event under a framework event type.',
   SERIALIZATION_FAILED: 'A message, output, state or event value cannot be carried by the codec.',
   DECODE_FAILED: 'Bytes could not be decoded (truncated or corrupted msgpack).',

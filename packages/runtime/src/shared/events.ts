@@ -7,7 +7,10 @@ import type { ErrorRecord } from './errors.ts';
 export type RunStatus =
   'running' | 'running-with-pending-requests' | 'idle' | 'idle-with-pending-requests' | 'failed' | 'cancelled';
 
-/** Statuses that end a run: exactly one of them is emitted per run (SPEC 16). */
+/**
+ * Statuses a run can end with. Each run emits exactly one status event with `final: true` (SPEC 16);
+ * `idle-with-pending-requests` is also emitted with `final: false` by a run that waits for answers.
+ */
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
   'idle',
   'idle-with-pending-requests',

@@ -3,6 +3,9 @@
  * module that worker threads import. Pure: safe on both threads.
  */
 
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { SuperstepError } from './errors.ts';
+
 /** Marks a definition; `Symbol.for` so two copies of this module still agree. */
 export const EXECUTOR_BRAND: unique symbol = Symbol.for('superstep.executor') as never;
 
@@ -16,9 +19,6 @@ export interface SharedState {
   set(key: string, value: unknown): void;
   delete(key: string): void;
 }
-
-import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { SuperstepError } from './errors.ts';
 
 /**
  * How a failing handler call is retried (SPEC 40): in the worker, for that one message, with its state
