@@ -23,6 +23,7 @@ import {
 } from '@superstep/runtime';
 import { drain, indexOf, ofType, rejectionOf } from './helpers.ts';
 import type { Joined, Touch } from './fixtures/checkpoints.ts';
+import { loopGraph } from './checkpoint-graph.ts';
 
 const cp = executorModule<typeof import('./fixtures/checkpoints.ts')>(
   new URL('./fixtures/checkpoints.ts', import.meta.url),
@@ -36,19 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await pool.close();
 });
-
-/**
- * The looping graph of fixtures/checkpoints.ts: state in seed, left, right and join; a fan-in that is
- * half full across a barrier; shared state written and read. Input `{ i }` runs `i + 1` rounds of 4
- * supersteps; join yields once per round (supersteps 4, 8, 12, …).
- */
-function loopGraph() {
-  return new WorkflowBuilder(cp.executor('seed'))
-    .addFanOut('seed', [cp.executor('left'), cp.executor('right')])
-    .addEdge('left', cp.executor('lag'))
-    .addFanIn(['lag', 'right'], cp.executor('join'))
-    .addEdge('join', 'seed');
-}
 
 function buildLoop(options: WorkflowOptions = {}) {
   return loopGraph().build({ pool, ...options });

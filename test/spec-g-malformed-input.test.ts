@@ -31,10 +31,8 @@ import {
 import { killChildren, startScript } from './child-process.ts';
 import type { Joined } from './fixtures/checkpoints.ts';
 import { rejectionOf, thrownBy, type CodedError } from './helpers.ts';
+import { loopGraph } from './checkpoint-graph.ts';
 
-const cp = executorModule<typeof import('./fixtures/checkpoints.ts')>(
-  new URL('./fixtures/checkpoints.ts', import.meta.url),
-);
 const basic = executorModule<typeof import('./fixtures/basic.ts')>(new URL('./fixtures/basic.ts', import.meta.url));
 const hitl = executorModule<typeof import('./fixtures/hitl.ts')>(new URL('./fixtures/hitl.ts', import.meta.url));
 
@@ -49,15 +47,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await pool.close();
 });
-
-/** seed ─fan-out▶ left ▶ lag ─┐, right ─┴─fan-in▶ join ▶ seed: actor state, a fan-in across a barrier, shared state. */
-function loopGraph() {
-  return new WorkflowBuilder(cp.executor('seed'))
-    .addFanOut('seed', [cp.executor('left'), cp.executor('right')])
-    .addEdge('left', cp.executor('lag'))
-    .addFanIn(['lag', 'right'], cp.executor('join'))
-    .addEdge('join', 'seed');
-}
 
 /** A store that serves every checkpoint of `inner` through `tamper` (the bytes as a faulty disk would). */
 function tamperedStore(inner: CheckpointStore, tamper: (read: CheckpointRead) => CheckpointRead): CheckpointStore {
