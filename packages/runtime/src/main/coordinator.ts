@@ -633,7 +633,11 @@ export class Coordinator {
     const batches = new Map<number, Delivery[]>();
     const childDeliveries = new Map<string, [string, unknown][]>();
     /** Per target: its mailbox (stateful actor or child), or, for a stateless executor, one per host. */
-    const mailboxes = new Map<string, [string, unknown][] | [string, unknown][][]>();
+    const mailboxes = new Map<
+      string,
+      | { readonly spread: false; readonly box: [string, unknown][] }
+      | { readonly spread: true; readonly perHost: [string, unknown][][] }
+    >();
     const mailbox = (index: number, target: string): [string, unknown][] => {
       const messages: [string, unknown][] = [];
       let deliveries = batches.get(index);
@@ -643,25 +647,25 @@ export class Coordinator {
     };
     for (const envelope of queue) {
       const { target } = envelope;
-      let box = mailboxes.get(target);
-      if (box === undefined) {
+      let entry = mailboxes.get(target);
+      if (entry === undefined) {
         if (this.children.has(target)) {
-          box = [];
-          childDeliveries.set(target, box as [string, unknown][]);
+          const box: [string, unknown][] = [];
+          childDeliveries.set(target, box);
+          entry = { spread: false, box };
         } else if (this.executors.get(target)?.stateless === true) {
-          box = [] as [string, unknown][][];
+          entry = { spread: true, perHost: [] };
         } else {
-          box = mailbox(this.placement.get(target) ?? 0, target);
+          entry = { spread: false, box: mailbox(this.placement.get(target) ?? 0, target) };
         }
-        mailboxes.set(target, box);
+        mailboxes.set(target, entry);
       }
-      if (this.executors.get(target)?.stateless === true && !this.children.has(target)) {
+      if (entry.spread) {
         // Stateless: spread round-robin over the hosts, one mailbox per host.
-        const perHost = box as [string, unknown][][];
         const index = this.spread++ % threads;
-        (perHost[index] ??= mailbox(index, target)).push([envelope.source, envelope.payload]);
+        (entry.perHost[index] ??= mailbox(index, target)).push([envelope.source, envelope.payload]);
       } else {
-        (box as [string, unknown][]).push([envelope.source, envelope.payload]);
+        entry.box.push([envelope.source, envelope.payload]);
       }
     }
     return { batches, childDeliveries };
