@@ -318,6 +318,60 @@ describe('sqlite store', () => {
     expect((await one.list()).map((meta) => meta.id)).toEqual(['b']);
   });
 
+  it('migrates a layout-1 file (with its references table) and keeps reading and collecting it', async () => {
+    // Layout 1 as it was written: the references were also kept in checkpoint_blobs.
+    await mkdir(join(directory, 'nested'), { recursive: true });
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+        workflow_name TEXT NOT NULL, lineage_id TEXT NOT NULL, run_id TEXT, parent_id TEXT,
+        superstep INTEGER NOT NULL, created_at REAL NOT NULL, signature TEXT NOT NULL,
+        format_version INTEGER NOT NULL, blob_hashes TEXT NOT NULL, body BLOB NOT NULL);
+      CREATE TABLE blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
+      CREATE TABLE checkpoint_blobs (checkpoint_seq INTEGER NOT NULL REFERENCES checkpoints (seq) ON DELETE CASCADE,
+        hash TEXT NOT NULL REFERENCES blobs (hash), PRIMARY KEY (checkpoint_seq, hash)) WITHOUT ROWID;
+      CREATE INDEX checkpoint_blobs_by_hash ON checkpoint_blobs (hash);
+      PRAGMA user_version = 1;`);
+    for (const [seq, id, texts] of [
+      [1, 'old-1', ['x', 'y']],
+      [2, 'old-2', ['y']],
+    ] as const) {
+      const { meta, body, blobs } = write(id, texts);
+      old
+        .prepare('INSERT INTO checkpoints VALUES (?, ?, ?, ?, NULL, NULL, 0, ?, ?, ?, ?, ?)')
+        .run(
+          seq,
+          id,
+          meta.workflowName,
+          meta.lineageId,
+          seq,
+          meta.signature,
+          meta.formatVersion,
+          JSON.stringify(meta.blobHashes),
+          Buffer.from(body),
+        );
+      for (const [hash, bytes] of blobs) {
+        old.prepare('INSERT OR IGNORE INTO blobs VALUES (?, ?)').run(hash, Buffer.from(bytes));
+        old.prepare('INSERT INTO checkpoint_blobs VALUES (?, ?)').run(seq, hash);
+      }
+    }
+    old.close();
+
+    await using store = await openSqliteStore({ path });
+    expect((await store.load('old-1'))?.blobs.size).toBe(2);
+    // Deleting old-1 frees x, which only it named, and keeps y, which old-2 still names.
+    expect(await store.delete('old-1')).toBe(true);
+    expect(countSqliteBlobs(path)).toBe(1);
+    expect([...((await store.load('old-2'))?.blobs.values() ?? [])]).toEqual([new TextEncoder().encode('y')]);
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'checkpoint_blobs'").get()).toBeUndefined();
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses a database of another layout version', async () => {
     await (await openSqliteStore({ path })).close();
     const db = new Database(path);

@@ -7,10 +7,16 @@
  * Driver: better-sqlite3, wrapped here and nowhere else. It is synchronous, so a save blocks the main
  * thread while it writes; saves happen at barriers, when the workers are idle anyway.
  *
- *     checkpoints       (seq, id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at,
- *                        signature, format_version, blob_hashes JSON, body)
- *     blobs             (hash, bytes)                      — content-addressed, INSERT OR IGNORE
- *     checkpoint_blobs  (checkpoint_seq, hash)             — which checkpoint names which blob, for GC
+ *     checkpoints  (seq, id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at,
+ *                   signature, format_version, blob_hashes JSON, body)
+ *     blobs        (hash, bytes)        — content-addressed, INSERT OR IGNORE
+ *
+ * Which checkpoint names which blob is the `blob_hashes` column itself, read with `json_each`. Layout 1
+ * kept it a second time in a `checkpoint_blobs` table indexed by hash, for garbage collection; every
+ * save then inserted one index entry per actor at random places in the index, and with 16 KiB pages
+ * that was three quarters of a save's cost (a save of 8 new 16 KB blobs among 64 actors: 1.57 ms with
+ * the table and its index, 0.33 ms without, measured on the same machine). Garbage collection, which
+ * happens only on `delete` and `prune`, now scans the remaining checkpoints' hashes once per call instead.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -52,8 +58,8 @@ export interface SqliteStoreOptions {
   readonly durability?: 'normal' | 'full';
 }
 
-/** The table layout this code reads and writes, kept in `PRAGMA user_version`. */
-const LAYOUT_VERSION = 1;
+/** The table layout this code reads and writes, kept in `PRAGMA user_version`. Layout 1 is migrated. */
+const LAYOUT_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS checkpoints (
@@ -77,12 +83,6 @@ const SCHEMA = `
     hash TEXT PRIMARY KEY,
     bytes BLOB NOT NULL
   );
-  CREATE TABLE IF NOT EXISTS checkpoint_blobs (
-    checkpoint_seq INTEGER NOT NULL REFERENCES checkpoints (seq) ON DELETE CASCADE,
-    hash TEXT NOT NULL REFERENCES blobs (hash),
-    PRIMARY KEY (checkpoint_seq, hash)
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS checkpoint_blobs_by_hash ON checkpoint_blobs (hash);
 `;
 
 const META_COLUMNS = `seq, id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at, signature,
@@ -159,13 +159,15 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Chec
 function migrate(db: Database.Database, path: string): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true });
-    if (version !== 0 && version !== LAYOUT_VERSION) {
+    if (version !== 0 && version !== 1 && version !== LAYOUT_VERSION) {
       throw new SuperstepError(
         'CHECKPOINT_VERSION_UNSUPPORTED',
         `${path} holds a checkpoint store of format ${String(version)}; this runtime reads format ${LAYOUT_VERSION}`,
         { details: { store: 'sqlite', path, formatVersion: version } },
       );
     }
+    // Layout 1 → 2: the references table only repeated `blob_hashes`; dropping it loses nothing.
+    if (version === 1) db.exec('DROP TABLE IF EXISTS checkpoint_blobs');
     db.exec(SCHEMA);
     db.pragma(`user_version = ${LAYOUT_VERSION}`);
   }).immediate();
@@ -187,14 +189,11 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
        VALUES (@id, @workflowName, @lineageId, @runId, @parentId, @superstep, @createdAt, @signature,
          @formatVersion, @blobHashes, @body)`,
     ),
-    insertRefs: db.prepare<[number | bigint, string]>(
-      'INSERT INTO checkpoint_blobs (checkpoint_seq, hash) SELECT ?, value FROM json_each(?)',
-    ),
     loadCheckpoint: db.prepare<[string], MetaRow & { body: Buffer }>(
       `SELECT ${META_COLUMNS}, body FROM checkpoints WHERE id = ?`,
     ),
-    loadBlobs: db.prepare<[number], { hash: string; bytes: Buffer }>(
-      `SELECT b.hash, b.bytes FROM checkpoint_blobs r JOIN blobs b ON b.hash = r.hash WHERE r.checkpoint_seq = ?`,
+    loadBlobs: db.prepare<[string], { hash: string; bytes: Buffer }>(
+      'SELECT hash, bytes FROM blobs WHERE hash IN (SELECT value FROM json_each(?))',
     ),
     list: db.prepare<FilterParams, MetaRow>(
       `SELECT ${META_COLUMNS} FROM checkpoints WHERE ${FILTER} ORDER BY created_at, seq`,
@@ -203,10 +202,12 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
       `SELECT ${META_COLUMNS} FROM checkpoints WHERE ${FILTER}
        ORDER BY created_at DESC, seq DESC LIMIT 1`,
     ),
-    refsOf: db.prepare<[number], { hash: string }>('SELECT hash FROM checkpoint_blobs WHERE checkpoint_seq = ?'),
+    hashesOf: db.prepare<[number], { blob_hashes: string }>('SELECT blob_hashes FROM checkpoints WHERE seq = ?'),
     deleteCheckpoint: db.prepare<[number]>('DELETE FROM checkpoints WHERE seq = ?'),
+    // The subquery does not depend on the outer row, so SQLite evaluates it once per statement.
     deleteUnreferenced: db.prepare<[string]>(
-      'DELETE FROM blobs WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM checkpoint_blobs WHERE hash = blobs.hash)',
+      `DELETE FROM blobs WHERE hash IN (SELECT value FROM json_each(?))
+         AND hash NOT IN (SELECT value FROM checkpoints, json_each(checkpoints.blob_hashes))`,
     ),
   };
 
@@ -239,10 +240,12 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
   const removeAll = (seqs: readonly number[]): void => {
     const candidates = new Set<string>();
     for (const seq of seqs) {
-      for (const { hash } of statements.refsOf.all(seq)) candidates.add(hash);
+      const row = statements.hashesOf.get(seq);
+      if (row === undefined) continue;
+      for (const hash of parseHashes(row.blob_hashes)) candidates.add(hash);
       statements.deleteCheckpoint.run(seq);
     }
-    for (const hash of candidates) statements.deleteUnreferenced.run(hash);
+    if (candidates.size > 0) statements.deleteUnreferenced.run(JSON.stringify([...candidates]));
   };
 
   const save = db.transaction((meta: CheckpointMeta, write: CheckpointWrite): void => {
@@ -253,12 +256,11 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
       notShipped.length === 0 ? [] : statements.missingBlobs.all(JSON.stringify(notShipped)).map((row) => row.hash);
     if (missing.length > 0) throw blobMissing(meta.id, missing);
     for (const [hash, bytes] of needed) if (bytes !== undefined) statements.insertBlob.run(hash, asBuffer(bytes));
-    const { lastInsertRowid } = statements.insertCheckpoint.run({
+    statements.insertCheckpoint.run({
       ...meta,
       blobHashes: JSON.stringify(meta.blobHashes),
       body: asBuffer(write.body),
     });
-    statements.insertRefs.run(lastInsertRowid, JSON.stringify([...needed.keys()]));
   });
 
   const load = db.transaction((id: string): CheckpointRead | undefined => {
@@ -266,7 +268,7 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
     if (row === undefined) return undefined;
     const { meta } = toStored(row);
     const blobs = new Map<string, Uint8Array>();
-    for (const { hash, bytes } of statements.loadBlobs.all(row.seq)) blobs.set(hash, ownedBytes(bytes));
+    for (const { hash, bytes } of statements.loadBlobs.all(row.blob_hashes)) blobs.set(hash, ownedBytes(bytes));
     if (blobs.size !== new Set(meta.blobHashes).size) {
       throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${id}" lacks some of its blobs`, {
         details: { store: 'sqlite', checkpointId: id },
@@ -347,6 +349,16 @@ interface FilterParams {
   workflowName: string | null;
   lineageId: string | null;
   runId: string | null;
+}
+
+/** The hashes of a `blob_hashes` column; a damaged column names nothing (loading that checkpoint fails). */
+function parseHashes(json: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? parsed.filter((hash): hash is string => typeof hash === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function filterParams(filter: CheckpointFilter | undefined): FilterParams {
