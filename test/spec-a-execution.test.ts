@@ -11,9 +11,10 @@ import {
   createPool,
   executorModule,
   type ActorPool,
+  type CheckpointStore,
   type WorkflowEvent,
 } from '@superstep/runtime';
-import { createGate, custom, drain, indexOf, ofType, rejectionOf, statuses, thrownBy } from './helpers.ts';
+import { createGate, custom, drain, indexOf, ofType, rejectionOf, statuses, thrownBy, type Gate } from './helpers.ts';
 import type { HopRecord } from './fixtures/execution.ts';
 
 const exec = executorModule<typeof import('./fixtures/execution.ts')>(
@@ -143,6 +144,45 @@ describe('SPEC A: execution model', () => {
         expect(saved, `superstep ${n}`).toBeLessThan(completed);
       }
       expect(ofType(events, 'checkpoint.saved').map((e) => e.superstep)).toEqual([0, 1, 2]);
+    });
+
+    it('SPEC 3: the checkpoint of barrier N is written while N+1 runs, and its events still come first', async () => {
+      // The save of checkpoint 1 finishes only once a handler of superstep 2 has started: without the
+      // overlap this run could not finish (the fallback then makes the store see `timeout`, not `arrived`).
+      await using gate = await createGate({ openAt: 1 });
+      const memory = createMemoryStore();
+      const sawWhileSaving: string[] = [];
+      const store: CheckpointStore = {
+        ...memory,
+        async save(write) {
+          if (write.meta.superstep === 1) {
+            sawWhileSaving.push(await arrival(gate));
+          }
+          await memory.save(write);
+        },
+      };
+      const ev = executorModule<typeof import('./fixtures/events.ts')>(
+        new URL('./fixtures/events.ts', import.meta.url),
+      );
+      await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'a' }))
+        .addEdge('a', ev.executor('emitThenWait', { id: 'b' }))
+        .build({ pool, store });
+      const { events, result } = await drain(wf.run({ port: gate.port }));
+      expect(result?.outputs).toEqual(['go']);
+      expect(sawWhileSaving).toEqual(['arrived']);
+      // Held back while checkpoint 1 was written: b's event of superstep 2 still follows completed 1.
+      const at = (predicate: (event: WorkflowEvent) => boolean): number => indexOf(events, predicate);
+      const order = [
+        at((e) => e.type === 'checkpoint.saved' && e.superstep === 1),
+        at((e) => e.type === 'superstep.completed' && e.superstep === 1),
+        at((e) => e.type === 'superstep.started' && e.superstep === 2),
+        at((e) => e.type === 'custom' && e.name === 'ready'),
+        at((e) => e.type === 'output'),
+        at((e) => e.type === 'checkpoint.saved' && e.superstep === 2),
+        at((e) => e.type === 'superstep.completed' && e.superstep === 2),
+      ];
+      expect(order).toEqual([...order].sort((x, y) => x - y));
+      expect(superstepMarks(events)).toEqual(expectedMarks(2));
     });
 
     it('SPEC 4: k supersteps emit exactly k started/completed pairs numbered 1..k', async () => {
@@ -395,3 +435,12 @@ describe('SPEC A: execution model', () => {
     expect(failedAt).toBeGreaterThan(indexOf(events, (e) => e.type === 'superstep.started' && e.superstep === 3));
   });
 });
+
+/** Resolves `arrived` once a handler has reached the gate, or `timeout` if none does within 5 s. */
+async function arrival(gate: Gate): Promise<string> {
+  for (let waited = 0; waited < 5_000; waited += 5) {
+    if (gate.arrivals.length > 0) return 'arrived';
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return 'timeout';
+}

@@ -24,6 +24,8 @@ import type { HostSet } from './actor-pool.ts';
 import type { Graph } from './graph.ts';
 import { ResponseValidator } from './response-validator.ts';
 import { Router, type Envelope, type FanInBuffers } from './router.ts';
+import { BarrierCheckpoints } from './barrier-checkpoint.ts';
+import { markImmutable, rememberSnapshotHash } from './checkpoints/snapshot-bytes.ts';
 
 /** One run as the coordinator sees it. */
 export interface RunContext {
@@ -33,8 +35,11 @@ export interface RunContext {
   readonly maxSupersteps: number;
   readonly signal: AbortSignal;
   readonly emit: (event: WorkflowEvent) => void;
-  /** Writes a checkpoint of the barrier just committed (absent when no store is configured). */
-  readonly checkpoint: ((superstep: number) => Promise<void>) | undefined;
+  /**
+   * Writes a checkpoint of a barrier's cut (absent when no store is configured). Never rejects: resolves
+   * to the event reporting the outcome, `checkpoint.saved` or a `CHECKPOINT_FAILED` warning (SPEC 27).
+   */
+  readonly checkpoint: ((cut: InstanceCut) => Promise<WorkflowEvent>) | undefined;
   /** Asked when requests are pending and nothing is queued: wait for answers, or end the run (SPEC 6, 18). */
   readonly onPendingRequests: () => 'wait' | 'end';
   /** False once nobody will read the run's events: per-actor progress events are then not built. */
@@ -160,7 +165,10 @@ export class Coordinator {
   }
 
   /** Runs supersteps until the queue is empty, the limit is hit, a handler fails or the run is cancelled. */
-  async execute(run: RunContext): Promise<CoordinatorOutcome> {
+  async execute(context: RunContext): Promise<CoordinatorOutcome> {
+    // Checkpoint N is written while superstep N+1 runs; events stay in SPEC 3 order (barrier-checkpoint.ts).
+    const barrier = new BarrierCheckpoints(context);
+    const run = barrier.run;
     const outputs: unknown[] = [];
     let superstep: number;
     if (run.start.kind === 'input') {
@@ -172,7 +180,7 @@ export class Coordinator {
       superstep = this.superstep = 0;
       this.queue = [{ source: INPUT_SOURCE, target: this.graph.start, payload: run.start.input }];
       // The entry checkpoint: superstep 0, the input queued (SPEC 23).
-      await run.checkpoint?.(0);
+      barrier.defer(0, () => this.cut(), false);
     } else {
       superstep = this.superstep;
     }
@@ -200,6 +208,8 @@ export class Coordinator {
         if (this.queue.length === 0) {
           if (this.pending.size === 0 || run.onPendingRequests() === 'end') break;
           run.status('idle-with-pending-requests');
+          // The barrier's checkpoint must not wait for a human: it holds the requests being waited on.
+          await barrier.flush();
           await this.answers(run.signal);
           continue;
         }
@@ -214,11 +224,12 @@ export class Coordinator {
           return { kind: 'failed', error };
         }
         superstep++;
-        const failed = await this.step(run, superstep, outputs);
+        const failed = await this.step(run, superstep, outputs, barrier);
         if (failed !== undefined) return failed;
       }
       return { kind: 'idle', outputs, supersteps: superstep - first, pendingRequests: [...this.pending.values()] };
     } finally {
+      await barrier.flush();
       run.signal.removeEventListener('abort', abortListener);
       unsubscribe();
       // Hosts keep the last superstep's drafts until told; the verdict was given above. A host still
@@ -231,7 +242,12 @@ export class Coordinator {
     }
   }
 
-  private async step(run: RunContext, superstep: number, outputs: unknown[]): Promise<CoordinatorOutcome | undefined> {
+  private async step(
+    run: RunContext,
+    superstep: number,
+    outputs: unknown[],
+    barrier: BarrierCheckpoints,
+  ): Promise<CoordinatorOutcome | undefined> {
     run.emit({ type: 'superstep.started', superstep });
     const delivered = this.queue;
     this.queue = [];
@@ -251,17 +267,19 @@ export class Coordinator {
       this.timedOut.clear();
       // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
       const childCuts = new Map([...childDeliveries.keys()].map((id) => [id, this.child(id).capture()] as const));
-      const [settled, childSettled] =
+      const dispatched = this.dispatch(run, superstep, batches);
+      const stepped =
         childDeliveries.size === 0
-          ? [await this.dispatch(run, superstep, batches), []]
-          : await Promise.all([
-              this.dispatch(run, superstep, batches),
-              Promise.allSettled(
-                [...childDeliveries].map(
-                  async ([id, messages]) => [id, await this.child(id).step(messages, run)] as const,
-                ),
+          ? []
+          : Promise.allSettled(
+              [...childDeliveries].map(
+                async ([id, messages]) => [id, await this.child(id).step(messages, run)] as const,
               ),
-            ]);
+            );
+      // The batches are posted: the last barrier's checkpoint is written while the hosts work.
+      const written = barrier.start();
+      const [settled, childSettled] = await Promise.all([dispatched, stepped]);
+      await written;
       this.clearTimers();
 
       // ---- the barrier: every handler of this superstep has finished ----
@@ -348,8 +366,12 @@ export class Coordinator {
     this.commitShared(run, superstep, replies);
     const outbox: OutboxEntry[] = [];
     for (const reply of replies) {
-      for (const [actorId, bytes] of reply.snapshots)
-        this.snapshots.set(actorId, Uint8Array.prototype.slice.call(bytes));
+      for (const [actorId, view, hash] of reply.snapshots) {
+        // Own copy, so the reply's buffer can go; immutable from here on (see snapshot-hashes.ts).
+        const bytes = markImmutable(Uint8Array.prototype.slice.call(view));
+        if (hash !== null) rememberSnapshotHash(bytes, hash);
+        this.snapshots.set(actorId, bytes);
+      }
       for (const entry of reply.outbox) outbox.push(entry);
     }
     // A sub-workflow's outputs flow on as its node's messages (SPEC 43).
@@ -387,8 +409,7 @@ export class Coordinator {
       }
     }
     this.superstep = superstep;
-    if (run.checkpoint !== undefined) await run.checkpoint(superstep);
-    run.emit({ type: 'superstep.completed', superstep });
+    barrier.defer(superstep, () => this.cut(), true);
     return undefined;
   }
 
@@ -564,6 +585,7 @@ export class Coordinator {
       }, this.cancelGraceMs);
     };
     if (run.signal.aborted) this.onAbort();
+    const hashSnapshots = run.checkpoint !== undefined;
     try {
       return await Promise.allSettled(
         [...batches].map(async ([index, deliveries]) => {
@@ -573,7 +595,7 @@ export class Coordinator {
           try {
             return await this.hosts
               .host(index)
-              .step({ op: 'step', instance: this.instance, superstep, shared, deliveries });
+              .step({ op: 'step', instance: this.instance, superstep, shared, deliveries, hashSnapshots });
           } finally {
             busy.delete(index);
           }

@@ -1,7 +1,8 @@
 /**
  * A workflow instance: a validated graph whose actors live in a pool's workers, run one run at a time.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { contentHash } from '../shared/content-hash.ts';
 import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import type { RequestEvent, RunStatus, WorkflowEvent } from '../shared/events.ts';
@@ -12,6 +13,7 @@ import { SubWorkflowRunner } from './sub-workflow-runner.ts';
 import type { CheckpointState } from './checkpoints/checkpoint-body.ts';
 import { decodeCheckpointBody } from './checkpoints/checkpoint-body.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
+import { markImmutable } from './checkpoints/snapshot-bytes.ts';
 import type { CheckpointMeta, CheckpointStore } from './checkpoints/checkpoint-store.ts';
 import { EventChannel } from './event-channel.ts';
 import type { Graph } from './graph.ts';
@@ -359,7 +361,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     const checkpoint =
       store === undefined
         ? undefined
-        : (superstep: number): Promise<void> => this.writeCheckpoint(store, runId, superstep, emit);
+        : (cut: InstanceCut): Promise<WorkflowEvent> => this.writeCheckpoint(store, runId, cut);
 
     const outcome = (async (): Promise<RunOutcome<Output>> => {
       // Let the caller attach its iteration first; the run starts on the next microtask.
@@ -432,22 +434,22 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   private async writeCheckpoint(
     store: CheckpointStore,
     runId: string | null,
-    superstep: number,
-    emit: (event: WorkflowEvent) => void,
-  ): Promise<void> {
+    cut: InstanceCut,
+  ): Promise<WorkflowEvent> {
+    const { superstep } = cut;
     try {
-      const meta = await this.checkpointer.write(store, { ...this.coordinator.cut(), superstep }, runId);
-      emit({ type: 'checkpoint.saved', checkpointId: meta.id, superstep, store: store.kind });
+      const meta = await this.checkpointer.write(store, cut, runId);
+      return { type: 'checkpoint.saved', checkpointId: meta.id, superstep, store: store.kind };
     } catch (error) {
       const message = `checkpoint of superstep ${superstep} to the ${store.kind} store failed: ${String(error)}`;
       this.logger.warn(`superstep: ${message}`);
-      emit({
+      return {
         type: 'warning',
         code: 'CHECKPOINT_FAILED',
         message,
         superstep,
         details: { store: store.kind, error: String(error) },
-      });
+      };
     }
   }
 
@@ -592,10 +594,10 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
         );
       }
       // Content-addressed: bytes that do not hash to their address were damaged (and might still decode).
-      if (createHash('sha256').update(bytes).digest('hex') !== hash) {
+      if (contentHash(bytes) !== hash) {
         throw corrupt(`the snapshot of actor "${actorId}" does not match its SHA-256 address`);
       }
-      snapshots.set(actorId, bytes);
+      snapshots.set(actorId, markImmutable(bytes));
     }
     const children = new Map<string, InstanceCut>();
     for (const [id, childState] of state.children) {

@@ -106,6 +106,8 @@ export interface StepBatch {
   /** Shared-state writes committed since this host's previous batch for the instance. */
   readonly shared: readonly SharedWrite[];
   readonly deliveries: readonly Delivery[];
+  /** The run checkpoints: send each snapshot with its content hash, computed here rather than on main. */
+  readonly hashSnapshots: boolean;
 }
 
 /**
@@ -131,8 +133,11 @@ export interface StepReply {
   /** Events not yet streamed. */
   readonly events: readonly HostEvent[];
   readonly sharedWrites: readonly (readonly [executorId: string, key: string, value: unknown, deleted: boolean])[];
-  /** msgpack snapshots of the draft state of actors whose state changed in this superstep. */
-  readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array])[];
+  /**
+   * msgpack snapshots of the draft state of actors whose state changed in this superstep, with their
+   * content hash when the batch asked for it (`null` otherwise).
+   */
+  readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array, hash: string | null])[];
   /** Requests made in this superstep: pending once it commits (SPEC 17). */
   readonly requests: readonly (readonly [executorId: string, requestId: string, data: unknown])[];
   readonly failure: { readonly executorId: string; readonly error: ErrorRecord } | null;

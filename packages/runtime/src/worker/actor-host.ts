@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { assertSerializable, decode, encode } from '../shared/codec.ts';
+import { contentHash } from '../shared/content-hash.ts';
 import { SuperstepError, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import { FRAMEWORK_EVENT_TYPES } from '../shared/events.ts';
 import { checkResponse } from '../shared/response-check.ts';
@@ -454,11 +455,13 @@ export class ActorHost implements HostControl {
     if (pending.length > 0) await Promise.all(pending);
 
     const dirty: Actor[] = [];
-    const snapshots: (readonly [string, Uint8Array])[] = [];
+    const snapshots: Snapshot[] = [];
     for (const actor of instance.actors.values()) {
       if (!actor.dirty) continue;
       dirty.push(actor);
-      if (output.failure === null) snapshots.push([actor.id, encode(actor.draft)]);
+      if (output.failure !== null) continue;
+      const bytes = encode(actor.draft);
+      snapshots.push([actor.id, bytes, batch.hashSnapshots ? contentHash(bytes) : null]);
     }
     instance.pending = dirty;
     if (output.failure !== null) rollbackPending(instance);
@@ -770,7 +773,9 @@ async function loadDefinition(location: ExecutorLocation): Promise<ExecutorDefin
   return definition;
 }
 
-function reply(batch: StepBatch, output: StepOutput, snapshots: (readonly [string, Uint8Array])[]): StepReply {
+type Snapshot = StepReply['snapshots'][number];
+
+function reply(batch: StepBatch, output: StepOutput, snapshots: Snapshot[]): StepReply {
   output.done = true;
   return {
     op: 'done',

@@ -3,9 +3,9 @@
  * content-addressed blobs: a checkpoint references every actor's blob by hash but ships only blobs this
  * store has not been sent yet, so the bytes written grow with what changed, not with total state.
  */
-import { createHash } from 'node:crypto';
 import type { InstanceCut } from '../coordinator.ts';
 import { encodeCheckpointBody, type CheckpointState, type SignatureTree } from './checkpoint-body.ts';
+import { markImmutable, rememberSnapshotHash, snapshotHash } from './snapshot-bytes.ts';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointMeta, type CheckpointStore } from './checkpoint-store.ts';
 
 export interface CheckpointerOptions {
@@ -15,8 +15,6 @@ export interface CheckpointerOptions {
   readonly now: () => number;
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
 export class Checkpointer {
   /** The current lineage; a new one starts at creation and at `reset()`. */
   lineageId: string;
@@ -25,8 +23,6 @@ export class Checkpointer {
    * store, so a per-run store never gets a parent that lives in another store (SPEC 23, 36).
    */
   private lastIds = new WeakMap<CheckpointStore, string>();
-  /** Hash of each snapshot, computed once per snapshot object (identity-keyed). */
-  private readonly hashes = new WeakMap<Uint8Array, string>();
   /** Blobs each store is known to hold, so unchanged actors cost nothing to checkpoint. */
   private readonly written = new WeakMap<CheckpointStore, Set<string>>();
 
@@ -50,7 +46,7 @@ export class Checkpointer {
   remember(store: CheckpointStore, hashes: Iterable<string>, snapshots: Iterable<[Uint8Array, string]>): void {
     const known = this.knownBlobs(store);
     for (const hash of hashes) known.add(hash);
-    for (const [bytes, hash] of snapshots) this.hashes.set(bytes, hash);
+    for (const [bytes, hash] of snapshots) rememberSnapshotHash(bytes, hash);
   }
 
   /**
@@ -65,8 +61,7 @@ export class Checkpointer {
     const toState = (level: InstanceCut): CheckpointState => {
       const actors = new Map<string, string>();
       for (const [actorId, bytes] of level.snapshots) {
-        let hash = this.hashes.get(bytes);
-        if (hash === undefined) this.hashes.set(bytes, (hash = sha256(bytes)));
+        const hash = snapshotHash(bytes);
         actors.set(actorId, hash);
         referenced.add(hash);
         if (!known.has(hash)) blobs.set(hash, bytes);
@@ -87,7 +82,7 @@ export class Checkpointer {
       formatVersion: CHECKPOINT_FORMAT_VERSION,
       blobHashes: [...referenced],
     };
-    const body = encodeCheckpointBody(state, this.options.graph);
+    const body = markImmutable(encodeCheckpointBody(state, this.options.graph));
     try {
       await store.save({ meta, body, blobs: [...blobs] });
     } catch (error) {
@@ -97,7 +92,7 @@ export class Checkpointer {
       if ((error as { code?: unknown }).code !== 'CHECKPOINT_BLOB_MISSING') throw error;
       const all = new Map<string, Uint8Array>();
       const gather = (level: InstanceCut): void => {
-        for (const bytes of level.snapshots.values()) all.set(this.hashes.get(bytes) ?? sha256(bytes), bytes);
+        for (const bytes of level.snapshots.values()) all.set(snapshotHash(bytes), bytes);
         for (const child of level.children.values()) gather(child);
       };
       gather(cut);

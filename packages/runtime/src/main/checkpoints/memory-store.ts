@@ -20,7 +20,7 @@ import {
   validateWrite,
 } from './checkpoint-validation.ts';
 import { compareOldestFirst, matchesFilter, selectPruned, type StoredMeta } from './retention.ts';
-import { copyBytes, createStoreBoundary } from './store-boundary.ts';
+import { copyBytes, createStoreBoundary, keptBytes } from './store-boundary.ts';
 
 interface StoredCheckpoint extends StoredMeta {
   readonly body: Uint8Array;
@@ -80,9 +80,9 @@ export function createMemoryStore(): CheckpointStore {
         for (const [hash, bytes] of needed) {
           const blob = blobs.get(hash);
           if (blob !== undefined) blob.refs++;
-          else if (bytes !== undefined) blobs.set(hash, { bytes: copyBytes(bytes), refs: 1 });
+          else if (bytes !== undefined) blobs.set(hash, { bytes: keptBytes(bytes), refs: 1 });
         }
-        checkpoints.set(meta.id, { meta, seq: ++seq, body: copyBytes(write.body) });
+        checkpoints.set(meta.id, { meta, seq: ++seq, body: keptBytes(write.body) });
       });
     },
 

@@ -1,0 +1,93 @@
+/**
+ * Writes the checkpoint of barrier N while superstep N+1 runs, without changing what anyone observes.
+ *
+ * At barrier N the coordinator takes the cut (synchronously: nothing of N+1 can change it) and defers the
+ * write. Superstep N+1 posts its batches first, then the write starts: the store's work on the main
+ * thread (encoding, hashing what no host hashed, a synchronous SQLite transaction) overlaps with the
+ * handlers of N+1 running on the workers, and an asynchronous store's I/O overlaps with all of N+1.
+ *
+ * What stays as SPEC 3 says: the events. From barrier N until its checkpoint is written, every event of
+ * the run (and every status change) is held back in order; when the write settles, `checkpoint.saved` (or
+ * the `CHECKPOINT_FAILED` warning, SPEC 27) and `superstep.completed` N go out first, then what was held.
+ * The run's outcome is not decided before the last write settles: the coordinator flushes before it
+ * waits for answers and before it returns.
+ *
+ * What changes: a crash while N+1 runs may find checkpoint N not yet durable, and a resume then starts
+ * from N−1 and runs N again. That is what a crash during N itself would do, so replay-based recovery is
+ * unaffected (SPEC 24), but handlers of N+1 can start before checkpoint N exists.
+ */
+import type { WorkflowEvent } from '../shared/events.ts';
+import type { InstanceCut, RunContext } from './coordinator.ts';
+
+type Status = Parameters<RunContext['status']>[0];
+
+export class BarrierCheckpoints {
+  /** Emits and status changes held back while a checkpoint is outstanding; `undefined`: pass through. */
+  private held: (() => void)[] | undefined;
+  /** The write taken at the last barrier, not yet started. */
+  private deferred: (() => Promise<void>) | undefined;
+  /** The write in progress, settled when its events are out. */
+  private writing: Promise<void> | undefined;
+
+  /** The run as the coordinator uses it: emit and status go through the hold. */
+  readonly run: RunContext;
+
+  constructor(private readonly target: RunContext) {
+    this.run = {
+      ...target,
+      emit: (event: WorkflowEvent) => {
+        if (this.held === undefined) target.emit(event);
+        else
+          this.held.push(() => {
+            target.emit(event);
+          });
+      },
+      status: (status: Status) => {
+        if (this.held === undefined) target.status(status);
+        else
+          this.held.push(() => {
+            target.status(status);
+          });
+      },
+    };
+  }
+
+  /**
+   * Barrier `superstep` is committed: take its cut now, write it later ({@link start}). `completed`: also
+   * emit `superstep.completed` after the checkpoint's event (false for the entry checkpoint).
+   */
+  defer(superstep: number, cut: () => InstanceCut, completed: boolean): void {
+    const write = this.target.checkpoint;
+    if (write === undefined) {
+      if (completed) this.run.emit({ type: 'superstep.completed', superstep });
+      return;
+    }
+    const taken = cut();
+    this.held ??= [];
+    this.deferred = async () => {
+      try {
+        this.target.emit(await write(taken));
+      } finally {
+        // Whatever happened to the write, the held events go out, in order, after its own.
+        const held = this.held ?? [];
+        this.held = undefined;
+        if (completed) this.target.emit({ type: 'superstep.completed', superstep });
+        for (const release of held) release();
+      }
+    };
+  }
+
+  /** Starts the deferred write, if any (after the next superstep's batches are posted). */
+  start(): Promise<void> {
+    const deferred = this.deferred;
+    this.deferred = undefined;
+    if (deferred !== undefined) this.writing = deferred();
+    return this.writing ?? Promise.resolve();
+  }
+
+  /** Starts the deferred write if needed and waits until it and its events are out. */
+  async flush(): Promise<void> {
+    await this.start();
+    this.writing = undefined;
+  }
+}
