@@ -342,6 +342,56 @@ describe('bad options are refused with INVALID_OPTION', () => {
     expect(error).toMatchObject({ code: 'INVALID_OPTION' });
     expect(wf.status).toBe('idle');
   });
+
+  // What the types forbid but JavaScript callers pass: each gets a typed error naming the argument, not a
+  // TypeError from inside, and nothing is started or reserved.
+  it('options that are not objects, lists that are not arrays and ends that are not references: typed errors', async () => {
+    const garbage = [null, 5, 'x', []] as unknown as object[];
+    for (const options of garbage) {
+      const error = await rejectionOf(createPool(options));
+      expect(error, JSON.stringify(options)).toMatchObject({ code: 'INVALID_OPTION', details: { option: 'options' } });
+      const built = await rejectionOf(new WorkflowBuilder(basic.executor('sink')).build(options));
+      expect(built, JSON.stringify(options)).toMatchObject({ code: 'INVALID_OPTION', details: { option: 'options' } });
+    }
+    await using wf = await new WorkflowBuilder(basic.executor('sink')).build({ pool, store: createMemoryStore() });
+    const anything = null as unknown as object;
+    expect(thrownBy(() => wf.run('x', anything))).toMatchObject({ code: 'INVALID_OPTION' });
+    expect(thrownBy(() => wf.resume(anything))).toMatchObject({ code: 'INVALID_OPTION' });
+    expect(await rejectionOf(wf.createCheckpoint(anything))).toMatchObject({ code: 'INVALID_OPTION' });
+    expect(await rejectionOf(wf.restore('some-id', anything))).toMatchObject({ code: 'INVALID_OPTION' });
+    expect(wf.status).toBe('idle');
+    expect((await wf.run('x').result()).outputs).toEqual(['x']);
+
+    const builder = (): WorkflowBuilder => new WorkflowBuilder(basic.executor('forward'));
+    const ends = [null, 5, '', {}] as unknown[] as string[];
+    for (const end of ends) {
+      expect(
+        thrownBy(() => new WorkflowBuilder(end as never)),
+        JSON.stringify(end),
+      ).toMatchObject({
+        code: 'INVALID_EXECUTOR_REF',
+      });
+      expect(
+        thrownBy(() => builder().addEdge('forward', end)),
+        JSON.stringify(end),
+      ).toMatchObject({
+        code: 'INVALID_EXECUTOR_REF',
+      });
+    }
+    const notArray = null as unknown as string[];
+    expect(thrownBy(() => builder().addFanOut('forward', notArray))).toMatchObject({ details: { option: 'to' } });
+    expect(thrownBy(() => builder().addFanIn(notArray, 'forward'))).toMatchObject({ details: { option: 'from' } });
+    expect(thrownBy(() => builder().addSwitch('forward', notArray as never))).toMatchObject({
+      details: { option: 'cases' },
+    });
+    expect(thrownBy(() => builder().addSwitch('forward', [{ when: 'yes', to: 'sink' } as never]))).toMatchObject({
+      details: { option: 'cases[0].when' },
+    });
+    expect(
+      thrownBy(() => builder().addEdge('forward', basic.executor('sink'), { condition: true as never })),
+    ).toMatchObject({ code: 'INVALID_OPTION', details: { option: 'options.condition' } });
+    expect(thrownBy(() => basic.executor('sink', anything))).toMatchObject({ code: 'INVALID_OPTION' });
+  });
 });
 
 describe('bad graph definitions are refused with typed errors', () => {

@@ -10,6 +10,7 @@ import { Piscina } from 'piscina';
 import { decode, encode } from '../shared/codec.ts';
 import { connectControl } from '../shared/control-plane.ts';
 import { SuperstepError } from '../shared/errors.ts';
+import { optionsObject } from '../shared/options.ts';
 import type {
   HostControl,
   HostEventsMessage,
@@ -39,7 +40,8 @@ interface ResolvedPoolOptions {
   readonly eventFlushMs: number;
 }
 
-function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
+function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPoolOptions {
+  const options = optionsObject(given);
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
     throw new SuperstepError(

@@ -4,6 +4,7 @@
  * types from the module's own types, so edges and conditions are checked by the compiler.
  */
 import { SuperstepError } from '../shared/errors.ts';
+import { optionsObject } from '../shared/options.ts';
 import type { EXECUTOR_BRAND } from '../shared/executor-definition.ts';
 import type { ExecutorLocation } from '../shared/protocol.ts';
 import type { Graph } from './graph.ts';
@@ -106,6 +107,6 @@ export function executorModule<M>(module: string | URL): ExecutorModule<M> {
   return {
     module: specifier,
     executor: (exportName, options) =>
-      executor(options?.id ?? exportName, { module: specifier, export: exportName }) as never,
+      executor(optionsObject(options).id ?? exportName, { module: specifier, export: exportName }) as never,
   };
 }

@@ -3,6 +3,7 @@
  * call can already see are thrown by that call; whole-graph checks run in `build()`.
  */
 import { SuperstepError } from '../shared/errors.ts';
+import { optionalFunction, optionsObject, requireArray } from '../shared/options.ts';
 import type { ExecutorLocation } from '../shared/protocol.ts';
 import { edgeKey, finishGraph, type Condition, type EdgeGroup, type Graph, type Selector } from './graph.ts';
 import type { ExecutorRef } from './executor-ref.ts';
@@ -58,13 +59,15 @@ export class WorkflowBuilder<Input = unknown> {
   addEdge<F extends EndPoint>(
     from: F,
     to: EndPoint,
-    options: { readonly condition?: (message: OutOf<F>) => boolean } = {},
+    options?: { readonly condition?: (message: OutOf<F>) => boolean },
   ): this {
+    const { condition } = optionsObject(options);
+    optionalFunction(condition, 'options.condition');
     return this.addGroup({
       kind: 'direct',
       from: this.register(from),
       to: this.register(to),
-      condition: options.condition as Condition | undefined,
+      condition: condition as Condition | undefined,
     });
   }
 
@@ -74,19 +77,29 @@ export class WorkflowBuilder<Input = unknown> {
   addFanOut<F extends EndPoint>(
     from: F,
     to: readonly EndPoint[],
-    options: { readonly select?: (message: OutOf<F>, targets: readonly string[]) => readonly string[] } = {},
+    options?: { readonly select?: (message: OutOf<F>, targets: readonly string[]) => readonly string[] },
   ): this {
-    this.requireTwo('fan-out', to.length);
+    const { select } = optionsObject(options);
+    optionalFunction(select, 'options.select');
+    this.requireTwo('fan-out', requireArray(to, 'to').length);
     return this.addGroup({
       kind: 'fan-out',
       from: this.register(from),
       to: to.map((end) => this.register(end)),
-      select: options.select as Selector | undefined,
+      select: select as Selector | undefined,
     });
   }
 
   /** A switch: the first case whose predicate is true receives the message, else `default` (if any). */
   addSwitch<F extends EndPoint>(from: F, cases: readonly SwitchCase<OutOf<F>>[], fallback?: EndPoint): this {
+    requireArray(cases, 'cases').forEach((c, index) => {
+      optionsObject(c as SwitchCase<OutOf<F>> | undefined, `cases[${index}]`);
+      if (typeof c.when !== 'function') {
+        throw new SuperstepError('INVALID_OPTION', `cases[${index}].when must be a function`, {
+          details: { option: `cases[${index}].when` },
+        });
+      }
+    });
     if (cases.length === 0 && fallback === undefined) {
       throw new SuperstepError('GRAPH_FAN_TOO_FEW', 'a switch needs at least one case or a default', {
         details: { kind: 'switch' },
@@ -105,7 +118,7 @@ export class WorkflowBuilder<Input = unknown> {
    * source has contributed at least one — even across supersteps (SPEC 9).
    */
   addFanIn(from: readonly EndPoint[], to: EndPoint): this {
-    this.requireTwo('fan-in', from.length);
+    this.requireTwo('fan-in', requireArray(from, 'from').length);
     return this.addGroup({ kind: 'fan-in', from: from.map((end) => this.register(end)), to: this.register(to) });
   }
 
@@ -128,7 +141,14 @@ export class WorkflowBuilder<Input = unknown> {
   }
 
   private register(end: (ExecutorLocation & { readonly subWorkflow?: Graph }) | string): string {
-    if (typeof end === 'string') return end;
+    if (typeof end === 'string') {
+      if (end.length > 0) return end;
+      throw invalidEnd('an empty string');
+    }
+    const given: unknown = end;
+    if (typeof given !== 'object' || given === null || typeof (given as { id?: unknown }).id !== 'string') {
+      throw invalidEnd(given === null ? 'null' : typeof given);
+    }
     const known = this.executors.get(end.id);
     if (known === undefined) {
       this.executors.set(end.id, { id: end.id, module: end.module, exportName: end.exportName });
@@ -164,6 +184,14 @@ export class WorkflowBuilder<Input = unknown> {
     this.edges.push(edge);
     return this;
   }
+}
+
+function invalidEnd(got: string): SuperstepError {
+  return new SuperstepError(
+    'INVALID_EXECUTOR_REF',
+    `an edge end must be an executor id or a reference from executorModule().executor(), got ${got}`,
+    { details: {} },
+  );
 }
 
 export type { InOf as MessageIn, OutOf as MessageOut };

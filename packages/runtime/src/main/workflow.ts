@@ -20,6 +20,7 @@ import type { Graph } from './graph.ts';
 import { Lifecycle, type LifecycleStatus } from './lifecycle.ts';
 import { toMermaid } from './mermaid.ts';
 import { RunHandle, type RunOutcome } from './run-handle.ts';
+import { optionsObject } from '../shared/options.ts';
 
 /** Options of `WorkflowBuilder.build()`. */
 export interface WorkflowOptions extends PoolOptions {
@@ -149,8 +150,9 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   /** @internal use `WorkflowBuilder.build()` */
-  static async create<Input>(graph: Graph, options: WorkflowOptions): Promise<Workflow<Input>> {
+  static async create<Input>(graph: Graph, given: WorkflowOptions | undefined): Promise<Workflow<Input>> {
     // Every option is checked before any thread starts: a refused option must not leave a pool running.
+    const options = optionsObject(given);
     const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? DEFAULT_MAX_SUPERSTEPS;
     const cancelGraceMs = checkNonNegative(options.cancelGraceMs, 'options.cancelGraceMs') ?? 500;
     const maxWorkerRestarts = checkLimit(options.maxWorkerRestarts, 'options.maxWorkerRestarts', 0) ?? 3;
@@ -263,7 +265,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    * const run = workflow.run({ text }, { signal: AbortSignal.timeout(60_000) });
    * for await (const event of run) if (event.type === 'output') console.log(event.data);
    */
-  run(input: Input, options: RunOptions = {}): RunHandle<Output> {
+  run(input: Input, given?: RunOptions): RunHandle<Output> {
+    const options = optionsObject(given);
     const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? this.maxSupersteps;
     assertSerializable(input, { executorId: this.graph.start, direction: 'input' });
     return this.startRun({ kind: 'input', input }, maxSupersteps, options);
@@ -277,7 +280,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    * await workflow.restore(checkpointId);
    * const { outputs } = await workflow.resume().result();
    */
-  resume(options: ResumeOptions = {}): RunHandle<Output> {
+  resume(given?: ResumeOptions): RunHandle<Output> {
+    const options = optionsObject(given);
     const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? this.maxSupersteps;
     return this.startRun({ kind: 'resume' }, maxSupersteps, options);
   }
@@ -484,8 +488,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    * @example
    * const meta = await workflow.createCheckpoint();
    */
-  async createCheckpoint(options: StoreOptions = {}): Promise<CheckpointMeta> {
-    const store = this.requireStore(options.store);
+  async createCheckpoint(options?: StoreOptions): Promise<CheckpointMeta> {
+    const store = this.requireStore(optionsObject(options).store);
     return await this.exclusive(async () => {
       if (this.coordinator.queue.length > 0) {
         throw new SuperstepError(
@@ -508,8 +512,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    * const latest = await store.latest({ workflowName: 'orders' });
    * if (latest) { await workflow.restore(latest.id); await workflow.resume().result(); }
    */
-  async restore(checkpointId: string, options: StoreOptions = {}): Promise<CheckpointMeta> {
-    const store = this.requireStore(options.store);
+  async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
+    const store = this.requireStore(optionsObject(options).store);
     return await this.exclusive(async () => {
       const read = await store.load(checkpointId);
       if (read === undefined) {

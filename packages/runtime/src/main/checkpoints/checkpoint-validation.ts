@@ -3,6 +3,7 @@
  * inputs (the contract suite checks this). Internals take the normalized, frozen values these return.
  */
 import { SuperstepError } from '../../shared/errors.ts';
+import { invalidOption } from '../../shared/options.ts';
 import type { CheckpointFilter, CheckpointMeta, CheckpointWrite, RetentionPolicy } from './checkpoint-store.ts';
 
 /** Safe as a file name on every platform we run on, so an id can never name a path outside a store. */
@@ -24,9 +25,7 @@ export function assertCheckpointId(id: unknown, name = 'id'): asserts id is stri
   }
 }
 
-function invalid(option: string, must: string): SuperstepError {
-  return new SuperstepError('INVALID_OPTION', `${option} must be ${must}`, { details: { option } });
-}
+const invalid = (option: string, must: string): SuperstepError => invalidOption(option, must);
 
 /** Throws `INVALID_OPTION` unless `value` is a non-null object (JavaScript callers can pass anything). */
 export function requireObject(value: unknown, option: string): void {
