@@ -126,7 +126,7 @@ class WorkerHostLink implements HostLink {
       discardPrepared: (instance) => guard(() => api.discardPrepared(instance)),
       validateResponse: (instance, executorId, value) =>
         guard(() => api.validateResponse(instance, executorId, value) as Promise<ResponseCheck>),
-      abort: (instance, reason) => guard(() => api.abort(instance, reason)),
+      abort: (instance, reason, run) => guard(() => api.abort(instance, reason, run)),
       ping: () => guard(() => api.ping()),
     };
     dataPort.on('message', (bytes: Uint8Array) => {

@@ -146,6 +146,8 @@ export class Coordinator {
   /** Cancels the superstep in flight (set by dispatch); called by the run's abort listener. */
   private onAbort: (() => void) | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
+  /** Counts this instance's runs: batches and aborts carry it, so an abort reaches only its own run. */
+  private runNumber = 0;
   /** Completions of the current superstep already streamed live, per executor. */
   private readonly streamedCompletions = new Map<string, number>();
 
@@ -167,6 +169,7 @@ export class Coordinator {
   /** Runs supersteps until the queue is empty, the limit is hit, a handler fails or the run is cancelled. */
   async execute(context: RunContext): Promise<CoordinatorOutcome> {
     // Checkpoint N is written while superstep N+1 runs; events stay in SPEC 3 order (barrier-checkpoint.ts).
+    this.runNumber++;
     const barrier = new BarrierCheckpoints(context);
     const run = barrier.run;
     const outputs: unknown[] = [];
@@ -569,13 +572,14 @@ export class Coordinator {
     batches: ReadonlyMap<number, Delivery[]>,
   ): Promise<PromiseSettledResult<StepReply>[]> {
     const busy = new Set(batches.keys());
+    const runNumber = this.runNumber;
     // The run's abort listener (registered once per run) acts on the superstep in flight.
     this.onAbort = () => {
       const reason = String(run.signal.reason);
       for (const index of busy) {
         void this.hosts
           .host(index)
-          .control.abort(this.instance, reason)
+          .control.abort(this.instance, reason, runNumber)
           .catch(() => undefined);
       }
       this.graceTimer = setTimeout(() => {
@@ -595,7 +599,15 @@ export class Coordinator {
           try {
             return await this.hosts
               .host(index)
-              .step({ op: 'step', instance: this.instance, superstep, shared, deliveries, hashSnapshots });
+              .step({
+                op: 'step',
+                instance: this.instance,
+                run: runNumber,
+                superstep,
+                shared,
+                deliveries,
+                hashSnapshots,
+              });
           } finally {
             busy.delete(index);
           }

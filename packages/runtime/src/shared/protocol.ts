@@ -84,8 +84,12 @@ export interface HostControl {
   discardPrepared(instance: string): Promise<void>;
   /** Checks an answer against the executor's `responseSchema` (SPEC 20). */
   validateResponse(instance: string, executorId: string, value: unknown): Promise<ResponseCheck>;
-  /** Cooperative cancel: aborts the signal handlers of `instance` see. */
-  abort(instance: string, reason: string): Promise<void>;
+  /**
+   * Cooperative cancel: aborts the signal handlers of `instance` see in run `run` (a
+   * {@link StepBatch.run}). The data and control ports are not ordered with each other, so the abort may
+   * arrive before the batch it is meant for: that batch then starts with its signal already aborted.
+   */
+  abort(instance: string, reason: string, run: number): Promise<void>;
   ping(): Promise<HostHealth>;
 }
 
@@ -102,6 +106,8 @@ export type Delivery = readonly [
 export interface StepBatch {
   readonly op: 'step';
   readonly instance: string;
+  /** Which run of the instance this is (the coordinator counts them): an abort names its run. */
+  readonly run: number;
   readonly superstep: number;
   /** Shared-state writes committed since this host's previous batch for the instance. */
   readonly shared: readonly SharedWrite[];

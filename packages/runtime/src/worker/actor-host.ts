@@ -61,6 +61,9 @@ interface Instance {
   /** Actors with drafts from the last superstep, awaiting the verdict. */
   pending: Actor[];
   abort: AbortController;
+  /** The run of the last batch, and the last run aborted with its reason (see {@link HostControl.abort}). */
+  currentRun: number;
+  aborted: { readonly run: number; readonly reason: string } | undefined;
   /** States built by `prepareStates`, applied by `commitPrepared`. */
   prepared: { states: Map<string, unknown>; shared: Map<string, unknown> } | undefined;
 }
@@ -332,6 +335,8 @@ export class ActorHost implements HostControl {
       shared,
       pending: [],
       abort: new AbortController(),
+      currentRun: 0,
+      aborted: undefined,
       prepared: undefined,
     });
     return infos;
@@ -416,8 +421,12 @@ export class ActorHost implements HostControl {
     return await checkResponse(definition, value);
   }
 
-  abort(instance: string, reason: string): Promise<void> {
-    this.instances.get(instance)?.abort.abort(reason);
+  abort(instance: string, reason: string, run: number): Promise<void> {
+    const target = this.instances.get(instance);
+    if (target !== undefined) {
+      target.aborted = { run, reason };
+      if (target.currentRun === run) target.abort.abort(reason);
+    }
     return Promise.resolve();
   }
 
@@ -443,7 +452,10 @@ export class ActorHost implements HostControl {
     // A batch for a later superstep means the previous one succeeded everywhere.
     commitPending(instance);
     applyShared(instance.shared, batch.shared);
-    if (instance.abort.signal.aborted) instance.abort = new AbortController();
+    // A fresh signal per run; an abort that overtook this batch applies to it.
+    instance.currentRun = batch.run;
+    if (instance.aborted?.run === batch.run) instance.abort.abort(instance.aborted.reason);
+    else if (instance.abort.signal.aborted) instance.abort = new AbortController();
     this.lastFlush = performance.now();
 
     // Synchronous handlers run without a promise per actor; only asynchronous ones are awaited.
