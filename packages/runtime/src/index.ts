@@ -18,7 +18,7 @@ export {
   type ResumeOptions,
   type StoreOptions,
 } from './main/workflow.ts';
-export type { PendingRequest } from './main/coordinator.ts';
+export type { PendingRequest } from './main/coordinator-types.ts';
 export { RunHandle, type RunResult } from './main/run-handle.ts';
 export { ActorPool, createPool, type PoolOptions } from './main/actor-pool.ts';
 export type { LifecycleStatus } from './main/lifecycle.ts';

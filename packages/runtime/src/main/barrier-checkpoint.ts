@@ -17,7 +17,7 @@
  * unaffected (SPEC 24), but handlers of N+1 can start before checkpoint N exists.
  */
 import type { WorkflowEvent } from '../shared/events.ts';
-import type { InstanceCut, RunContext } from './coordinator.ts';
+import type { InstanceCut, RunContext } from './coordinator-types.ts';
 
 type Status = Parameters<RunContext['status']>[0];
 

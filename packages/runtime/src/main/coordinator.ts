@@ -6,114 +6,41 @@
  */
 import { SuperstepError, fromErrorRecord, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import type { WarningCode, WorkflowEvent } from '../shared/events.ts';
-import { findUnserializable } from '../shared/codec.ts';
 import {
   INPUT_SOURCE,
-  RESPONSE_SOURCE,
-  type Delivery,
-  type ExecutorInfo,
   type HostEvent,
   type HostLink,
-  type HostTimerMessage,
   type OutboxEntry,
   type SharedWrite,
   type StepReply,
 } from '../shared/protocol.ts';
-import type { PendingRequestRecord } from './checkpoints/checkpoint-body.ts';
 import type { HostSet } from './actor-pool.ts';
-import type { Graph } from './graph.ts';
-import { ResponseValidator } from './response-validator.ts';
-import { Router, type Envelope, type FanInBuffers } from './router.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
 import { markImmutable, rememberSnapshotHash } from './checkpoints/snapshot-bytes.ts';
+import type {
+  ChildRunner,
+  ChildStepResult,
+  CoordinatorOutcome,
+  CoordinatorParts,
+  InstanceCut,
+  PendingRequest,
+  RunContext,
+} from './coordinator-types.ts';
+import { HostDispatch } from './host-dispatch.ts';
+import type { Graph } from './graph.ts';
+import { Partitioner } from './partitioner.ts';
+import { RequestBook } from './request-book.ts';
+import { ResponseValidator } from './response-validator.ts';
+import { Router, type Envelope, type FanInBuffers } from './router.ts';
 
-/** One run as the coordinator sees it. */
-export interface RunContext {
-  readonly runId: string;
-  /** A new input for the start executor, or carry on from the queue (after a restore). */
-  readonly start: { readonly kind: 'input'; readonly input: unknown } | { readonly kind: 'resume' };
-  readonly maxSupersteps: number;
-  readonly signal: AbortSignal;
-  readonly emit: (event: WorkflowEvent) => void;
-  /**
-   * Writes a checkpoint of a barrier's cut (absent when no store is configured). Never rejects: resolves
-   * to the event reporting the outcome, `checkpoint.saved` or a `CHECKPOINT_FAILED` warning (SPEC 27).
-   */
-  readonly checkpoint: ((cut: InstanceCut) => Promise<WorkflowEvent>) | undefined;
-  /** Asked when requests are pending and nothing is queued: wait for answers, or end the run (SPEC 6, 18). */
-  readonly onPendingRequests: () => 'wait' | 'end';
-  /** False once nobody will read the run's events: per-actor progress events are then not built. */
-  readonly eventsWanted: () => boolean;
-  /** Emits a status event if the status changed (the final one is emitted by the caller). */
-  readonly status: (status: 'running' | 'running-with-pending-requests' | 'idle-with-pending-requests') => void;
-}
-
-/** A request waiting for its answer. */
-export type PendingRequest = PendingRequestRecord;
-
-/** The instance state at a barrier, as checkpoints capture it and restore/reset replace it. */
-export interface InstanceCut {
-  readonly superstep: number;
-  readonly queue: readonly Envelope[];
-  readonly fanIn: FanInBuffers;
-  readonly shared: ReadonlyMap<string, unknown>;
-  readonly snapshots: ReadonlyMap<string, Uint8Array>;
-  readonly requests: readonly PendingRequestRecord[];
-  /** The full state of each sub-workflow node (SPEC 44). */
-  readonly children: ReadonlyMap<string, InstanceCut>;
-}
-
-/** What one parent superstep got out of a sub-workflow node. */
-export interface ChildStepResult {
-  readonly outputs: readonly unknown[];
-  /** Requests the child made and the parent did not know yet. */
-  readonly requests: readonly PendingRequest[];
-}
-
-/** A sub-workflow node as the coordinator drives it (SPEC 43). */
-export interface ChildRunner {
-  /** Handles one superstep's messages for the node: each input runs the child; each answer resumes it. */
-  step(messages: readonly (readonly [source: string, payload: unknown])[], run: RunContext): Promise<ChildStepResult>;
-  /** Checks an answer to one of the child's pending requests; resolves to the accepted value. */
-  validate(requestId: string, value: unknown): Promise<unknown>;
-  capture(): InstanceCut;
-  restore(cut: InstanceCut): Promise<void>;
-}
-
-export type CoordinatorOutcome =
-  | {
-      readonly kind: 'idle';
-      readonly outputs: unknown[];
-      readonly supersteps: number;
-      readonly pendingRequests: readonly PendingRequest[];
-    }
-  | { readonly kind: 'failed'; readonly error: Error }
-  | { readonly kind: 'cancelled'; readonly error: Error };
-
-export interface CoordinatorParts {
-  readonly instance: string;
-  readonly graph: Graph;
-  readonly hosts: HostSet;
-  /** After a cancel, handlers get this long to return before their worker is terminated. */
-  readonly cancelGraceMs: number;
-  /** How many times one superstep is replayed after a worker died (SPEC 39). */
-  readonly maxWorkerRestarts: number;
-  readonly executors: ReadonlyMap<string, ExecutorInfo>;
-  /** Host index of each stateful actor. */
-  readonly placement: ReadonlyMap<string, number>;
-  readonly sharedState: ReadonlyMap<string, unknown>;
-  /** Sub-workflow nodes by id. */
-  readonly children: ReadonlyMap<string, ChildRunner>;
-}
+// The contracts moved to coordinator-types.ts; workflow.ts still imports them from here.
+export type { InstanceCut, RunContext } from './coordinator-types.ts';
 
 export class Coordinator {
   readonly instance: string;
   private readonly router: Router;
   private readonly hosts: HostSet;
-  private readonly cancelGraceMs: number;
   private readonly maxWorkerRestarts: number;
-  private readonly executors: ReadonlyMap<string, ExecutorInfo>;
-  private readonly placement: ReadonlyMap<string, number>;
   private readonly graph: Graph;
   readonly children: ReadonlyMap<string, ChildRunner>;
 
@@ -126,26 +53,13 @@ export class Coordinator {
   readonly snapshots = new Map<string, Uint8Array>();
   /** The last committed barrier's number (a resumed run continues from it). */
   superstep = 0;
-  /** Requests waiting for answers, in the order they were made (SPEC 17). */
-  readonly pending = new Map<string, PendingRequest>();
-  /** Ids answered since the last reset/restore, so a second answer is told apart from an unknown id. */
-  private readonly answered = new Set<string>();
-  /** Ids whose answer is being validated right now (a concurrent second answer is refused). */
-  private readonly answering = new Set<string>();
-  /** Wakes a run waiting for answers. */
-  private wake: (() => void) | undefined;
-  /** Armed timeouts of timed handler calls, by `host:seq` (SPEC 40). */
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Hosts killed by a timeout in the current superstep, with the executor that overran. */
-  private readonly timedOut = new Map<number, { executorId: string; timeoutMs: number }>();
+  /** Requests waiting for answers, and the checks an answer passes (SPEC 17–21). */
+  readonly requests: RequestBook;
   /** Committed shared writes each host has not heard of yet (sent with its next batch). */
   private readonly sharedDelta: Map<string, SharedWrite>[];
-  /** Round-robin cursor spreading stateless messages over hosts. */
-  private spread = 0;
+  private readonly partitioner: Partitioner;
+  private readonly dispatcher: HostDispatch;
   private readonly validator: ResponseValidator;
-  /** Cancels the superstep in flight (set by dispatch); called by the run's abort listener. */
-  private onAbort: (() => void) | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
   /** Counts this instance's runs: batches and aborts carry it, so an abort reaches only its own run. */
   private runNumber = 0;
   /** Completions of the current superstep already streamed live, per executor. */
@@ -156,12 +70,24 @@ export class Coordinator {
     this.graph = parts.graph;
     this.router = new Router(parts.graph);
     this.hosts = parts.hosts;
-    this.cancelGraceMs = parts.cancelGraceMs;
     this.maxWorkerRestarts = parts.maxWorkerRestarts;
-    this.executors = parts.executors;
-    this.placement = parts.placement;
     this.children = parts.children;
     this.validator = new ResponseValidator(parts.graph.executors);
+    this.partitioner = new Partitioner({
+      threads: parts.hosts.size,
+      executors: parts.executors,
+      placement: parts.placement,
+      children: new Set(parts.children.keys()),
+    });
+    this.dispatcher = new HostDispatch({
+      instance: parts.instance,
+      hosts: parts.hosts,
+      cancelGraceMs: parts.cancelGraceMs,
+    });
+    this.requests = new RequestBook({
+      check: (request, value) => this.checkAnswer(request, value),
+      deliver: (envelope) => this.queue.push(envelope),
+    });
     for (const [key, value] of parts.sharedState) this.shared.set(key, value);
     this.sharedDelta = Array.from({ length: parts.hosts.size }, () => new Map<string, SharedWrite>());
   }
@@ -189,12 +115,12 @@ export class Coordinator {
     }
     const first = superstep;
     // Pending requests (from a restore, or an earlier run that ended waiting) are re-emitted (SPEC 21).
-    for (const request of this.pending.values()) run.emit({ type: 'request', ...request });
+    for (const request of this.requests.pending.values()) run.emit({ type: 'request', ...request });
     // One subscription serves every host, replacements included (the pool dispatches by instance).
     const unsubscribe = this.hosts.host(0).subscribe(this.instance, (message, hostIndex) => {
       if (message.superstep !== superstep) return;
       if (message.op === 'timer') {
-        this.watchTimer(run, message, hostIndex);
+        this.dispatcher.watchTimer(run, message, hostIndex);
         return;
       }
       for (const event of message.events) run.emit(toEvent(event, superstep));
@@ -203,20 +129,22 @@ export class Coordinator {
         run.emit({ type: 'executor.completed', executorId, superstep });
       }
     });
-    const abortListener = (): void => this.onAbort?.();
+    const abortListener = (): void => {
+      this.dispatcher.abortInFlight();
+    };
     run.signal.addEventListener('abort', abortListener, { once: true });
     try {
       for (;;) {
         if (run.signal.aborted) return this.cancelled(run);
         if (this.queue.length === 0) {
-          if (this.pending.size === 0 || run.onPendingRequests() === 'end') break;
+          if (this.requests.pending.size === 0 || run.onPendingRequests() === 'end') break;
           run.status('idle-with-pending-requests');
           // The barrier's checkpoint must not wait for a human: it holds the requests being waited on.
           await barrier.flush();
-          await this.answers(run.signal);
+          await this.requests.answers(run.signal);
           continue;
         }
-        run.status(this.pending.size > 0 ? 'running-with-pending-requests' : 'running');
+        run.status(this.requests.pending.size > 0 ? 'running-with-pending-requests' : 'running');
         if (superstep - first >= run.maxSupersteps) {
           const error = new SuperstepError(
             'CONVERGENCE_LIMIT',
@@ -230,7 +158,12 @@ export class Coordinator {
         const failed = await this.step(run, superstep, outputs, barrier);
         if (failed !== undefined) return failed;
       }
-      return { kind: 'idle', outputs, supersteps: superstep - first, pendingRequests: [...this.pending.values()] };
+      return {
+        kind: 'idle',
+        outputs,
+        supersteps: superstep - first,
+        pendingRequests: [...this.requests.pending.values()],
+      };
     } finally {
       await barrier.flush();
       run.signal.removeEventListener('abort', abortListener);
@@ -259,18 +192,19 @@ export class Coordinator {
     // The coordinator knows every mailbox it delivers: it emits `executor.invoked` itself (a stateless
     // executor is invoked once per message), and `executor.completed` at a successful barrier.
     const progress = run.eventsWanted();
-    const invocations = progress ? this.invocations(delivered) : [];
+    const invocations = progress ? this.partitioner.invocations(delivered) : [];
     for (const [executorId, calls, messages] of invocations) {
       for (let call = 0; call < calls; call++) run.emit({ type: 'executor.invoked', executorId, superstep, messages });
     }
     this.streamedCompletions.clear();
     for (let attempt = 1; ; attempt++) {
-      const { batches, childDeliveries } = this.partition(delivered);
+      const { batches, childDeliveries } = this.partitioner.partition(delivered);
       const participants = [...batches.keys()];
-      this.timedOut.clear();
+      this.dispatcher.timedOut.clear();
       // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
       const childCuts = new Map([...childDeliveries.keys()].map((id) => [id, this.child(id).capture()] as const));
-      const dispatched = this.dispatch(run, superstep, batches);
+      const header = { run: this.runNumber, superstep, hashSnapshots: run.checkpoint !== undefined };
+      const dispatched = this.dispatcher.send(run, header, batches, (index) => this.takeSharedDelta(index));
       const stepped =
         childDeliveries.size === 0
           ? []
@@ -283,7 +217,7 @@ export class Coordinator {
       const written = barrier.start();
       const [settled, childSettled] = await Promise.all([dispatched, stepped]);
       await written;
-      this.clearTimers();
+      this.dispatcher.clearTimers();
 
       // ---- the barrier: every handler of this superstep has finished ----
       replies = [];
@@ -295,7 +229,8 @@ export class Coordinator {
             result.reason instanceof SuperstepError
               ? result.reason
               : new SuperstepError('INTERNAL', String(result.reason));
-          const overrun = error.code === 'WORKER_LOST' ? this.timedOut.get(Number(error.details.hostIndex)) : undefined;
+          const overrun =
+            error.code === 'WORKER_LOST' ? this.dispatcher.timedOut.get(Number(error.details.hostIndex)) : undefined;
           if (overrun !== undefined) {
             const timeout = new SuperstepError(
               'EXECUTOR_TIMEOUT',
@@ -393,7 +328,7 @@ export class Coordinator {
     );
     for (const reply of [...replies, { requests: childRequests }]) {
       for (const [executorId, requestId, data] of reply.requests) {
-        if (this.pending.has(requestId) || this.answered.has(requestId)) {
+        if (this.requests.knows(requestId)) {
           this.warn(
             run,
             superstep,
@@ -407,7 +342,7 @@ export class Coordinator {
           continue;
         }
         const request: PendingRequest = { requestId, executorId, data, superstep };
-        this.pending.set(requestId, request);
+        this.requests.add(request);
         run.emit({ type: 'request', ...request });
       }
     }
@@ -433,108 +368,44 @@ export class Coordinator {
       ),
       shared: new Map(this.shared),
       snapshots: new Map(this.snapshots),
-      requests: [...this.pending.values()],
+      requests: [...this.requests.pending.values()],
       children: new Map([...this.children].map(([id, child]) => [id, child.capture()])),
     };
   }
 
-  /**
-   * Checks an answer to a pending request without recording it (a parent validating for its child).
-   * Resolves to the accepted value.
-   */
-  async validate(requestId: string, value: unknown): Promise<unknown> {
-    const request = this.pending.get(requestId);
-    if (request === undefined) {
-      if (this.answered.has(requestId)) throw alreadyAnswered(requestId);
-      throw new SuperstepError('REQUEST_UNKNOWN', `no pending request "${requestId}"`, { details: { requestId } });
-    }
-    const unserializable = findUnserializable(value);
-    if (unserializable !== undefined) {
-      throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" cannot be serialised: ${unserializable}`, {
-        details: { requestId, executorId: request.executorId, issues: [unserializable] },
-      });
-    }
+  /** Checks an answer without recording it (a parent validating for its child); see {@link RequestBook}. */
+  validate(requestId: string, value: unknown): Promise<unknown> {
+    return this.requests.validate(requestId, value);
+  }
+
+  /** Answers a pending request (SPEC 18, 20); see {@link RequestBook.respond}. */
+  respond(requestId: string, value: unknown): Promise<void> {
+    return this.requests.respond(requestId, value);
+  }
+
+  /** Answers several requests, all checked before any is recorded (SPEC 20). */
+  respondAll(responses: ReadonlyMap<string, unknown>): Promise<void> {
+    return this.requests.respondAll(responses);
+  }
+
+  /** The requesting executor's own check of an answer: its child's, or its response schema. */
+  private async checkAnswer(request: PendingRequest, value: unknown): Promise<unknown> {
     const child = this.children.get(request.executorId);
-    if (child !== undefined) return await child.validate(requestId, value);
+    if (child !== undefined) return await child.validate(request.requestId, value);
     // Checked here, not on the (possibly busy) host: an answer must not wait for a long handler.
     const check =
       (await this.validator.check(request.executorId, value)) ??
       (await this.hosts
-        .host(this.hostOf(request.executorId))
+        .host(this.partitioner.hostOf(request.executorId))
         .control.validateResponse(this.instance, request.executorId, value));
     if (!check.ok) {
-      throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" rejected: ${check.issues.join('; ')}`, {
-        details: { requestId, executorId: request.executorId, issues: check.issues },
-      });
+      throw new SuperstepError(
+        'RESPONSE_INVALID',
+        `answer to "${request.requestId}" rejected: ${check.issues.join('; ')}`,
+        { details: { requestId: request.requestId, executorId: request.executorId, issues: check.issues } },
+      );
     }
     return check.value;
-  }
-
-  /**
-   * Answers a pending request (SPEC 18, 20): checked first — unknown id, second answer, a value the
-   * executor's schema rejects — and only then recorded, so a refused answer changes nothing. The answer
-   * is delivered to the executor's `onResponse` in the next superstep.
-   */
-  async respond(requestId: string, value: unknown): Promise<void> {
-    if (this.answering.has(requestId)) throw alreadyAnswered(requestId);
-    this.answering.add(requestId);
-    let accepted: unknown;
-    try {
-      accepted = await this.validate(requestId, value);
-    } finally {
-      this.answering.delete(requestId);
-    }
-    this.record(requestId, accepted);
-  }
-
-  /**
-   * Answers several requests at once: all are checked before any is recorded, so one refused answer
-   * leaves every request pending (SPEC 20).
-   */
-  async respondAll(responses: ReadonlyMap<string, unknown>): Promise<void> {
-    const ids = [...responses.keys()];
-    const busy = ids.find((requestId) => this.answering.has(requestId));
-    if (busy !== undefined) throw alreadyAnswered(busy);
-    // Hold every id while checking, so a concurrent respond() to one of them is refused, not interleaved.
-    for (const requestId of ids) this.answering.add(requestId);
-    const accepted = new Map<string, unknown>();
-    try {
-      for (const [requestId, value] of responses) accepted.set(requestId, await this.validate(requestId, value));
-    } finally {
-      for (const requestId of ids) this.answering.delete(requestId);
-    }
-    for (const [requestId, value] of accepted) this.record(requestId, value);
-  }
-
-  /** Records a checked answer; it is delivered to the executor's `onResponse` in the next superstep. */
-  private record(requestId: string, accepted: unknown): void {
-    const request = this.pending.get(requestId);
-    if (request === undefined) throw alreadyAnswered(requestId);
-    this.pending.delete(requestId);
-    this.answered.add(requestId);
-    this.queue.push({
-      source: RESPONSE_SOURCE,
-      target: request.executorId,
-      payload: { requestId, request: request.data, value: accepted },
-    });
-    this.wake?.();
-  }
-
-  /** Resolves when an answer arrives or the run is cancelled. No polling: `respond` wakes it. */
-  private answers(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        signal.removeEventListener('abort', done);
-        this.wake = undefined;
-        resolve();
-      };
-      this.wake = done;
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  private hostOf(executorId: string): number {
-    return this.executors.get(executorId)?.stateless === true ? 0 : (this.placement.get(executorId) ?? 0);
   }
 
   /** Replaces the main-thread half of the instance state (the hosts' half is replaced by the caller). */
@@ -548,161 +419,27 @@ export class Coordinator {
     for (const [key, value] of cut.shared) this.shared.set(key, value);
     this.snapshots.clear();
     for (const [id, bytes] of cut.snapshots) this.snapshots.set(id, bytes);
-    this.pending.clear();
-    for (const request of cut.requests) this.pending.set(request.requestId, request);
-    this.answered.clear();
+    this.requests.replace(cut.requests);
     // Every host gets the whole shared state with the state replacement itself.
     for (const delta of this.sharedDelta) delta.clear();
   }
 
   /** Placed actors per host, for state replacement. */
   actorsOn(index: number): string[] {
-    return [...this.placement]
-      .filter(([id, host]) => host === index && this.executors.get(id)?.stateless !== true)
-      .map(([id]) => id);
+    return this.partitioner.actorsOn(index);
   }
 
-  /**
-   * Sends one batch per participating host and waits for all of them. On cancel: handlers are told
-   * (cooperative), and a host still busy after the grace period has its thread terminated (SPEC 38).
-   */
-  private async dispatch(
-    run: RunContext,
-    superstep: number,
-    batches: ReadonlyMap<number, Delivery[]>,
-  ): Promise<PromiseSettledResult<StepReply>[]> {
-    const busy = new Set(batches.keys());
-    const runNumber = this.runNumber;
-    // The run's abort listener (registered once per run) acts on the superstep in flight.
-    this.onAbort = () => {
-      const reason = String(run.signal.reason);
-      for (const index of busy) {
-        void this.hosts
-          .host(index)
-          .control.abort(this.instance, reason, runNumber)
-          .catch(() => undefined);
-      }
-      this.graceTimer = setTimeout(() => {
-        for (const index of busy) {
-          this.hosts.kill(index, `run ${run.runId} cancelled; handler still running after ${this.cancelGraceMs} ms`);
-        }
-      }, this.cancelGraceMs);
-    };
-    if (run.signal.aborted) this.onAbort();
-    const hashSnapshots = run.checkpoint !== undefined;
-    try {
-      return await Promise.allSettled(
-        [...batches].map(async ([index, deliveries]) => {
-          const delta = this.sharedDelta[index];
-          const shared = delta === undefined || delta.size === 0 ? [] : [...delta.values()];
-          delta?.clear();
-          try {
-            return await this.hosts
-              .host(index)
-              .step({
-                op: 'step',
-                instance: this.instance,
-                run: runNumber,
-                superstep,
-                shared,
-                deliveries,
-                hashSnapshots,
-              });
-          } finally {
-            busy.delete(index);
-          }
-        }),
-      );
-    } finally {
-      this.onAbort = undefined;
-      clearTimeout(this.graceTimer);
-    }
-  }
-
-  /** Arms or disarms the watchdog of one timed handler call; an overrun kills the host (SPEC 40). */
-  private watchTimer(run: RunContext, message: HostTimerMessage, hostIndex: number): void {
-    const key = `${hostIndex}:${message.seq}`;
-    if (message.phase === 'end') {
-      clearTimeout(this.timers.get(key));
-      this.timers.delete(key);
-      return;
-    }
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.timedOut.set(hostIndex, { executorId: message.executorId, timeoutMs: message.timeoutMs });
-        this.hosts.kill(
-          hostIndex,
-          `executor "${message.executorId}" ran past its ${message.timeoutMs} ms timeout in run ${run.runId}`,
-        );
-      }, message.timeoutMs),
-    );
-  }
-
-  private clearTimers(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+  /** The shared-state writes host `index` has not heard of yet; it hears them now. */
+  private takeSharedDelta(index: number): SharedWrite[] {
+    const delta = this.sharedDelta[index];
+    if (delta === undefined || delta.size === 0) return [];
+    const writes = [...delta.values()];
+    delta.clear();
+    return writes;
   }
 
   private allHosts(): HostLink[] {
     return Array.from({ length: this.hosts.size }, (_, index) => this.hosts.host(index));
-  }
-
-  /** `[executorId, calls, messages per call]` for each mailbox of a superstep, in queue order. */
-  private invocations(queue: readonly Envelope[]): [string, number, number][] {
-    const perTarget = new Map<string, number>();
-    for (const envelope of queue) perTarget.set(envelope.target, (perTarget.get(envelope.target) ?? 0) + 1);
-    return [...perTarget].map(([executorId, messages]) =>
-      this.executors.get(executorId)?.stateless === true ? [executorId, messages, 1] : [executorId, 1, messages],
-    );
-  }
-
-  /** Groups the queue into one batch per host: actors to their host, stateless messages spread round-robin. */
-  private partition(queue: readonly Envelope[]): {
-    batches: Map<number, Delivery[]>;
-    childDeliveries: Map<string, [string, unknown][]>;
-  } {
-    const threads = this.hosts.size;
-    const batches = new Map<number, Delivery[]>();
-    const childDeliveries = new Map<string, [string, unknown][]>();
-    /** Per target: its mailbox (stateful actor or child), or, for a stateless executor, one per host. */
-    const mailboxes = new Map<
-      string,
-      | { readonly spread: false; readonly box: [string, unknown][] }
-      | { readonly spread: true; readonly perHost: [string, unknown][][] }
-    >();
-    const mailbox = (index: number, target: string): [string, unknown][] => {
-      const messages: [string, unknown][] = [];
-      let deliveries = batches.get(index);
-      if (deliveries === undefined) batches.set(index, (deliveries = []));
-      deliveries.push([target, messages]);
-      return messages;
-    };
-    for (const envelope of queue) {
-      const { target } = envelope;
-      let entry = mailboxes.get(target);
-      if (entry === undefined) {
-        if (this.children.has(target)) {
-          const box: [string, unknown][] = [];
-          childDeliveries.set(target, box);
-          entry = { spread: false, box };
-        } else if (this.executors.get(target)?.stateless === true) {
-          entry = { spread: true, perHost: [] };
-        } else {
-          entry = { spread: false, box: mailbox(this.placement.get(target) ?? 0, target) };
-        }
-        mailboxes.set(target, entry);
-      }
-      if (entry.spread) {
-        // Stateless: spread round-robin over the hosts, one mailbox per host.
-        const index = this.spread++ % threads;
-        (entry.perHost[index] ??= mailbox(index, target)).push([envelope.source, envelope.payload]);
-      } else {
-        entry.box.push([envelope.source, envelope.payload]);
-      }
-    }
-    return { batches, childDeliveries };
   }
 
   private child(id: string): ChildRunner {
@@ -766,12 +503,6 @@ export class Coordinator {
   ): void {
     run.emit({ type: 'warning', code, message, superstep, details });
   }
-}
-
-function alreadyAnswered(requestId: string): SuperstepError {
-  return new SuperstepError('REQUEST_ALREADY_ANSWERED', `request "${requestId}" was already answered`, {
-    details: { requestId },
-  });
 }
 
 function toEvent(event: HostEvent, superstep: number): WorkflowEvent {

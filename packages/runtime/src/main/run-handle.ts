@@ -6,7 +6,7 @@
 import { SuperstepError } from '../shared/errors.ts';
 import type { RunStatus, WorkflowEvent } from '../shared/events.ts';
 import type { EventChannel } from './event-channel.ts';
-import type { PendingRequest } from './coordinator.ts';
+import type { PendingRequest } from './coordinator-types.ts';
 
 /** What a successful run produced. */
 export interface RunResult<Output = unknown> {

@@ -6,7 +6,7 @@
  */
 import type { WorkflowEvent } from '../shared/events.ts';
 import { RESPONSE_SOURCE } from '../shared/protocol.ts';
-import type { ChildRunner, ChildStepResult, InstanceCut, PendingRequest, RunContext } from './coordinator.ts';
+import type { ChildRunner, ChildStepResult, InstanceCut, PendingRequest, RunContext } from './coordinator-types.ts';
 
 /** What the parent needs of a child workflow; `Workflow` provides it. */
 export interface ChildWorkflow {

@@ -3,7 +3,7 @@
  * content-addressed blobs: a checkpoint references every actor's blob by hash but ships only blobs this
  * store has not been sent yet, so the bytes written grow with what changed, not with total state.
  */
-import type { InstanceCut } from '../coordinator.ts';
+import type { InstanceCut } from '../coordinator-types.ts';
 import { encodeCheckpointBody, type CheckpointState, type SignatureTree } from './checkpoint-body.ts';
 import { markImmutable, rememberSnapshotHash, snapshotHash } from './snapshot-bytes.ts';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointMeta, type CheckpointStore } from './checkpoint-store.ts';
@@ -23,7 +23,12 @@ export class Checkpointer {
    * store, so a per-run store never gets a parent that lives in another store (SPEC 23, 36).
    */
   private lastIds = new WeakMap<CheckpointStore, string>();
-  /** Blobs each store is known to hold, so unchanged actors cost nothing to checkpoint. */
+  /**
+   * Blobs each store is known to hold, so unchanged actors cost nothing to checkpoint: those the last
+   * checkpoint written there names. Only those can be named again without new bytes (a snapshot, once
+   * replaced, never comes back as the same object), and keeping only them bounds this set by the number
+   * of actors instead of letting it grow with every superstep of a long-lived instance.
+   */
   private readonly written = new WeakMap<CheckpointStore, Set<string>>();
 
   constructor(private readonly options: CheckpointerOptions) {
@@ -100,8 +105,7 @@ export class Checkpointer {
       blobs.clear();
       for (const [hash, bytes] of all) blobs.set(hash, bytes);
     }
-    const stored = this.knownBlobs(store);
-    for (const hash of blobs.keys()) stored.add(hash);
+    this.written.set(store, referenced);
     this.lastIds.set(store, meta.id);
     return meta;
   }

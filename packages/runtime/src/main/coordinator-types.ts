@@ -1,0 +1,89 @@
+/**
+ * The coordinator's contracts with the rest of the main thread: a run as it drives it, the instance cut
+ * that checkpoints capture and restore/reset replace, sub-workflow nodes, and the outcome of a run.
+ */
+import type { WorkflowEvent } from '../shared/events.ts';
+import type { ExecutorInfo } from '../shared/protocol.ts';
+import type { HostSet } from './actor-pool.ts';
+import type { PendingRequestRecord } from './checkpoints/checkpoint-body.ts';
+import type { Graph } from './graph.ts';
+import type { Envelope, FanInBuffers } from './router.ts';
+
+/** One run as the coordinator sees it. */
+export interface RunContext {
+  readonly runId: string;
+  /** A new input for the start executor, or carry on from the queue (after a restore). */
+  readonly start: { readonly kind: 'input'; readonly input: unknown } | { readonly kind: 'resume' };
+  readonly maxSupersteps: number;
+  readonly signal: AbortSignal;
+  readonly emit: (event: WorkflowEvent) => void;
+  /**
+   * Writes a checkpoint of a barrier's cut (absent when no store is configured). Never rejects: resolves
+   * to the event reporting the outcome, `checkpoint.saved` or a `CHECKPOINT_FAILED` warning (SPEC 27).
+   */
+  readonly checkpoint: ((cut: InstanceCut) => Promise<WorkflowEvent>) | undefined;
+  /** Asked when requests are pending and nothing is queued: wait for answers, or end the run (SPEC 6, 18). */
+  readonly onPendingRequests: () => 'wait' | 'end';
+  /** False once nobody will read the run's events: per-actor progress events are then not built. */
+  readonly eventsWanted: () => boolean;
+  /** Emits a status event if the status changed (the final one is emitted by the caller). */
+  readonly status: (status: 'running' | 'running-with-pending-requests' | 'idle-with-pending-requests') => void;
+}
+
+/** A request waiting for its answer. */
+export type PendingRequest = PendingRequestRecord;
+
+/** The instance state at a barrier, as checkpoints capture it and restore/reset replace it. */
+export interface InstanceCut {
+  readonly superstep: number;
+  readonly queue: readonly Envelope[];
+  readonly fanIn: FanInBuffers;
+  readonly shared: ReadonlyMap<string, unknown>;
+  readonly snapshots: ReadonlyMap<string, Uint8Array>;
+  readonly requests: readonly PendingRequestRecord[];
+  /** The full state of each sub-workflow node (SPEC 44). */
+  readonly children: ReadonlyMap<string, InstanceCut>;
+}
+
+/** What one parent superstep got out of a sub-workflow node. */
+export interface ChildStepResult {
+  readonly outputs: readonly unknown[];
+  /** Requests the child made and the parent did not know yet. */
+  readonly requests: readonly PendingRequest[];
+}
+
+/** A sub-workflow node as the coordinator drives it (SPEC 43). */
+export interface ChildRunner {
+  /** Handles one superstep's messages for the node: each input runs the child; each answer resumes it. */
+  step(messages: readonly (readonly [source: string, payload: unknown])[], run: RunContext): Promise<ChildStepResult>;
+  /** Checks an answer to one of the child's pending requests; resolves to the accepted value. */
+  validate(requestId: string, value: unknown): Promise<unknown>;
+  capture(): InstanceCut;
+  restore(cut: InstanceCut): Promise<void>;
+}
+
+export type CoordinatorOutcome =
+  | {
+      readonly kind: 'idle';
+      readonly outputs: unknown[];
+      readonly supersteps: number;
+      readonly pendingRequests: readonly PendingRequest[];
+    }
+  | { readonly kind: 'failed'; readonly error: Error }
+  | { readonly kind: 'cancelled'; readonly error: Error };
+
+export interface CoordinatorParts {
+  readonly instance: string;
+  readonly graph: Graph;
+  readonly hosts: HostSet;
+  /** After a cancel, handlers get this long to return before their worker is terminated. */
+  readonly cancelGraceMs: number;
+  /** How many times one superstep is replayed after a worker died (SPEC 39). */
+  readonly maxWorkerRestarts: number;
+  readonly executors: ReadonlyMap<string, ExecutorInfo>;
+  /** Host index of each stateful actor. */
+  readonly placement: ReadonlyMap<string, number>;
+  readonly sharedState: ReadonlyMap<string, unknown>;
+  /** Sub-workflow nodes by id. */
+  readonly children: ReadonlyMap<string, ChildRunner>;
+}
