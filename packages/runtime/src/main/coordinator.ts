@@ -6,14 +6,7 @@
  */
 import { SuperstepError, fromErrorRecord, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import type { WarningCode, WorkflowEvent } from '../shared/events.ts';
-import {
-  INPUT_SOURCE,
-  type HostEvent,
-  type HostLink,
-  type OutboxEntry,
-  type SharedWrite,
-  type StepReply,
-} from '../shared/protocol.ts';
+import { INPUT_SOURCE, type HostEvent, type HostLink, type OutboxEntry, type StepReply } from '../shared/protocol.ts';
 import type { HostSet } from './actor-pool.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
 import { markImmutable, rememberSnapshotHash } from './checkpoints/snapshot-bytes.ts';
@@ -32,6 +25,7 @@ import { Partitioner } from './partitioner.ts';
 import { RequestBook } from './request-book.ts';
 import { ResponseValidator } from './response-validator.ts';
 import { Router, type Envelope, type FanInBuffers } from './router.ts';
+import { SharedState } from './shared-state.ts';
 
 // The contracts moved to coordinator-types.ts; workflow.ts still imports them from here.
 export type { InstanceCut, RunContext } from './coordinator-types.ts';
@@ -48,15 +42,18 @@ export class Coordinator {
   /** Messages for the next superstep (after a failed run: the failed superstep's messages). */
   queue: Envelope[] = [];
   readonly fanIn: FanInBuffers = new Map();
-  readonly shared = new Map<string, unknown>();
+  /** Committed shared state (SPEC 45), and what each host has not heard of yet. */
+  private readonly sharedState: SharedState;
   /** Snapshot bytes of every actor whose state has changed since it was created. */
   readonly snapshots = new Map<string, Uint8Array>();
   /** The last committed barrier's number (a resumed run continues from it). */
   superstep = 0;
+  /** Committed shared state: read by checkpoints and by `Workflow` for state replacement. */
+  get shared(): ReadonlyMap<string, unknown> {
+    return this.sharedState.values;
+  }
   /** Requests waiting for answers, and the checks an answer passes (SPEC 17–21). */
   readonly requests: RequestBook;
-  /** Committed shared writes each host has not heard of yet (sent with its next batch). */
-  private readonly sharedDelta: Map<string, SharedWrite>[];
   private readonly partitioner: Partitioner;
   private readonly dispatcher: HostDispatch;
   private readonly validator: ResponseValidator;
@@ -88,8 +85,7 @@ export class Coordinator {
       check: (request, value) => this.checkAnswer(request, value),
       deliver: (envelope) => this.queue.push(envelope),
     });
-    for (const [key, value] of parts.sharedState) this.shared.set(key, value);
-    this.sharedDelta = Array.from({ length: parts.hosts.size }, () => new Map<string, SharedWrite>());
+    this.sharedState = new SharedState(parts.hosts.size, parts.sharedState);
   }
 
   /** Runs supersteps until the queue is empty, the limit is hit, a handler fails or the run is cancelled. */
@@ -204,7 +200,7 @@ export class Coordinator {
       // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
       const childCuts = new Map([...childDeliveries.keys()].map((id) => [id, this.child(id).capture()] as const));
       const header = { run: this.runNumber, superstep, hashSnapshots: run.checkpoint !== undefined };
-      const dispatched = this.dispatcher.send(run, header, batches, (index) => this.takeSharedDelta(index));
+      const dispatched = this.dispatcher.send(run, header, batches, (index) => this.sharedState.take(index));
       const stepped =
         childDeliveries.size === 0
           ? []
@@ -301,7 +297,19 @@ export class Coordinator {
     }
 
     // ---- commit ----
-    this.commitShared(run, superstep, replies);
+    this.sharedState.commit(replies, ({ key, writers, winner }) => {
+      this.warn(
+        run,
+        superstep,
+        'SHARED_STATE_CONFLICT',
+        `shared key "${key}" written by ${writers.join(', ')}; "${winner}" wins`,
+        {
+          key,
+          writers,
+          winner,
+        },
+      );
+    });
     const outbox: OutboxEntry[] = [];
     for (const reply of replies) {
       for (const [actorId, view, hash] of reply.snapshots) {
@@ -366,7 +374,7 @@ export class Coordinator {
           new Map([...perSource].map(([id, list]) => [id, [...list]])),
         ]),
       ),
-      shared: new Map(this.shared),
+      shared: new Map(this.sharedState.values),
       snapshots: new Map(this.snapshots),
       requests: [...this.requests.pending.values()],
       children: new Map([...this.children].map(([id, child]) => [id, child.capture()])),
@@ -415,27 +423,15 @@ export class Coordinator {
     this.fanIn.clear();
     for (const [index, perSource] of cut.fanIn)
       this.fanIn.set(index, new Map([...perSource].map(([k, v]) => [k, [...v]])));
-    this.shared.clear();
-    for (const [key, value] of cut.shared) this.shared.set(key, value);
+    this.sharedState.replace(cut.shared);
     this.snapshots.clear();
     for (const [id, bytes] of cut.snapshots) this.snapshots.set(id, bytes);
     this.requests.replace(cut.requests);
-    // Every host gets the whole shared state with the state replacement itself.
-    for (const delta of this.sharedDelta) delta.clear();
   }
 
   /** Placed actors per host, for state replacement. */
   actorsOn(index: number): string[] {
     return this.partitioner.actorsOn(index);
-  }
-
-  /** The shared-state writes host `index` has not heard of yet; it hears them now. */
-  private takeSharedDelta(index: number): SharedWrite[] {
-    const delta = this.sharedDelta[index];
-    if (delta === undefined || delta.size === 0) return [];
-    const writes = [...delta.values()];
-    delta.clear();
-    return writes;
   }
 
   private allHosts(): HostLink[] {
@@ -446,45 +442,6 @@ export class Coordinator {
     const child = this.children.get(id);
     if (child === undefined) throw new SuperstepError('INTERNAL', `no sub-workflow node "${id}"`);
     return child;
-  }
-
-  /**
-   * Shared-state writes of one superstep become visible at the barrier. Two executors writing one key:
-   * the write of the executor whose id sorts last wins, and a warning names them (SPEC 45).
-   */
-  private commitShared(run: RunContext, superstep: number, replies: readonly StepReply[]): void {
-    if (replies.every((reply) => reply.sharedWrites.length === 0)) return;
-    const byKey = new Map<string, { executorId: string; value: unknown; deleted: boolean }[]>();
-    for (const reply of replies) {
-      for (const [executorId, key, value, deleted] of reply.sharedWrites) {
-        let writes = byKey.get(key);
-        if (writes === undefined) byKey.set(key, (writes = []));
-        writes.push({ executorId, value, deleted });
-      }
-    }
-    for (const [key, writes] of byKey) {
-      const writers = [...new Set(writes.map((w) => w.executorId))].sort();
-      const lastWriter = writers[writers.length - 1];
-      const winner = writes.filter((w) => w.executorId === lastWriter).at(-1);
-      if (winner === undefined) continue;
-      if (writers.length > 1) {
-        this.warn(
-          run,
-          superstep,
-          'SHARED_STATE_CONFLICT',
-          `shared key "${key}" written by ${writers.join(', ')}; "${lastWriter}" wins`,
-          {
-            key,
-            writers,
-            winner: lastWriter,
-          },
-        );
-      }
-      if (winner.deleted) this.shared.delete(key);
-      else this.shared.set(key, winner.value);
-      const write: SharedWrite = [key, winner.value, winner.deleted];
-      for (const delta of this.sharedDelta) delta.set(key, write);
-    }
   }
 
   private cancelled(run: RunContext): CoordinatorOutcome {
