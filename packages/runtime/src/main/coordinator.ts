@@ -27,9 +27,6 @@ import { ResponseValidator } from './response-validator.ts';
 import { Router, type Envelope, type FanInBuffers } from './router.ts';
 import { SharedState } from './shared-state.ts';
 
-// The contracts moved to coordinator-types.ts; workflow.ts still imports them from here.
-export type { InstanceCut, RunContext } from './coordinator-types.ts';
-
 export class Coordinator {
   readonly instance: string;
   private readonly router: Router;

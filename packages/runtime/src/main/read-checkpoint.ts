@@ -1,0 +1,111 @@
+/**
+ * Reading a checkpoint to restore it (SPEC 24): it must exist and have been made by the same graph, every
+ * name its body uses must exist in the graph and every blob must match its SHA-256 address — all checked
+ * before anything changes (SPEC 25, 42). Once restored, each snapshot's hash goes to the checkpointer.
+ */
+import { contentHash } from '../shared/content-hash.ts';
+import { SuperstepError } from '../shared/errors.ts';
+import type { CheckpointState } from './checkpoints/checkpoint-body.ts';
+import type { CheckpointRead, CheckpointStore } from './checkpoints/checkpoint-store.ts';
+import { markImmutable } from './checkpoints/snapshot-bytes.ts';
+import type { InstanceCut } from './coordinator-types.ts';
+import type { Graph } from './graph.ts';
+
+/** Loads a checkpoint from `store`, refusing one that is missing or was made by another graph. */
+export async function readCheckpoint(
+  store: CheckpointStore,
+  checkpointId: string,
+  signature: string,
+): Promise<CheckpointRead> {
+  const read = await store.load(checkpointId);
+  if (read === undefined) {
+    throw new SuperstepError('CHECKPOINT_NOT_FOUND', `no checkpoint "${checkpointId}" in the ${store.kind} store`, {
+      details: { checkpointId },
+    });
+  }
+  if (read.meta.signature !== signature) {
+    throw new SuperstepError(
+      'CHECKPOINT_SIGNATURE_MISMATCH',
+      `checkpoint "${checkpointId}" was made by a workflow with a different graph`,
+      {
+        details: { checkpointId, expected: signature, found: read.meta.signature },
+      },
+    );
+  }
+  return read;
+}
+
+/**
+ * Checks one level of a decoded checkpoint against its graph and resolves its blob references into
+ * snapshot bytes (sub-workflows are the caller's: each is checked against its own graph).
+ */
+export function snapshotsFromCheckpoint(
+  graph: Graph,
+  state: CheckpointState,
+  blobs: ReadonlyMap<string, Uint8Array>,
+  checkpointId: string,
+): Map<string, Uint8Array> {
+  const corrupt = (reason: string): SuperstepError =>
+    new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}": ${reason}`, {
+      details: { checkpointId, reason },
+    });
+  // Everything the body names must exist in this graph: a restore must not fail later, mid-run.
+  const known = (id: string): boolean => graph.executors.has(id);
+  for (const envelope of state.queue) {
+    if (!known(envelope.target)) throw corrupt(`a queued message targets unknown executor "${envelope.target}"`);
+  }
+  for (const request of state.requests) {
+    if (!known(request.executorId)) throw corrupt(`a pending request names unknown executor "${request.executorId}"`);
+  }
+  for (const [index, perSource] of state.fanIn) {
+    const edge = graph.edges[index];
+    if (edge?.kind !== 'fan-in') throw corrupt(`a fan-in buffer names edge ${index}, which is not a fan-in`);
+    for (const source of perSource.keys()) {
+      if (!edge.from.includes(source)) throw corrupt(`a fan-in buffer holds messages of non-source "${source}"`);
+    }
+  }
+  const snapshots = new Map<string, Uint8Array>();
+  for (const [actorId, hash] of state.actors) {
+    if (!graph.executors.has(actorId)) {
+      throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}" names unknown actor "${actorId}"`, {
+        details: { checkpointId, actorId },
+      });
+    }
+    const bytes = blobs.get(hash);
+    if (bytes === undefined) {
+      throw new SuperstepError(
+        'CHECKPOINT_CORRUPT',
+        `checkpoint "${checkpointId}" lacks the snapshot of actor "${actorId}"`,
+        {
+          details: { checkpointId, actorId, hash },
+        },
+      );
+    }
+    // Content-addressed: bytes that do not hash to their address were damaged (and might still decode).
+    if (contentHash(bytes) !== hash) {
+      throw corrupt(`the snapshot of actor "${actorId}" does not match its SHA-256 address`);
+    }
+    snapshots.set(actorId, markImmutable(bytes));
+  }
+  return snapshots;
+}
+
+/**
+ * The restored snapshots with the hashes the checkpoint names them by (checked on the way in), at every
+ * level: the checkpointer then knows each one's hash without hashing it again.
+ */
+export function snapshotHashes(state: CheckpointState, cut: InstanceCut): [Uint8Array, string][] {
+  const pairs: [Uint8Array, string][] = [];
+  const collect = (level: CheckpointState, bytesOf: InstanceCut): void => {
+    for (const [actorId, hash] of level.actors) {
+      const bytes = bytesOf.snapshots.get(actorId);
+      if (bytes !== undefined) pairs.push([bytes, hash]);
+    }
+    for (const [id, child] of level.children) {
+      const childCut = bytesOf.children.get(id);
+      if (childCut !== undefined) collect(child, childCut);
+    }
+  };
+  collect(state, cut);
+  return pairs;
+}

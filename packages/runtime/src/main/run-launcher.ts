@@ -1,0 +1,196 @@
+/**
+ * Starts a workflow instance's runs: reserves the instance, wires one run's events, status, answers to
+ * requests, cancellation and checkpoints to its `RunHandle`, and keeps hold of the active run so closing
+ * the workflow can cancel it and wait for it.
+ */
+import { SuperstepError } from '../shared/errors.ts';
+import type { RunStatus, WorkflowEvent } from '../shared/events.ts';
+import type { Checkpointer } from './checkpoints/checkpointer.ts';
+import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
+import type { Coordinator } from './coordinator.ts';
+import type { InstanceCut, RunContext } from './coordinator-types.ts';
+import { EventChannel } from './event-channel.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import { RunHandle, type RunOutcome } from './run-handle.ts';
+import type { ResumeOptions } from './workflow.ts';
+import { checkRunOptions } from './workflow-options.ts';
+
+/** What runs need of their workflow instance. */
+export interface RunLauncherParts {
+  readonly lifecycle: Lifecycle;
+  readonly coordinator: Coordinator;
+  readonly checkpointer: Checkpointer;
+  /** Makes run ids. */
+  readonly createId: () => string;
+  /** The workflow's store; a run's own store takes its place for that run. */
+  readonly store: CheckpointStore | undefined;
+  /** Where failed checkpoint writes are logged (SPEC 27). */
+  readonly logger: Pick<Console, 'warn'>;
+}
+
+export class RunLauncher {
+  private active: { token: symbol; abort: AbortController; done: Promise<unknown> } | undefined;
+
+  constructor(private readonly parts: RunLauncherParts) {}
+
+  /** Starts a run; throws at once if an option is refused or another run holds the instance (SPEC 29). */
+  start<Output>(start: RunContext['start'], maxSupersteps: number, options: ResumeOptions): RunHandle<Output> {
+    const { lifecycle, coordinator } = this.parts;
+    const pendingMode = checkRunOptions(options);
+    // Set once the handle exists: whether its events are being iterated right now.
+    let iterating = (): boolean => false;
+    const onPendingRequests = (): 'wait' | 'end' =>
+      pendingMode !== 'auto' ? pendingMode : options.onRequest !== undefined || iterating() ? 'wait' : 'end';
+    const token = Symbol('run');
+    lifecycle.reserve(token);
+
+    const runId = this.parts.createId();
+    const events = new EventChannel<WorkflowEvent>();
+    const abort = new AbortController();
+    const external = options.signal;
+    const onExternalAbort = (): void => {
+      abort.abort(external?.reason);
+    };
+    if (external?.aborted === true) abort.abort(external.reason);
+    else external?.addEventListener('abort', onExternalAbort, { once: true });
+
+    let status: RunStatus = 'running';
+    let ended = false;
+    const respond = (requestId: string, value: unknown): Promise<void> => {
+      if (ended) {
+        return Promise.reject(
+          new SuperstepError('RUN_ENDED', `run ${runId} has ended; answer with workflow.resume({ responses })`, {
+            details: { runId, requestId },
+          }),
+        );
+      }
+      return coordinator.respond(requestId, value);
+    };
+    const onRequest = options.onRequest;
+    const emit = (event: WorkflowEvent): void => {
+      if (event.type === 'status') status = event.status;
+      events.push(event);
+      if (event.type === 'request' && onRequest !== undefined) {
+        void (async () => {
+          try {
+            await respond(event.requestId, await onRequest(event));
+          } catch (error) {
+            emit({
+              type: 'warning',
+              code: 'REQUEST_HANDLER_FAILED',
+              message: `onRequest for "${event.requestId}" failed: ${String(error)}; the request stays pending`,
+              superstep: event.superstep,
+              details: { requestId: event.requestId, error: String(error) },
+            });
+          }
+        })();
+      }
+    };
+    const setStatus = (next: RunStatus): void => {
+      if (next !== status) emit({ type: 'status', status: next, final: false });
+    };
+    // A per-run store belongs to this run only: it lives in this closure, not on the instance (SPEC 36).
+    const store = options.store ?? this.parts.store;
+    const checkpoint =
+      store === undefined
+        ? undefined
+        : (cut: InstanceCut): Promise<WorkflowEvent> => this.writeCheckpoint(store, runId, cut);
+
+    const outcome = (async (): Promise<RunOutcome<Output>> => {
+      // Let the caller attach its iteration first; the run starts on the next microtask.
+      await Promise.resolve();
+      lifecycle.start(token);
+      emit({ type: 'run.started', runId });
+      emit({ type: 'status', status: 'running', final: false });
+      let final: RunStatus = 'failed';
+      try {
+        // Answers given with resume() are checked all together before any is applied (SPEC 20, 21).
+        if (options.responses !== undefined) await coordinator.respondAll(new Map(Object.entries(options.responses)));
+        const outcome = await coordinator.execute({
+          runId,
+          start,
+          maxSupersteps,
+          signal: abort.signal,
+          emit,
+          checkpoint,
+          onPendingRequests,
+          eventsWanted: () => !events.discarding,
+          status: setStatus,
+        });
+        if (outcome.kind === 'idle') {
+          final = outcome.pendingRequests.length > 0 ? 'idle-with-pending-requests' : 'idle';
+          return {
+            ok: true,
+            result: {
+              runId,
+              status: final,
+              outputs: outcome.outputs as Output[],
+              supersteps: outcome.supersteps,
+              pendingRequests: outcome.pendingRequests,
+            },
+          };
+        }
+        final = outcome.kind;
+        return { ok: false, error: outcome.error, status: outcome.kind };
+      } catch (error) {
+        const wrapped =
+          error instanceof SuperstepError ? error : new SuperstepError('INTERNAL', String(error), { cause: error });
+        emit({ type: 'run.failed', error: wrapped.toRecord() });
+        return { ok: false, error: wrapped, status: 'failed' };
+      } finally {
+        ended = true;
+        external?.removeEventListener('abort', onExternalAbort);
+        // Exactly one final status per run, on every exit path (SPEC 16).
+        emit({ type: 'status', status: final, final: true });
+        events.close();
+        if (this.active?.token === token) this.active = undefined;
+        lifecycle.release(token);
+      }
+    })();
+    this.active = { token, abort, done: outcome };
+    const handle = new RunHandle<Output>({
+      runId,
+      events,
+      outcome,
+      status: () => status,
+      cancel: (reason) => {
+        abort.abort(reason);
+      },
+      respond,
+    });
+    iterating = () => handle.isIterating;
+    return handle;
+  }
+
+  /** Cancels the active run, if any, and waits until it has ended. */
+  async cancelActive(reason: string): Promise<void> {
+    const active = this.active;
+    if (active !== undefined) {
+      active.abort.abort(reason);
+      await active.done;
+    }
+  }
+
+  /** A failed write is reported and leaves the lineage as it was (SPEC 27); the run goes on. */
+  private async writeCheckpoint(
+    store: CheckpointStore,
+    runId: string | null,
+    cut: InstanceCut,
+  ): Promise<WorkflowEvent> {
+    const { superstep } = cut;
+    try {
+      const meta = await this.parts.checkpointer.write(store, cut, runId);
+      return { type: 'checkpoint.saved', checkpointId: meta.id, superstep, store: store.kind };
+    } catch (error) {
+      const message = `checkpoint of superstep ${superstep} to the ${store.kind} store failed: ${String(error)}`;
+      this.parts.logger.warn(`superstep: ${message}`);
+      return {
+        type: 'warning',
+        code: 'CHECKPOINT_FAILED',
+        message,
+        superstep,
+        details: { store: store.kind, error: String(error) },
+      };
+    }
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * Runs a superstep's deliveries on a host: each actor's mailbox drained one message at a time, in order
+ * (SPEC 5), with the handler each message picks; the first failure marks the step lost (SPEC 8).
+ */
+import { SuperstepError, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
+import type { ExecutorDefinition, Handler } from '../shared/executor-definition.ts';
+import { RESPONSE_SOURCE, type Delivery } from '../shared/protocol.ts';
+import { callWithRetries, isThenable } from './call-with-retries.ts';
+import { HandlerContext } from './handler-context.ts';
+import type { Actor, Instance } from './instance.ts';
+import type { LiveUpdates } from './live-updates.ts';
+import type { StepOutput } from './step-output.ts';
+
+export class DeliveryRunner {
+  constructor(private readonly live: LiveUpdates) {}
+
+  /** Runs one delivery; a promise only if some handler turned out asynchronous. */
+  run(instance: Instance, superstep: number, delivery: Delivery, output: StepOutput): Promise<void> | undefined {
+    const [executorId, messages] = delivery;
+    const definition = instance.executors.get(executorId);
+    if (definition === undefined) {
+      internalFailure(output, executorId, `executor "${executorId}" is not loaded on this host`);
+      return;
+    }
+    if (definition.stateless) {
+      // Each message is its own invocation; they may interleave if handlers are asynchronous.
+      const pending: Promise<void>[] = [];
+      for (const message of messages) {
+        const running = this.invoke(instance, superstep, output, executorId, definition, undefined, [message]);
+        if (running !== undefined) pending.push(running);
+      }
+      return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
+    }
+    const actor = instance.actors.get(executorId);
+    if (actor === undefined) {
+      internalFailure(output, executorId, `actor "${executorId}" is not placed on this host`);
+      return;
+    }
+    return this.invoke(instance, superstep, output, executorId, definition, actor, messages);
+  }
+
+  /**
+   * Drains one mailbox: one message at a time, in order (SPEC 5). Synchronous while handlers are (no
+   * promise per call); from the first handler that returns a promise, or for an executor with a retry or
+   * timeout policy, the rest of the mailbox continues in {@link drainAsync}.
+   */
+  private invoke(
+    instance: Instance,
+    superstep: number,
+    output: StepOutput,
+    executorId: string,
+    definition: ExecutorDefinition,
+    actor: Actor | undefined,
+    messages: Delivery[1],
+  ): Promise<void> | undefined {
+    const context = new HandlerContext(this.live, instance, output, executorId, superstep, actor);
+    const plain = definition.retry === undefined && definition.timeoutMs === undefined;
+    for (let index = 0; index < messages.length; index++) {
+      if (!plain) return this.drainAsync(instance, context, definition, actor, messages, index, undefined);
+      const message = messages[index];
+      if (output.failure !== null || message === undefined) return undefined; // a lost superstep: stop early
+      const [source, payload] = message;
+      const handler = handlerFor(definition, context, source, payload);
+      if (handler === undefined) continue;
+      let result: unknown;
+      try {
+        result = handler(payload, context);
+      } catch (error) {
+        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        return undefined;
+      }
+      if (isThenable(result)) return this.drainAsync(instance, context, definition, actor, messages, index + 1, result);
+      context.flushHint();
+    }
+    output.completed.push(executorId);
+    return undefined;
+  }
+
+  /** The rest of a mailbox from `from`, after `waiting` (a handler's promise) settles. */
+  private async drainAsync(
+    instance: Instance,
+    context: HandlerContext,
+    definition: ExecutorDefinition,
+    actor: Actor | undefined,
+    messages: Delivery[1],
+    from: number,
+    waiting: PromiseLike<unknown> | undefined,
+  ): Promise<void> {
+    const { output, executorId } = context;
+    if (waiting !== undefined) {
+      try {
+        await waiting;
+      } catch (error) {
+        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        return;
+      }
+      context.flushHint();
+    }
+    for (let index = from; index < messages.length; index++) {
+      const message = messages[index];
+      if (output.failure !== null || message === undefined) return;
+      const [source, payload] = message;
+      const handler = handlerFor(definition, context, source, payload);
+      if (handler === undefined) continue;
+      const error = await callWithRetries(this.live, instance.key, definition, actor, context, handler, payload);
+      if (error !== undefined) {
+        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        return;
+      }
+      context.flushHint();
+    }
+    output.completed.push(executorId);
+  }
+}
+
+/** The handler for a message, or `undefined` after reporting it unhandled (SPEC 12). */
+function handlerFor(
+  definition: ExecutorDefinition,
+  context: HandlerContext,
+  source: string,
+  payload: unknown,
+): Handler<unknown, unknown, unknown> | undefined {
+  const handler = source === RESPONSE_SOURCE ? responseHandler(definition) : pickHandler(definition, payload);
+  context.source = source;
+  if (handler === undefined) {
+    const kind = messageKind(payload);
+    context.output.events.push([
+      'warning',
+      'MESSAGE_UNHANDLED',
+      `executor "${context.executorId}" has no handler for a message of kind "${kind}" from "${source}"`,
+      { source, target: context.executorId, kind },
+    ]);
+  }
+  return handler;
+}
+
+function responseHandler(definition: ExecutorDefinition): Handler<unknown, unknown, unknown> | undefined {
+  return definition.onResponse as Handler<unknown, unknown, unknown> | undefined;
+}
+
+function pickHandler(definition: ExecutorDefinition, payload: unknown): Handler<unknown, unknown, unknown> | undefined {
+  if (definition.handle !== undefined) return definition.handle;
+  const handlers = definition.on;
+  if (handlers === undefined) return undefined;
+  const kind = messageKind(payload);
+  return Object.hasOwn(handlers, kind) ? (handlers[kind] as Handler<unknown, unknown, unknown>) : undefined;
+}
+
+function messageKind(message: unknown): string {
+  if (typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string') {
+    return (message as { type: string }).type;
+  }
+  return message === null ? 'null' : Array.isArray(message) ? 'array' : typeof message;
+}
+
+/** A delivery this host cannot run: a protocol bug, not the handler's fault. */
+function internalFailure(output: StepOutput, executorId: string, message: string): void {
+  output.failure ??= { executorId, error: new SuperstepError('INTERNAL', message).toRecord() };
+}
+
+/** A handler's error as the run will report it (SPEC 8): our own errors keep their code. */
+function failureRecord(executorId: string, error: unknown): ErrorRecord {
+  if (error instanceof SuperstepError) {
+    return { ...error.toRecord(), details: { executorId, ...error.details } };
+  }
+  const original = toErrorRecord(error);
+  return new SuperstepError('EXECUTOR_FAILED', original.message, {
+    details: { executorId },
+    original,
+  }).toRecord();
+}

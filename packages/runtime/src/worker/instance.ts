@@ -1,0 +1,178 @@
+/**
+ * One workflow instance's part on an actor host: its executors, the actors placed here with their
+ * committed state and drafts, and its shared state — how they are loaded, and how drafts are committed,
+ * rolled back, or replaced wholesale by prepared states (restore and reset; see protocol.ts).
+ */
+import { decode } from '../shared/codec.ts';
+import { SuperstepError, toErrorRecord } from '../shared/errors.ts';
+import { isExecutorDefinition, type ExecutorDefinition } from '../shared/executor-definition.ts';
+import type {
+  ExecutorInfo,
+  ExecutorLocation,
+  LoadInstanceRequest,
+  PrepareStatesRequest,
+  SharedWrite,
+} from '../shared/protocol.ts';
+
+export interface Actor {
+  readonly id: string;
+  readonly definition: ExecutorDefinition;
+  committed: unknown;
+  draft: unknown;
+  dirty: boolean;
+}
+
+export interface Instance {
+  readonly key: string;
+  readonly executors: Map<string, ExecutorDefinition>;
+  readonly actors: Map<string, Actor>;
+  readonly shared: Map<string, unknown>;
+  /** Actors with drafts from the last superstep, awaiting the verdict. */
+  pending: Actor[];
+  abort: AbortController;
+  /** The run of the last batch, and the last run aborted with its reason (see `HostControl.abort`). */
+  currentRun: number;
+  aborted: { readonly run: number; readonly reason: string } | undefined;
+  /** States built by `prepareStates`, applied by `commitPrepared`. */
+  prepared: { states: Map<string, unknown>; shared: Map<string, unknown> } | undefined;
+}
+
+/** Imports the executors and builds the instance with its actors' states as of the request's snapshots. */
+export async function buildInstance(
+  request: LoadInstanceRequest,
+): Promise<{ readonly instance: Instance; readonly infos: ExecutorInfo[] }> {
+  const executors = new Map<string, ExecutorDefinition>();
+  const infos: ExecutorInfo[] = [];
+  for (const location of request.executors) {
+    const definition = await loadDefinition(location);
+    executors.set(location.id, definition);
+    infos.push({
+      id: location.id,
+      stateless: definition.stateless,
+      kinds: definition.on === undefined ? null : Object.keys(definition.on),
+    });
+  }
+  const snapshots = new Map(request.snapshots);
+  const actors = new Map<string, Actor>();
+  for (const id of request.actors) {
+    const definition = executors.get(id);
+    if (definition === undefined || definition.stateless) continue;
+    const bytes = snapshots.get(id);
+    const committed = bytes !== undefined ? decode(bytes) : definition.initialState?.();
+    actors.set(id, { id, definition, committed: deepFreeze(committed), draft: undefined, dirty: false });
+  }
+  const shared = new Map<string, unknown>();
+  applyShared(shared, request.shared);
+  const instance: Instance = {
+    key: request.instance,
+    executors,
+    actors,
+    shared,
+    pending: [],
+    abort: new AbortController(),
+    currentRun: 0,
+    aborted: undefined,
+    prepared: undefined,
+  };
+  return { instance, infos };
+}
+
+/** Builds the states a restore or reset will apply (running reset hooks if asked), changing nothing yet. */
+export async function buildPreparedStates(instance: Instance, request: PrepareStatesRequest): Promise<void> {
+  commitPending(instance);
+  if (request.runResetHooks) {
+    for (const [executorId, definition] of instance.executors) {
+      try {
+        await definition.reset?.();
+      } catch (error) {
+        throw new SuperstepError('RESET_FAILED', `reset hook of executor "${executorId}" threw: ${String(error)}`, {
+          details: { executorId },
+          original: toErrorRecord(error),
+        });
+      }
+    }
+  }
+  const snapshots = new Map(request.snapshots);
+  const states = new Map<string, unknown>();
+  for (const actor of instance.actors.values()) {
+    const bytes = snapshots.get(actor.id);
+    states.set(actor.id, deepFreeze(bytes !== undefined ? decode(bytes) : actor.definition.initialState?.()));
+  }
+  const shared = new Map<string, unknown>();
+  applyShared(shared, request.shared);
+  instance.prepared = { states, shared };
+}
+
+/** Replaces every actor's state and the shared state with the prepared ones. */
+export function applyPreparedStates(instance: Instance): void {
+  const prepared = instance.prepared;
+  if (prepared === undefined) throw new SuperstepError('INTERNAL', `nothing prepared for ${instance.key}`);
+  for (const actor of instance.actors.values()) {
+    actor.committed = prepared.states.get(actor.id);
+    actor.draft = undefined;
+    actor.dirty = false;
+  }
+  instance.shared.clear();
+  for (const [key, value] of prepared.shared) instance.shared.set(key, value);
+  instance.pending = [];
+  instance.prepared = undefined;
+}
+
+export function commitPending(instance: Instance): void {
+  for (const actor of instance.pending) {
+    actor.committed = deepFreeze(actor.draft);
+    actor.draft = undefined;
+    actor.dirty = false;
+  }
+  instance.pending = [];
+}
+
+export function rollbackPending(instance: Instance): void {
+  for (const actor of instance.pending) {
+    actor.draft = undefined;
+    actor.dirty = false;
+  }
+  instance.pending = [];
+}
+
+export function applyShared(shared: Map<string, unknown>, writes: readonly SharedWrite[]): void {
+  for (const [key, value, deleted] of writes) {
+    if (deleted) shared.delete(key);
+    else shared.set(key, deepFreeze(value));
+  }
+}
+
+/** Freezes committed state so an in-place mutation throws instead of defeating rollback. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) {
+    return value;
+  }
+  if (value instanceof Map || value instanceof Set) return value;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
+}
+
+async function loadDefinition(location: ExecutorLocation): Promise<ExecutorDefinition> {
+  const where = { executorId: location.id, module: location.module, exportName: location.exportName };
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(location.module)) as Record<string, unknown>;
+  } catch (error) {
+    throw new SuperstepError(
+      'EXECUTOR_LOAD_FAILED',
+      `executor "${location.id}": cannot import module ${location.module}: ${String(error)}`,
+      { details: where, cause: error },
+    );
+  }
+  const definition = namespace[location.exportName];
+  if (!isExecutorDefinition(definition)) {
+    throw new SuperstepError(
+      'EXECUTOR_LOAD_FAILED',
+      `executor "${location.id}": export "${location.exportName}" of ${location.module} ` +
+        (definition === undefined ? 'does not exist' : 'is not made by defineExecutor()'),
+      { details: where },
+    );
+  }
+  return definition;
+}

@@ -1,0 +1,77 @@
+/**
+ * What a host tells the coordinator while a superstep is still running, outside the step's reply: the
+ * events gathered so far (streamed at most every flush interval, SPEC 14), and the start and end of each
+ * timed call (at once, so the main thread can time it out).
+ */
+import { performance } from 'node:perf_hooks';
+import { encode } from '../shared/codec.ts';
+import type { HostEventsMessage, HostTimerMessage } from '../shared/protocol.ts';
+import type { StepOutput } from './step-output.ts';
+
+export interface LiveUpdatesOptions {
+  /** Posts a message to the coordinator (the host task wires this to the data port). */
+  readonly post: (bytes: Uint8Array) => void;
+  /** Events are streamed early once a superstep has run this long since the last flush. */
+  readonly flushIntervalMs: number;
+}
+
+export class LiveUpdates {
+  private lastFlush = performance.now();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private timerSeq = 0;
+
+  constructor(private readonly options: LiveUpdatesOptions) {}
+
+  /** A superstep starts: the flush interval counts from here. */
+  stepStarted(): void {
+    this.lastFlush = performance.now();
+  }
+
+  /**
+   * Makes sure events reach the coordinator within the flush interval even while a handler awaits: a
+   * timer that fires only if the event loop gets a turn (a synchronous handler is covered by
+   * {@link maybeFlush} after it returns).
+   */
+  scheduleFlush(instance: string, superstep: number, output: StepOutput): void {
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush(instance, superstep, output);
+    }, this.options.flushIntervalMs);
+  }
+
+  /** Streams the events gathered so far if the superstep has been running for a while. */
+  maybeFlush(instance: string, superstep: number, output: StepOutput): void {
+    if (performance.now() - this.lastFlush < this.options.flushIntervalMs) return;
+    this.flush(instance, superstep, output);
+  }
+
+  private flush(instance: string, superstep: number, output: StepOutput): void {
+    if ((output.events.length === 0 && output.completed.length === 0) || output.done) return;
+    this.lastFlush = performance.now();
+    const message: HostEventsMessage = {
+      op: 'events',
+      instance,
+      superstep,
+      events: output.events,
+      completed: output.completed,
+    };
+    output.events = [];
+    output.completed = [];
+    this.options.post(encode(message));
+  }
+
+  /** Tells the main thread at once (not batched) that a timed call started or ended. */
+  timer(
+    instance: string,
+    superstep: number,
+    executorId: string,
+    phase: 'start' | 'end',
+    timeoutMs: number,
+    seq = ++this.timerSeq,
+  ): number {
+    const message: HostTimerMessage = { op: 'timer', instance, superstep, executorId, phase, timeoutMs, seq };
+    this.options.post(encode(message));
+    return seq;
+  }
+}
