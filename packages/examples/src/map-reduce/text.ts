@@ -94,8 +94,13 @@ export function packCounts(counts: Readonly<Counts>): PackedCounts {
 
 /** Adds packed counts into `into` (in place) and returns `into`. */
 export function mergePacked(into: Counts, part: PackedCounts): Counts {
-  if (part.counts.length === 0) return into;
-  for (const [i, stem] of part.stems.split('\n').entries()) into[stem] = (into[stem] ?? 0) + (part.counts[i] ?? 0);
+  const { counts } = part;
+  if (counts.length === 0) return into;
+  const stems = part.stems.split('\n');
+  for (let i = 0; i < stems.length; i++) {
+    const stem = stems[i] ?? '';
+    into[stem] = (into[stem] ?? 0) + (counts[i] ?? 0);
+  }
   return into;
 }
 
@@ -106,14 +111,22 @@ export function partitionOf(stem: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
-/** Splits counts by {@link partitionOf} into `partitions` packed parts (some may be empty). */
+/**
+ * Splits counts by {@link partitionOf} into `partitions` packed parts (some may be empty), in one pass: each
+ * stem goes straight into its part's list of stems and list of counts, with no object per part in between.
+ */
 export function partitionCounts(counts: Readonly<Counts>, partitions: number): PackedCounts[] {
-  const parts: Counts[] = Array.from({ length: partitions }, () => ({}));
+  const stems: string[][] = Array.from({ length: partitions }, () => []);
+  const numbers: number[][] = Array.from({ length: partitions }, () => []);
   for (const stem in counts) {
-    const part = parts[partitionOf(stem, partitions)];
-    if (part !== undefined) part[stem] = counts[stem] ?? 0;
+    const partition = partitionOf(stem, partitions);
+    stems[partition]?.push(stem);
+    numbers[partition]?.push(counts[stem] ?? 0);
   }
-  return parts.map(packCounts);
+  return stems.map((list, partition) => ({
+    stems: list.join('\n'),
+    counts: Uint32Array.from(numbers[partition] ?? []),
+  }));
 }
 
 /** Ranks two stem counts: more first, then by stem. */
