@@ -70,12 +70,9 @@ export function createMemoryStore(): CheckpointStore {
         const meta = validateWrite(write);
         if (checkpoints.has(meta.id)) throw checkpointExists(meta.id);
         const needed = blobsToStore(meta, write);
-        const missing = [...needed].filter(([hash, bytes]) => bytes === undefined && !blobs.has(hash));
-        if (missing.length > 0)
-          throw blobMissing(
-            meta.id,
-            missing.map(([hash]) => hash),
-          );
+        const missing: string[] = [];
+        for (const [hash, bytes] of needed) if (bytes === undefined && !blobs.has(hash)) missing.push(hash);
+        if (missing.length > 0) throw blobMissing(meta.id, missing);
         // Everything is checked: from here on nothing throws, so the save is all or nothing.
         for (const [hash, bytes] of needed) {
           const blob = blobs.get(hash);
