@@ -21,7 +21,9 @@ export interface StoreBoundary {
 export function createStoreBoundary(kind: string): StoreBoundary {
   let status: StoreStatus = 'open';
   let closed: Promise<void> | undefined;
-  const inFlight = new Set<Promise<unknown>>();
+  /** Calls in flight, and what `close()` waits on until they are done (a count: saves are hot). */
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
 
   return {
     get status() {
@@ -35,25 +37,25 @@ export function createStoreBoundary(kind: string): StoreBoundary {
           }),
         );
       }
-      const running = (async () => {
+      inFlight++;
+      return (async () => {
         try {
           return await body();
         } catch (error) {
           throw storeFailed(kind, operation, error);
+        } finally {
+          if (--inFlight === 0) drained?.();
         }
       })();
-      const tracked = running.then(
-        () => undefined,
-        () => undefined,
-      );
-      inFlight.add(tracked);
-      void tracked.then(() => inFlight.delete(tracked));
-      return running;
     },
     close(release) {
       closed ??= (async () => {
         status = 'closing';
-        await Promise.all(inFlight);
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            drained = resolve;
+          });
+        }
         try {
           await release();
         } catch (error) {
