@@ -1,7 +1,8 @@
 /**
  * `checkpoint-overhead` (BENCH.md): 64 actors with ~16 KB of state each run S supersteps of a ring, 8 of
  * them changing state in each, with a checkpoint at every barrier to the `memory`, `file` or `sqlite`
- * store, or none. Each system has its own instance of the same graph on one pool (a store only knows the
+ * store (each at its defaults: durability `'normal'` for file and SQLite, see docs/checkpoints.md), or none.
+ * Each system has its own instance of the same graph on one pool (a store only knows the
  * snapshots it was given: runs of another store in between would change states behind its back, and its
  * next entry checkpoint would ship them all). Metric: µs per superstep; `memory/none`, `sqlite/none` (and
  * `file/none`) are the cost of checkpointing as a factor.

@@ -5,13 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 
-/** Temp file, fsync, rename: readers see the old file or the whole new one, never part of it. */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Temp file, fsync, rename: readers see the old file or the whole new one, never part of it. Without
+ * `sync` the fsync is skipped: still atomic for every reader and after the process is killed (the
+ * operating system has the data), but a power cut may lose or reorder recent writes.
+ */
+export async function writeAtomic(path: string, bytes: Uint8Array, sync = true): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temp, 'wx');
   try {
     await handle.writeFile(bytes);
-    await handle.sync();
+    if (sync) await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(temp, { force: true });

@@ -64,6 +64,16 @@ describeCheckpointStoreContract('file', async () => {
   };
 });
 
+describeCheckpointStoreContract('file (durability full: every file and directory fsynced)', async () => {
+  const directory = await tempDir();
+  return {
+    store: await openFileStore({ directory, durability: 'full' }),
+    reopen: () => openFileStore({ directory, durability: 'full' }),
+    countBlobs: () => countFiles(join(directory, 'blobs')),
+    cleanup: () => rm(directory, { recursive: true, force: true }),
+  };
+});
+
 describeCheckpointStoreContract('sqlite', async () => {
   const directory = await tempDir();
   const path = join(directory, 'checkpoints.db');
@@ -274,8 +284,12 @@ describe('file store', () => {
     await expectCode(openFileStore({ directory }), 'CHECKPOINT_VERSION_UNSUPPORTED');
   });
 
-  it('refuses a missing directory option', async () => {
+  it('refuses a missing directory and an unknown durability', async () => {
     await expectCode(openFileStore({ directory: '' }), 'INVALID_OPTION');
+    await expectCode(
+      openFileStore({ directory: join(directory, 'd'), durability: 'always' as 'full' }),
+      'INVALID_OPTION',
+    );
   });
 });
 
