@@ -49,8 +49,8 @@ export const checkpointOverhead: Scenario = {
   id: 'checkpoint-overhead',
   title: '64 actors × 16 KB state, 8 change per superstep: µs per superstep with memory/file/sqlite checkpoints',
   async run({ quick, threads, progress }) {
-    const steps = quick ? 5 : 60;
-    const repetitions = quick ? { warmup: 1, reps: 4 } : { warmup: 2, reps: 11 };
+    const steps = quick ? 5 : 90;
+    const repetitions = quick ? { warmup: 1, reps: 4 } : { warmup: 2, reps: 15 };
     const directory = await mkdtemp(join(tmpdir(), 'superstep-bench-'));
     const pool = await timed(() => createPool({ threads }));
     const stores: { name: string; counting: CountingStore }[] = [];
