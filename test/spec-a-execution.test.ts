@@ -3,6 +3,9 @@
  * the superstep limit and handler failure. Public API only, real worker threads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { threadId as mainThreadId } from 'node:worker_threads';
 import {
   SuperstepError,
@@ -240,10 +243,36 @@ describe('SPEC A: execution model', () => {
       await using wf = await new WorkflowBuilder(basic.executor('split'))
         .addEdge('split', exec.executor('spin'))
         .build({ pool });
-      const { result } = await drain(wf.run(Array.from({ length: 8 }, () => 200_000)));
-      const threads = new Set(((result?.outputs ?? []) as { threadId: number }[]).map((o) => o.threadId));
-      expect(threads.size).toBe(2);
-      expect(threads.has(mainThreadId)).toBe(false);
+      // 8 messages, and as few as there are threads (each thread's first slice comes before any second).
+      for (const count of [8, 2]) {
+        const { result } = await drain(wf.run(Array.from({ length: count }, () => 200_000)));
+        const threads = new Set(((result?.outputs ?? []) as { threadId: number }[]).map((o) => o.threadId));
+        expect(threads.size, `${count} messages`).toBe(2);
+        expect(threads.has(mainThreadId)).toBe(false);
+      }
+    });
+
+    it('SPEC 5: stateless messages go to whichever thread is free: one held by a long handler does not hold back half the work', async () => {
+      // 64 stateless messages; the first holds its thread until 33 of the other 63 have left their marker.
+      // Dealt out round-robin up front, the held thread's 31 others would wait behind it and only the
+      // other thread's 32 could run: the hold would time out. Handed out as threads free up, the other
+      // thread takes what the held one has not started.
+      const dir = mkdtempSync(join(tmpdir(), 'superstep-marks-'));
+      try {
+        const tasks = Array.from({ length: 64 }, (_, index) => ({
+          dir,
+          id: `m${index}`,
+          waitFor: index === 0 ? 33 : 0,
+        }));
+        await using wf = await new WorkflowBuilder(exec.executor('scatterMarks'))
+          .addEdge('scatterMarks', exec.executor('holdOrMark'))
+          .build({ pool });
+        const { result } = await drain(wf.run(tasks));
+        expect(result?.outputs).toEqual(['go']);
+        expect(readdirSync(dir)).toHaveLength(63);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('SPEC 5: different actors run at the same time, on different worker threads', async () => {

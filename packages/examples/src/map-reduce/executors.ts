@@ -34,10 +34,9 @@ export interface CorpusJob {
   readonly ids: readonly string[];
   /**
    * Into how many chunks (input splits) the documents are dealt (default: `partitions`); use the number of
-   * threads. The runtime deals a stateless executor's messages out round-robin when the superstep starts (a
-   * thread that is done does not take another chunk), so more chunks than threads balance the work no better,
-   * and each costs: a stem found in k chunks is partitioned, packed, shipped and merged k times (the corpus in
-   * 20 chunks: 111,000 counts for its 30,000 stems; in 2: 42,000). Its documents are all about the same size.
+   * threads. The documents are all about the same size, so equal chunks are balanced already, and each extra
+   * chunk costs: a stem found in k chunks is partitioned, packed, shipped and merged k times (the corpus in 20
+   * chunks: 111,000 counts for its 30,000 stems; in 2: 42,000).
    */
   readonly splits?: number;
   /** How many `merge-<i>` reducers the workflow has. */

@@ -69,9 +69,10 @@ function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPoolOptions
 class WorkerHostLink implements HostLink {
   readonly control: HostControl;
   private readonly releaseControl: () => void;
+  /** Per instance, the batches sent and not yet answered, oldest first (a host answers them in order). */
   private readonly pendingSteps = new Map<
     string,
-    { resolve: (reply: StepReply) => void; reject: (error: Error) => void }
+    { resolve: (reply: StepReply) => void; reject: (error: Error) => void }[]
   >();
   private lostError: SuperstepError | undefined;
   /** Rejects when the thread dies: every control call races it, so none waits on a dead thread. */
@@ -139,8 +140,9 @@ class WorkerHostLink implements HostLink {
       this.listeners.get(message.instance)?.(message, this.index);
       return;
     }
-    const pending = this.pendingSteps.get(message.instance);
-    this.pendingSteps.delete(message.instance);
+    const waiting = this.pendingSteps.get(message.instance);
+    const pending = waiting?.shift();
+    if (waiting?.length === 0) this.pendingSteps.delete(message.instance);
     pending?.resolve(message);
   }
 
@@ -148,7 +150,9 @@ class WorkerHostLink implements HostLink {
     if (!this.settledReady) await this.ready;
     if (this.lostError !== undefined) throw this.lostError;
     return await new Promise<StepReply>((resolve, reject) => {
-      this.pendingSteps.set(batch.instance, { resolve, reject });
+      let waiting = this.pendingSteps.get(batch.instance);
+      if (waiting === undefined) this.pendingSteps.set(batch.instance, (waiting = []));
+      waiting.push({ resolve, reject });
       const bytes = encode(batch);
       this.dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
     });
@@ -171,7 +175,7 @@ class WorkerHostLink implements HostLink {
       cause,
       details: { hostIndex: this.index, reason: String(cause) },
     });
-    for (const pending of this.pendingSteps.values()) pending.reject(this.lostError);
+    for (const waiting of this.pendingSteps.values()) for (const pending of waiting) pending.reject(this.lostError);
     this.pendingSteps.clear();
     this.signalLost(this.lostError);
     this.close();

@@ -191,13 +191,14 @@ export class Coordinator {
     }
     this.streamedCompletions.clear();
     for (let attempt = 1; ; attempt++) {
-      const { batches, childDeliveries } = this.partitioner.partition(delivered);
-      const participants = [...batches.keys()];
+      const { batches, slices, starts, childDeliveries } = this.partitioner.partition(delivered);
       this.dispatcher.timedOut.clear();
       // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
       const childCuts = new Map([...childDeliveries.keys()].map((id) => [id, this.child(id).capture()] as const));
       const header = { run: this.runNumber, superstep, hashSnapshots: run.checkpoint !== undefined };
-      const dispatched = this.dispatcher.send(run, header, batches, (index) => this.sharedState.take(index));
+      const dispatched = this.dispatcher.send(run, header, { batches, slices, starts }, (index) =>
+        this.sharedState.take(index),
+      );
       const stepped =
         childDeliveries.size === 0
           ? []
@@ -208,7 +209,7 @@ export class Coordinator {
             );
       // The batches are posted: the last barrier's checkpoint is written while the hosts work.
       const written = barrier.start();
-      const [settled, childSettled] = await Promise.all([dispatched, stepped]);
+      const [{ settled, participants }, childSettled] = await Promise.all([dispatched, stepped]);
       await written;
       this.dispatcher.clearTimers();
 

@@ -1,11 +1,12 @@
 /**
- * Sends a superstep's batches to the hosts and waits for every reply, and keeps the two ways a host is
+ * Sends a superstep's work to the hosts and waits for every reply, and keeps the two ways a host is
  * stopped mid-superstep: a cancel (handlers are told, and a host still busy after the grace period is
  * terminated, SPEC 38) and a handler timeout (a watchdog per timed call kills its host, SPEC 40).
  */
 import type { Delivery, HostTimerMessage, SharedWrite, StepReply } from '../shared/protocol.ts';
 import type { HostSet } from './actor-pool.ts';
 import type { RunContext } from './coordinator-types.ts';
+import type { Partition } from './partitioner.ts';
 
 export interface HostDispatchParts {
   readonly instance: string;
@@ -40,44 +41,101 @@ export class HostDispatch {
   }
 
   /**
-   * Sends one batch per participating host and waits for all of them. The batches are posted before this
-   * returns its promise. `sharedFor(index)` gives the shared-state writes host `index` has not heard of.
+   * Sends a superstep's work and waits for all of it. Each host gets its actors' mailboxes in one batch;
+   * the stateless slices go to whichever host is free, two in flight per host so none idles between
+   * them, until they run out or something fails. Results come back in an order that does not depend on
+   * which host took what: by where each batch and slice starts in the queue — so what the barrier
+   * commits, and in what order, is the same from run to run. The first batches are posted before
+   * this returns its promise. `sharedFor(index)` gives the shared-state writes host `index` has not heard of.
    */
   async send(
     run: RunContext,
     header: SuperstepHeader,
-    batches: ReadonlyMap<number, Delivery[]>,
+    work: Pick<Partition, 'batches' | 'slices' | 'starts'>,
     sharedFor: (index: number) => SharedWrite[],
-  ): Promise<PromiseSettledResult<StepReply>[]> {
+  ): Promise<{ settled: PromiseSettledResult<StepReply>[]; participants: number[] }> {
     const { hosts, instance, cancelGraceMs } = this.parts;
-    const busy = new Set(batches.keys());
+    const { batches, slices, starts } = work;
+    /** Batches in flight per host. */
+    const busy = new Map<number, number>();
+    const participants = new Set<number>();
+    /** Results by host (actors' batches) and by slice; hosts without actors' work leave holes. */
+    const byHost: (PromiseSettledResult<StepReply> | undefined)[] = [];
+    const bySlice: (PromiseSettledResult<StepReply> | undefined)[] = [];
+    let nextSlice = 0;
+    let failed = false;
     this.onAbort = () => {
       const reason = String(run.signal.reason);
-      for (const index of busy) {
+      for (const index of busy.keys()) {
         void hosts
           .host(index)
           .control.abort(instance, reason, header.run)
           .catch(() => undefined);
       }
       this.graceTimer = setTimeout(() => {
-        for (const index of busy) {
+        for (const index of busy.keys()) {
           hosts.kill(index, `run ${run.runId} cancelled; handler still running after ${cancelGraceMs} ms`);
         }
       }, cancelGraceMs);
     };
     if (run.signal.aborted) this.onAbort();
+
+    /** Posts one batch to host `index` (its first of the superstep, or a continuation) and files the result. */
+    const post = async (
+      index: number,
+      deliveries: Delivery[],
+      into: (PromiseSettledResult<StepReply> | undefined)[],
+      at: number,
+    ): Promise<void> => {
+      const continuation = participants.has(index);
+      participants.add(index);
+      busy.set(index, (busy.get(index) ?? 0) + 1);
+      try {
+        const shared = continuation ? [] : sharedFor(index);
+        const value = await hosts
+          .host(index)
+          .step({ op: 'step', instance, ...header, continuation, shared, deliveries });
+        into[at] = { status: 'fulfilled', value };
+        if (value.failure !== null) failed = true;
+      } catch (reason) {
+        into[at] = { status: 'rejected', reason };
+        failed = true;
+      } finally {
+        const left = (busy.get(index) ?? 1) - 1;
+        if (left === 0) busy.delete(index);
+        else busy.set(index, left);
+      }
+    };
+    /** Host `index` takes slices one after another while any are left and nothing has failed. */
+    const takeSlices = async (index: number): Promise<void> => {
+      while (nextSlice < slices.length && !failed && !run.signal.aborted) {
+        const at = nextSlice++;
+        await post(index, slices[at] ?? [], bySlice, at);
+      }
+    };
     try {
-      return await Promise.allSettled(
-        [...batches].map(async ([index, deliveries]) => {
-          try {
-            return await hosts
-              .host(index)
-              .step({ op: 'step', instance, ...header, shared: sharedFor(index), deliveries });
-          } finally {
-            busy.delete(index);
-          }
-        }),
-      );
+      const work: Promise<void>[] = [];
+      for (let index = 0; index < hosts.size; index++) {
+        const deliveries = batches.get(index);
+        if (deliveries !== undefined) work.push(post(index, deliveries, byHost, index));
+      }
+      // Every host its first slice before any its second: with few slices, each thread still gets one.
+      for (let index = 0; index < hosts.size; index++) work.push(takeSlices(index));
+      for (let index = 0; index < hosts.size; index++) work.push(takeSlices(index));
+      await Promise.all(work);
+      // In queue order of each batch's first message, whichever host ran it.
+      const ordered: [number, PromiseSettledResult<StepReply>][] = [];
+      byHost.forEach((result, index) => {
+        if (result !== undefined) ordered.push([starts.batches.get(index) ?? 0, result]);
+      });
+      bySlice.forEach((result, index) => {
+        if (result !== undefined) ordered.push([starts.slices[index] ?? 0, result]);
+      });
+      ordered.sort((a, b) => a[0] - b[0]);
+      return {
+        settled: ordered.map(([, result]) => result),
+        participants: [...participants].sort((a, b) => a - b),
+      };
     } finally {
       this.onAbort = undefined;
       clearTimeout(this.graceTimer);

@@ -1,6 +1,7 @@
 /**
- * Where a superstep's messages go (SPEC 5): each stateful actor's mailbox to the host that holds it,
- * a stateless executor's messages round-robin over every host, a sub-workflow node's to the main thread.
+ * Where a superstep's messages go (SPEC 5): each stateful actor's mailbox to the host that holds it, a
+ * stateless executor's messages into slices for whichever host is free (see host-dispatch.ts), a
+ * sub-workflow node's to the main thread.
  */
 import type { Delivery, ExecutorInfo } from '../shared/protocol.ts';
 import type { Envelope } from './router.ts';
@@ -14,60 +15,74 @@ export interface PartitionerParts {
   readonly children: ReadonlySet<string>;
 }
 
-/** One superstep's work: a batch per host, and each sub-workflow node's messages. */
+/**
+ * One superstep's work: the stateful actors' mailboxes, one batch per host; the stateless executors'
+ * messages, in queue order, cut into slices that hosts take as they finish (see `host-dispatch.ts`); and
+ * each sub-workflow node's messages.
+ */
 export interface Partition {
   readonly batches: Map<number, Delivery[]>;
+  readonly slices: Delivery[][];
+  /**
+   * Where each batch and slice starts in the queue (its first message's index): replies are committed in
+   * this order, whichever host ran what, so a superstep commits the same way from run to run.
+   */
+  readonly starts: { readonly batches: ReadonlyMap<number, number>; readonly slices: readonly number[] };
   readonly childDeliveries: Map<string, [string, unknown][]>;
 }
 
-type Mailbox =
-  | { readonly spread: false; readonly box: [string, unknown][] }
-  | { readonly spread: true; readonly perHost: [string, unknown][][] };
+/**
+ * Slices per thread. A stateless executor's messages are handed out a slice at a time to whichever host
+ * is free, so a thread slowed by other work (or by costlier messages) takes fewer: with 4 slices per
+ * thread the last one to finish waits for at most about a quarter of a thread's share.
+ */
+const SLICES_PER_THREAD = 4;
 
 export class Partitioner {
-  /** Round-robin cursor spreading stateless messages over hosts. */
-  private spread = 0;
-
   constructor(private readonly parts: PartitionerParts) {}
 
-  /** Groups the queue into one batch per host: actors to their host, stateless messages spread round-robin. */
+  /** Groups the queue: actors' mailboxes by host, stateless messages into slices, children's apart. */
   partition(queue: readonly Envelope[]): Partition {
     const { threads, executors, placement, children } = this.parts;
     const batches = new Map<number, Delivery[]>();
     const childDeliveries = new Map<string, [string, unknown][]>();
-    /** Per target: its mailbox (stateful actor or child), or, for a stateless executor, one per host. */
-    const mailboxes = new Map<string, Mailbox>();
-    const mailbox = (index: number, target: string): [string, unknown][] => {
-      const messages: [string, unknown][] = [];
-      let deliveries = batches.get(index);
-      if (deliveries === undefined) batches.set(index, (deliveries = []));
-      deliveries.push([target, messages]);
-      return messages;
-    };
-    for (const envelope of queue) {
+    /** Per stateful target (actor or child): its mailbox. */
+    const mailboxes = new Map<string, [string, unknown][]>();
+    const stateless: Envelope[] = [];
+    const statelessAt: number[] = [];
+    const batchStarts = new Map<number, number>();
+    for (const [position, envelope] of queue.entries()) {
       const { target } = envelope;
-      let entry = mailboxes.get(target);
-      if (entry === undefined) {
-        if (children.has(target)) {
-          const box: [string, unknown][] = [];
-          childDeliveries.set(target, box);
-          entry = { spread: false, box };
-        } else if (executors.get(target)?.stateless === true) {
-          entry = { spread: true, perHost: [] };
-        } else {
-          entry = { spread: false, box: mailbox(placement.get(target) ?? 0, target) };
+      let box = mailboxes.get(target);
+      if (box === undefined) {
+        if (executors.get(target)?.stateless === true && !children.has(target)) {
+          stateless.push(envelope);
+          statelessAt.push(position);
+          continue;
         }
-        mailboxes.set(target, entry);
+        box = [];
+        mailboxes.set(target, box);
+        if (children.has(target)) childDeliveries.set(target, box);
+        else {
+          const index = placement.get(target) ?? 0;
+          let deliveries = batches.get(index);
+          if (deliveries === undefined) {
+            batches.set(index, (deliveries = []));
+            batchStarts.set(index, position);
+          }
+          deliveries.push([target, box]);
+        }
       }
-      if (entry.spread) {
-        // Stateless: spread round-robin over the hosts, one mailbox per host.
-        const index = this.spread++ % threads;
-        (entry.perHost[index] ??= mailbox(index, target)).push([envelope.source, envelope.payload]);
-      } else {
-        entry.box.push([envelope.source, envelope.payload]);
-      }
+      box.push([envelope.source, envelope.payload]);
     }
-    return { batches, childDeliveries };
+    const size = Math.ceil(stateless.length / (threads * SLICES_PER_THREAD));
+    const slices: Delivery[][] = [];
+    const sliceStarts: number[] = [];
+    for (let start = 0; start < stateless.length; start += size) {
+      slices.push(deliveriesOf(stateless.slice(start, start + size)));
+      sliceStarts.push(statelessAt[start] ?? 0);
+    }
+    return { batches, slices, starts: { batches: batchStarts, slices: sliceStarts }, childDeliveries };
   }
 
   /** `[executorId, calls, messages per call]` for each mailbox of a superstep, in queue order. */
@@ -92,4 +107,15 @@ export class Partitioner {
   private isStateless(executorId: string): boolean {
     return this.parts.executors.get(executorId)?.stateless === true;
   }
+}
+
+/** Messages as deliveries: one per run of consecutive messages to the same target. */
+function deliveriesOf(messages: readonly Envelope[]): Delivery[] {
+  const deliveries: [string, [string, unknown][]][] = [];
+  for (const { source, target, payload } of messages) {
+    const last = deliveries.at(-1);
+    if (last?.[0] === target) last[1].push([source, payload]);
+    else deliveries.push([target, [[source, payload]]]);
+  }
+  return deliveries;
 }

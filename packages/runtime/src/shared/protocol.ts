@@ -112,6 +112,12 @@ export interface StepBatch {
   /** Shared-state writes committed since this host's previous batch for the instance. */
   readonly shared: readonly SharedWrite[];
   readonly deliveries: readonly Delivery[];
+  /**
+   * More work of a superstep this host already has a batch of: a slice of stateless messages, handed out
+   * as hosts finish (see `main/host-dispatch.ts`). It changes no actor state and says nothing of the
+   * previous superstep; a host handles one instance's batches one after another, in the order sent.
+   */
+  readonly continuation: boolean;
   /** The run checkpoints: send each snapshot with its content hash, computed here rather than on main. */
   readonly hashSnapshots: boolean;
 }

@@ -133,13 +133,15 @@ export class ActorHost implements HostControl {
       };
       return stepReply(batch, output, []);
     }
-    // A batch for a later superstep means the previous one succeeded everywhere.
-    commitPending(instance);
-    applyShared(instance.shared, batch.shared);
-    // A fresh signal per run; an abort that overtook this batch applies to it.
-    instance.currentRun = batch.run;
-    if (instance.aborted?.run === batch.run) instance.abort.abort(instance.aborted.reason);
-    else if (instance.abort.signal.aborted) instance.abort = new AbortController();
+    if (!batch.continuation) {
+      // A batch for a later superstep means the previous one succeeded everywhere.
+      commitPending(instance);
+      applyShared(instance.shared, batch.shared);
+      // A fresh signal per run; an abort that overtook this batch applies to it.
+      instance.currentRun = batch.run;
+      if (instance.aborted?.run === batch.run) instance.abort.abort(instance.aborted.reason);
+      else if (instance.abort.signal.aborted) instance.abort = new AbortController();
+    }
     this.live.stepStarted();
 
     // Synchronous handlers run without a promise per actor; only asynchronous ones are awaited.
@@ -149,6 +151,8 @@ export class ActorHost implements HostControl {
       if (running !== undefined) pending.push(running);
     }
     if (pending.length > 0) await Promise.all(pending);
+    // Stateless work only: no actor state changed, and the superstep's drafts still await the verdict.
+    if (batch.continuation) return stepReply(batch, output, []);
 
     const dirty: Actor[] = [];
     const snapshots: Snapshot[] = [];

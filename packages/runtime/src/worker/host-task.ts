@@ -30,6 +30,8 @@ export default async function hostTask(input: HostTaskInput): Promise<'stopped'>
   const host = new ActorHost({ post, flushIntervalMs: input.flushIntervalMs });
   serveControl(host, controlPort);
 
+  /** Per instance, the batch being handled: the next one starts after it (a superstep may send several). */
+  const running = new Map<string, Promise<unknown>>();
   return await new Promise<'stopped'>((resolve) => {
     dataPort.on('message', (bytes: Uint8Array) => {
       let message: MainToHost;
@@ -45,8 +47,15 @@ export default async function hostTask(input: HostTaskInput): Promise<'stopped'>
         resolve('stopped');
         return;
       }
-      void host.step(message).then((reply) => {
+      const batch = message;
+      const previous = running.get(batch.instance);
+      const step = (previous === undefined ? host.step(batch) : previous.then(() => host.step(batch))).then((reply) => {
         post(encode(reply));
+      });
+      running.set(batch.instance, step);
+      // A failure here is a bug: it stays unhandled and crashes the thread into the pool, as it did before.
+      void step.finally(() => {
+        if (running.get(batch.instance) === step) running.delete(batch.instance);
       });
     });
   });
