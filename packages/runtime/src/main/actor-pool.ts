@@ -140,10 +140,7 @@ class WorkerHostLink implements HostLink {
       this.listeners.get(message.instance)?.(message, this.index);
       return;
     }
-    const waiting = this.pendingSteps.get(message.instance);
-    const pending = waiting?.shift();
-    if (waiting?.length === 0) this.pendingSteps.delete(message.instance);
-    pending?.resolve(message);
+    this.pendingSteps.get(message.instance)?.shift()?.resolve(message);
   }
 
   async step(batch: StepBatch): Promise<StepReply> {

@@ -56,86 +56,32 @@ export class HostDispatch {
   ): Promise<{ settled: PromiseSettledResult<StepReply>[]; participants: number[] }> {
     const { hosts, instance, cancelGraceMs } = this.parts;
     const { batches, slices, starts } = work;
-    /** Batches in flight per host. */
-    const busy = new Map<number, number>();
-    const participants = new Set<number>();
-    /** Results by host (actors' batches) and by slice; hosts without actors' work leave holes. */
-    const byHost: (PromiseSettledResult<StepReply> | undefined)[] = [];
-    const bySlice: (PromiseSettledResult<StepReply> | undefined)[] = [];
-    let nextSlice = 0;
-    let failed = false;
+    const sending = new Sending(hosts, instance, header, slices, run.signal, sharedFor);
     this.onAbort = () => {
       const reason = String(run.signal.reason);
-      for (const index of busy.keys()) {
+      for (const index of sending.busy.keys()) {
         void hosts
           .host(index)
           .control.abort(instance, reason, header.run)
           .catch(() => undefined);
       }
       this.graceTimer = setTimeout(() => {
-        for (const index of busy.keys()) {
+        for (const index of sending.busy.keys()) {
           hosts.kill(index, `run ${run.runId} cancelled; handler still running after ${cancelGraceMs} ms`);
         }
       }, cancelGraceMs);
     };
     if (run.signal.aborted) this.onAbort();
-
-    /** Posts one batch to host `index` (its first of the superstep, or a continuation) and files the result. */
-    const post = async (
-      index: number,
-      deliveries: Delivery[],
-      into: (PromiseSettledResult<StepReply> | undefined)[],
-      at: number,
-    ): Promise<void> => {
-      const continuation = participants.has(index);
-      participants.add(index);
-      busy.set(index, (busy.get(index) ?? 0) + 1);
-      try {
-        const shared = continuation ? [] : sharedFor(index);
-        const value = await hosts
-          .host(index)
-          .step({ op: 'step', instance, ...header, continuation, shared, deliveries });
-        into[at] = { status: 'fulfilled', value };
-        if (value.failure !== null) failed = true;
-      } catch (reason) {
-        into[at] = { status: 'rejected', reason };
-        failed = true;
-      } finally {
-        const left = (busy.get(index) ?? 1) - 1;
-        if (left === 0) busy.delete(index);
-        else busy.set(index, left);
-      }
-    };
-    /** Host `index` takes slices one after another while any are left and nothing has failed. */
-    const takeSlices = async (index: number): Promise<void> => {
-      while (nextSlice < slices.length && !failed && !run.signal.aborted) {
-        const at = nextSlice++;
-        await post(index, slices[at] ?? [], bySlice, at);
-      }
-    };
     try {
       const work: Promise<void>[] = [];
-      for (let index = 0; index < hosts.size; index++) {
-        const deliveries = batches.get(index);
-        if (deliveries !== undefined) work.push(post(index, deliveries, byHost, index));
+      for (const [index, deliveries] of batches) work.push(sending.post(index, deliveries, sending.byHost, index));
+      if (slices.length > 0) {
+        // Every host its first slice before any its second: with few slices, each thread still gets one.
+        for (let index = 0; index < hosts.size; index++) work.push(sending.takeSlices(index));
+        for (let index = 0; index < hosts.size; index++) work.push(sending.takeSlices(index));
       }
-      // Every host its first slice before any its second: with few slices, each thread still gets one.
-      for (let index = 0; index < hosts.size; index++) work.push(takeSlices(index));
-      for (let index = 0; index < hosts.size; index++) work.push(takeSlices(index));
       await Promise.all(work);
-      // In queue order of each batch's first message, whichever host ran it.
-      const ordered: [number, PromiseSettledResult<StepReply>][] = [];
-      byHost.forEach((result, index) => {
-        if (result !== undefined) ordered.push([starts.batches.get(index) ?? 0, result]);
-      });
-      bySlice.forEach((result, index) => {
-        if (result !== undefined) ordered.push([starts.slices[index] ?? 0, result]);
-      });
-      ordered.sort((a, b) => a[0] - b[0]);
-      return {
-        settled: ordered.map(([, result]) => result),
-        participants: [...participants].sort((a, b) => a - b),
-      };
+      return { settled: sending.inQueueOrder(starts), participants: [...sending.participants] };
     } finally {
       this.onAbort = undefined;
       clearTimeout(this.graceTimer);
@@ -166,5 +112,74 @@ export class HostDispatch {
   clearTimers(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+  }
+}
+
+type Settled = PromiseSettledResult<StepReply>;
+
+/** One superstep's sending: what is in flight on which host, and what came back. */
+class Sending {
+  /** Batches in flight per host. */
+  readonly busy = new Map<number, number>();
+  /** Hosts that got a batch of this superstep (a second one is a continuation). */
+  readonly participants = new Set<number>();
+  /** Results by host (actors' batches) and by slice; hosts without actors' work leave holes. */
+  readonly byHost: (Settled | undefined)[] = [];
+  readonly bySlice: (Settled | undefined)[] = [];
+  private nextSlice = 0;
+  private failed = false;
+
+  constructor(
+    private readonly hosts: HostSet,
+    private readonly instance: string,
+    private readonly header: SuperstepHeader,
+    private readonly slices: readonly Delivery[][],
+    private readonly signal: AbortSignal,
+    private readonly sharedFor: (index: number) => SharedWrite[],
+  ) {}
+
+  /** Posts one batch to host `index` (its first of the superstep, or a continuation) and files the result. */
+  async post(index: number, deliveries: Delivery[], into: (Settled | undefined)[], at: number): Promise<void> {
+    const continuation = this.participants.has(index);
+    this.participants.add(index);
+    this.busy.set(index, (this.busy.get(index) ?? 0) + 1);
+    try {
+      const shared = continuation ? [] : this.sharedFor(index);
+      const value = await this.hosts
+        .host(index)
+        .step({ op: 'step', instance: this.instance, ...this.header, continuation, shared, deliveries });
+      into[at] = { status: 'fulfilled', value };
+      if (value.failure !== null) this.failed = true;
+    } catch (reason) {
+      into[at] = { status: 'rejected', reason };
+      this.failed = true;
+    } finally {
+      const left = (this.busy.get(index) ?? 1) - 1;
+      if (left === 0) this.busy.delete(index);
+      else this.busy.set(index, left);
+    }
+  }
+
+  /** Host `index` takes slices one after another while any are left and nothing has failed. */
+  async takeSlices(index: number): Promise<void> {
+    while (this.nextSlice < this.slices.length && !this.failed && !this.signal.aborted) {
+      const at = this.nextSlice++;
+      await this.post(index, this.slices[at] ?? [], this.bySlice, at);
+    }
+  }
+
+  /** The results in queue order of each batch's and slice's first message, whichever host ran it. */
+  inQueueOrder(starts: Partition['starts']): Settled[] {
+    // The actors' batches were made, and so are listed, in that order already.
+    const hostsFirst = [...starts.batches.keys()].map((index) => this.byHost[index]);
+    if (this.bySlice.length === 0) return hostsFirst.filter((result) => result !== undefined);
+    const ordered: [number, Settled][] = [];
+    this.byHost.forEach((result, index) => {
+      if (result !== undefined) ordered.push([starts.batches.get(index) ?? 0, result]);
+    });
+    this.bySlice.forEach((result, index) => {
+      if (result !== undefined) ordered.push([starts.slices[index] ?? 0, result]);
+    });
+    return ordered.sort((a, b) => a[0] - b[0]).map(([, result]) => result);
   }
 }

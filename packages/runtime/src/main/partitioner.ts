@@ -51,7 +51,10 @@ export class Partitioner {
     const stateless: Envelope[] = [];
     const statelessAt: number[] = [];
     const batchStarts = new Map<number, number>();
-    for (const [position, envelope] of queue.entries()) {
+    // An index loop: `entries()` would allocate a pair per message, and this runs every superstep.
+    for (let position = 0; position < queue.length; position++) {
+      const envelope = queue[position];
+      if (envelope === undefined) continue;
       const { target } = envelope;
       let box = mailboxes.get(target);
       if (box === undefined) {

@@ -7,7 +7,7 @@ import { isMainThread, type MessagePort } from 'node:worker_threads';
 import { decode, encode } from '../shared/codec.ts';
 import { serveControl } from '../shared/control-plane.ts';
 import { SuperstepError } from '../shared/errors.ts';
-import type { MainToHost } from '../shared/protocol.ts';
+import type { MainToHost, StepBatch } from '../shared/protocol.ts';
 import { ActorHost } from './actor-host.ts';
 
 if (isMainThread) {
@@ -30,8 +30,20 @@ export default async function hostTask(input: HostTaskInput): Promise<'stopped'>
   const host = new ActorHost({ post, flushIntervalMs: input.flushIntervalMs });
   serveControl(host, controlPort);
 
-  /** Per instance, the batch being handled: the next one starts after it (a superstep may send several). */
-  const running = new Map<string, Promise<unknown>>();
+  /**
+   * Per instance with a batch being handled, the batches waiting behind it: one instance's batches run one
+   * after another, in the order sent (a superstep may send several).
+   */
+  const waiting = new Map<string, StepBatch[]>();
+  const run = (batch: StepBatch): void => {
+    // A failure here is a bug: it stays unhandled and crashes the thread into the pool.
+    void host.step(batch).then((reply) => {
+      post(encode(reply));
+      const next = waiting.get(batch.instance)?.shift();
+      if (next === undefined) waiting.delete(batch.instance);
+      else run(next);
+    });
+  };
   return await new Promise<'stopped'>((resolve) => {
     dataPort.on('message', (bytes: Uint8Array) => {
       let message: MainToHost;
@@ -47,16 +59,12 @@ export default async function hostTask(input: HostTaskInput): Promise<'stopped'>
         resolve('stopped');
         return;
       }
-      const batch = message;
-      const previous = running.get(batch.instance);
-      const step = (previous === undefined ? host.step(batch) : previous.then(() => host.step(batch))).then((reply) => {
-        post(encode(reply));
-      });
-      running.set(batch.instance, step);
-      // A failure here is a bug: it stays unhandled and crashes the thread into the pool, as it did before.
-      void step.finally(() => {
-        if (running.get(batch.instance) === step) running.delete(batch.instance);
-      });
+      const queued = waiting.get(message.instance);
+      if (queued !== undefined) queued.push(message);
+      else {
+        waiting.set(message.instance, []);
+        run(message);
+      }
     });
   });
 }
