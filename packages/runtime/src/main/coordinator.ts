@@ -311,7 +311,7 @@ export class Coordinator {
     const outbox: OutboxEntry[] = [];
     for (const reply of replies) {
       for (const [actorId, view, hash] of reply.snapshots) {
-        // Own copy, so the reply's buffer can go; immutable from here on (see snapshot-hashes.ts).
+        // Own copy, so the reply's buffer can go; immutable from here on (see snapshot-bytes.ts).
         const bytes = markImmutable(Uint8Array.prototype.slice.call(view));
         if (hash !== null) rememberSnapshotHash(bytes, hash);
         this.snapshots.set(actorId, bytes);
