@@ -74,4 +74,21 @@ describe('SPEC 40: timeouts', () => {
     expect(events.filter((event) => event.type === 'executor.failed')).toHaveLength(1);
     expect((await workflow.run('quick').result()).outputs).toEqual(['quick']);
   });
+
+  it('SPEC 40: a stateless handler past its timeout is reported once, though its worker held two batches of the superstep', async () => {
+    await using workflow = await new WorkflowBuilder(retries.executor('scatter'))
+      .addEdge('scatter', retries.executor('overrunStateless'))
+      .build({ pool });
+    // 16 messages make slices of 2: the host that gets the spinning one also holds the next slice.
+    const run = workflow.run(['spin', ...Array.from({ length: 15 }, () => 'quick')]);
+    const events: WorkflowEvent[] = [];
+    for await (const event of run) events.push(event);
+    await expect(run.result()).rejects.toMatchObject({
+      code: 'EXECUTOR_TIMEOUT',
+      details: { executorId: 'overrunStateless', timeoutMs: 100 },
+    });
+    expect(events.filter((event) => event.type === 'executor.failed')).toHaveLength(1);
+    expect(events.filter((event) => event.type === 'worker.restarted')).toHaveLength(0);
+    expect((await workflow.run(['quick', 'quick']).result()).outputs).toEqual(['quick', 'quick']);
+  });
 });

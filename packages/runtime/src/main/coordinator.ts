@@ -217,12 +217,19 @@ export class Coordinator {
       replies = [];
       const failures: { executorId: string; error: ErrorRecord }[] = [];
       const lost: SuperstepError[] = [];
+      /** A host that died fails every batch it held (it may hold two): it is reported once. */
+      const lostHosts = new Set<number>();
       for (const result of settled) {
         if (result.status === 'rejected') {
           const error =
             result.reason instanceof SuperstepError
               ? result.reason
               : new SuperstepError('INTERNAL', String(result.reason));
+          if (error.code === 'WORKER_LOST') {
+            const hostIndex = Number(error.details.hostIndex);
+            if (lostHosts.has(hostIndex)) continue;
+            lostHosts.add(hostIndex);
+          }
           const overrun =
             error.code === 'WORKER_LOST' ? this.dispatcher.timedOut.get(Number(error.details.hostIndex)) : undefined;
           if (overrun !== undefined) {
@@ -252,7 +259,6 @@ export class Coordinator {
 
       // Nothing of this superstep survives (SPEC 8): hosts drop their drafts. A lost host needs no
       // rollback — its replacement is rebuilt from the last barrier — and must not be waited for.
-      const lostHosts = new Set(lost.map((error) => Number(error.details.hostIndex)));
       await Promise.allSettled(
         participants
           .filter((index) => !lostHosts.has(index))
