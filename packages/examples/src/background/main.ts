@@ -29,19 +29,18 @@
  *   curl -s localhost:8080/result
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   WorkflowBuilder,
   executorModule,
-  isSuperstepError,
   type ErrorCode,
   type PendingRequest,
   type RunHandle,
   type RunStatus,
   type Workflow,
 } from '@superstep/runtime';
+import { HttpError, listen, readJson, send, sendError, stop } from '../json-http.ts';
 import type { Claim } from './executors.ts';
 
 /** A small batch: two claims settle by policy, one is refused, two wait for a person. */
@@ -68,6 +67,9 @@ export interface BackgroundServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** Request bodies: a batch of claims or an answer. */
+const BODY_LIMIT = 1024 * 1024;
+
 /** The runtime's codes, as HTTP statuses. */
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RESPONSE_INVALID: 400,
@@ -77,47 +79,6 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   WORKFLOW_BUSY: 409,
   RUN_CANCELLED: 503,
 };
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const bytes = chunk as Buffer;
-    size += bytes.length;
-    if (size > 1024 * 1024) throw new HttpError(413, 'BODY_TOO_LARGE', 'request bodies are limited to 1 MiB');
-    chunks.push(bytes);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new HttpError(400, 'BAD_JSON', 'the request body is not valid JSON');
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function errorBody(error: unknown): { status: number; body: { error: { code: string; message: string } } } {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message } } };
-  if (isSuperstepError(error))
-    return { status: HTTP_STATUS[error.code] ?? 500, body: { error: { code: error.code, message } } };
-  const code = (error as { code?: unknown } | null)?.code;
-  return { status: 500, body: { error: { code: typeof code === 'string' ? code : 'INTERNAL', message } } };
-}
 
 /** One background run: its handle, and what its events have told so far. */
 class BackgroundRun {
@@ -205,7 +166,7 @@ export async function startBackground(options: BackgroundOptions = {}): Promise<
       send(res, 200, [...run.pending.values()]);
     } else if (method === 'POST' && answer !== null) {
       const run = requireRun();
-      await run.respond(decodeURIComponent(answer[1] ?? ''), await readJson(req));
+      await run.respond(decodeURIComponent(answer[1] ?? ''), await readJson(req, { limit: BODY_LIMIT }));
       send(res, 202, { accepted: true });
     } else if (method === 'GET' && url.pathname === '/result') {
       const { handle } = requireRun();
@@ -215,7 +176,7 @@ export async function startBackground(options: BackgroundOptions = {}): Promise<
       const run = requireRun();
       send(res, 200, { runId: run.handle.runId, status: run.status, pending: run.pending.size });
     } else if (method === 'POST' && url.pathname === '/runs') {
-      const claims = await readJson(req);
+      const claims = await readJson(req, { limit: BODY_LIMIT });
       if (!Array.isArray(claims)) throw new HttpError(400, 'BAD_BATCH', 'the body must be a JSON array of claims');
       const run = await startRun(claims as Claim[]);
       send(res, 202, { runId: run.handle.runId });
@@ -226,39 +187,26 @@ export async function startBackground(options: BackgroundOptions = {}): Promise<
 
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
-      const { status, body } = errorBody(error);
-      send(res, status, body);
+      sendError(res, error, HTTP_STATUS);
     });
   });
+  let url: string;
   try {
     if (options.claims !== undefined) await startRun(options.claims);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.hostname ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    url = await listen(server, options.port ?? 0, options.hostname ?? '127.0.0.1');
   } catch (error) {
     await workflow.close();
     throw error;
   }
-  const { address, port } = server.address() as AddressInfo;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
-      server.closeAllConnections();
-      await stopped;
+      await stop(server);
       await workflow.close(); // cancels a run still waiting for answers
       await current?.consumed;
     })());
-  return { url: `http://${address}:${port}`, close, [Symbol.asyncDispose]: close };
+  return { url, close, [Symbol.asyncDispose]: close };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -43,14 +43,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   WorkflowBuilder,
   executorModule,
-  isSuperstepError,
   openSqliteStore,
   type CheckpointMeta,
   type CheckpointStore,
@@ -58,6 +56,7 @@ import {
   type RunHandle,
   type Workflow,
 } from '@superstep/runtime';
+import { HttpError, listen, readJson, send, sendError, stop } from '../json-http.ts';
 import type { ChatMessage, OperatorQuestion, Reply } from './executors.ts';
 
 /** Checkpoints are listed under this name. */
@@ -101,17 +100,6 @@ export interface Host extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** An error answered as `{ error: { code, message } }` with an HTTP status. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** The runtime's error codes this server can meet, as HTTP statuses. */
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   WORKFLOW_BUSY: 409,
@@ -124,41 +112,6 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 const BODY_LIMIT = 64 * 1024;
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const bytes = chunk as Buffer;
-    size += bytes.length;
-    if (size > BODY_LIMIT) {
-      throw new HttpError(413, 'BODY_TOO_LARGE', `request bodies are limited to ${BODY_LIMIT} bytes`);
-    }
-    chunks.push(bytes);
-  }
-  if (size === 0) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new HttpError(400, 'BAD_JSON', 'the request body is not valid JSON');
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function sendError(res: ServerResponse, error: unknown): void {
-  if (error instanceof HttpError) {
-    send(res, error.status, { error: { code: error.code, message: error.message } });
-  } else if (isSuperstepError(error)) {
-    send(res, HTTP_STATUS[error.code] ?? 500, { error: { code: error.code, message: error.message } });
-  } else {
-    send(res, 500, { error: { code: 'INTERNAL', message: String(error) } });
-  }
-}
 
 /**
  * The last checkpoint of a conversation (= lineage), from the store alone: the end of the parent chain.
@@ -302,7 +255,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     if (method === 'POST' && pathname === '/conversations') {
       send(res, 201, await newConversation());
     } else if (method === 'POST' && (match = /^\/conversations\/([^/]+)\/messages$/.exec(pathname)) !== null) {
-      const body = await readJson(req);
+      const body = await readJson(req, { limit: BODY_LIMIT, optional: true });
       const text = (body as { text?: unknown } | undefined)?.text;
       if (typeof text !== 'string' || text.trim() === '') {
         throw new HttpError(400, 'BAD_MESSAGE', 'the body must be { "text": "…" }');
@@ -318,7 +271,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     } else if (method === 'GET' && pathname === '/operator/questions') {
       send(res, 200, [...questions.values()]);
     } else if (method === 'POST' && (match = /^\/operator\/questions\/([^/]+)$/.exec(pathname)) !== null) {
-      await answer(decodeURIComponent(match[1] ?? ''), await readJson(req));
+      await answer(decodeURIComponent(match[1] ?? ''), await readJson(req, { limit: BODY_LIMIT, optional: true }));
       send(res, 202, { accepted: true });
     } else {
       throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${pathname}`);
@@ -327,34 +280,21 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
-      sendError(res, error);
+      sendError(res, error, HTTP_STATUS);
     });
   });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.hostname ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const { address, port } = server.address() as AddressInfo;
+  const url = await listen(server, options.port ?? 0, options.hostname ?? '127.0.0.1');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      const stopped = new Promise<void>((done) => {
-        server.close(() => {
-          done();
-        });
-      });
-      server.closeAllConnections();
-      await stopped;
+      await stop(server);
       await workflow.close(); // cancels a run still waiting for the operator
       await lease?.settled; // its clean-up still uses the store
       await store.close();
     })());
 
-  return { url: `http://${address}:${port}`, workflow, store, events, close, [Symbol.asyncDispose]: close };
+  return { url, workflow, store, events, close, [Symbol.asyncDispose]: close };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

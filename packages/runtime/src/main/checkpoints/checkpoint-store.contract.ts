@@ -323,6 +323,8 @@ export function describeCheckpointStoreContract(name: string, open: () => Promis
 
     describe('durability', () => {
       it('keeps checkpoints, blobs and save order across close and reopen', async (context) => {
+        // Only stores that outlive their process can be reopened; the memory store has no `reopen` and
+        // skips this case by design (it keeps nothing past `close()`).
         if (subject.reopen === undefined) return context.skip();
         const x = blob('x');
         await store.save(checkpoint('c1', { blobs: [x], createdAt: 5 }));
