@@ -212,12 +212,12 @@ describe('SPEC 42: restoring malformed checkpoints', () => {
     const future = tamperedStore(
       store,
       editBody((body) => {
-        body.formatVersion = 2;
+        body.formatVersion = 3;
       }),
     );
     expect(await rejectionOf(wf.restore(metas[9]?.id ?? '', { store: future }))).toMatchObject({
       code: 'CHECKPOINT_VERSION_UNSUPPORTED',
-      details: { formatVersion: 2 },
+      details: { formatVersion: 3, supported: [1, 2] },
     });
     expect((await wf.resume().result()).outputs).toEqual(afterBase());
   });
@@ -253,24 +253,78 @@ describe('SPEC 42: restoring malformed checkpoints', () => {
     expect((await wf.resume().result()).outputs).toEqual(afterBase());
   });
 
-  // Regression guard for a runtime bug (reported): snapshot blobs are content-addressed (SHA-256), yet restore
-  // does not check that the bytes it loaded hash to their address, so a flipped bit that still decodes becomes
-  // actor state silently.
-  it('SPEC 42: a snapshot whose bytes do not match its SHA-256 address is refused with CHECKPOINT_CORRUPT', async () => {
+  // Regression guard for a runtime bug (reported): restore did not check that the bytes it loaded are the ones
+  // their key names, so a flipped bit that still decodes became actor state silently. A key ends in the CRC-32
+  // of its bytes (format 2; in format 1 it was their SHA-256, tested below).
+  it("SPEC 42: a snapshot whose bytes do not match its key's checksum is refused with CHECKPOINT_CORRUPT", async () => {
     await using wf = await atBase();
     const meta = metas[9];
     const read = await store.load(meta?.id ?? '');
-    // A different state that decodes fine, served under the original hash.
-    const [hash] = [...(read?.blobs.keys() ?? [])];
-    if (hash === undefined) throw new Error('no blob');
+    // A different state that decodes fine, served under the original key.
+    const [key, original] = [...(read?.blobs ?? [])][0] ?? [];
+    if (key === undefined || original === undefined) throw new Error('no blob');
     const forged = encode({ sum: 1_000_000 });
-    expect(createHash('sha256').update(forged).digest('hex')).not.toBe(hash);
-    const lying = tamperedStore(store, (r) => ({ ...r, blobs: new Map([...r.blobs, [hash, forged]]) }));
+    expect(forged).not.toEqual(original);
+    const lying = tamperedStore(store, (r) => ({ ...r, blobs: new Map([...r.blobs, [key, forged]]) }));
     const refusal = await wf.restore(meta?.id ?? '', { store: lying }).then(
       () => undefined,
       (error: unknown) => error as CodedError,
     );
     expect(refusal?.code).toBe('CHECKPOINT_CORRUPT');
+  });
+  /** Copies checkpoint `meta` into `into` as format 1 wrote it: the same cut, each blob keyed by its SHA-256. */
+  async function asFormatOne(meta: CheckpointMeta, into: CheckpointStore): Promise<void> {
+    const read = await store.load(meta.id);
+    if (read === undefined) throw new Error(`no checkpoint ${meta.id}`);
+    const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+    const rekeyed = new Map([...read.blobs].map(([key, bytes]) => [key, sha256(bytes)]));
+    const rekey = (key: string): string => rekeyed.get(key) ?? key;
+    const rewrite = (body: Record<string, unknown>): Record<string, unknown> => ({
+      ...body,
+      formatVersion: 1,
+      actors: (body.actors as [string, string][]).map(([id, key]) => [id, rekey(key)]),
+      children: (body.children as [string, Record<string, unknown>][]).map(([id, child]) => [id, rewrite(child)]),
+    });
+    await into.save({
+      meta: { ...read.meta, formatVersion: 1, blobHashes: read.meta.blobHashes.map(rekey) },
+      body: encode(rewrite(decode(read.body) as Record<string, unknown>)),
+      blobs: [...read.blobs].map(([key, bytes]) => [rekey(key), bytes] as const),
+    });
+  }
+
+  it('SPEC 24, 42: a checkpoint of format 1 (blobs keyed by SHA-256) restores and runs on, and so do the checkpoints written after it; a format-1 blob that does not match its SHA-256 is refused', async () => {
+    const nine = metas[9];
+    if (nine === undefined) throw new Error('no checkpoint 9');
+    await using old = createMemoryStore();
+    await asFormatOne(nine, old);
+    {
+      await using wf = await loopGraph().build({ pool, name: 'loop' });
+      expect(await wf.restore(nine.id, { store: old })).toMatchObject({ formatVersion: 1 });
+      // Running on, the restored snapshots get keys of the current format: what follows is format 2 only.
+      const resumed = await wf.resume({ store: old }).result();
+      expect(resumed.outputs).toEqual(outputs.filter((o) => o.superstep > 9));
+    }
+    const written = (await old.list()).filter((meta) => meta.id !== nine.id);
+    expect(written.map((meta) => [meta.superstep, meta.formatVersion])).toEqual([
+      [10, 2],
+      [11, 2],
+      [12, 2],
+    ]);
+    {
+      await using wf = await loopGraph().build({ pool, name: 'loop' });
+      await wf.restore(written[0]?.id ?? '', { store: old });
+      expect((await wf.resume().result()).outputs).toEqual(outputs.filter((o) => o.superstep > 10));
+    }
+    // A format-1 blob is checked against its SHA-256: other bytes under its key are refused.
+    await using wf = await atBase();
+    const lying = tamperedStore(old, (read) => {
+      if (read.meta.formatVersion !== 1) return read;
+      const [key] = [...read.blobs.keys()];
+      if (key === undefined) throw new Error('no blob');
+      return { ...read, blobs: new Map([...read.blobs, [key, encode({ sum: 1_000_000 })]]) };
+    });
+    expect(await rejectionOf(wf.restore(nine.id, { store: lying }))).toMatchObject({ code: 'CHECKPOINT_CORRUPT' });
+    expect((await wf.resume().result()).outputs).toEqual(afterBase());
   });
 });
 

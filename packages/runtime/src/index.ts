@@ -31,6 +31,7 @@ export { encode, decode, findUnserializable } from './shared/codec.ts';
 export type { HostLink, HostControl, StepBatch, StepReply } from './shared/protocol.ts';
 export {
   CHECKPOINT_FORMAT_VERSION,
+  READABLE_FORMAT_VERSIONS,
   type CheckpointStore,
   type CheckpointMeta,
   type CheckpointWrite,

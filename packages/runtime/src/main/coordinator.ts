@@ -9,7 +9,7 @@ import type { WarningCode, WorkflowEvent } from '../shared/events.ts';
 import { INPUT_SOURCE, type HostEvent, type HostLink, type OutboxEntry, type StepReply } from '../shared/protocol.ts';
 import type { HostSet } from './actor-pool.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
-import { markImmutable, rememberSnapshotHash } from './checkpoints/snapshot-bytes.ts';
+import { rememberSnapshotKey } from './checkpoints/snapshot-bytes.ts';
 import type {
   ChildRunner,
   ChildStepResult,
@@ -195,7 +195,7 @@ export class Coordinator {
       this.dispatcher.timedOut.clear();
       // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
       const childCuts = new Map([...childDeliveries.keys()].map((id) => [id, this.child(id).capture()] as const));
-      const header = { run: this.runNumber, superstep, hashSnapshots: run.checkpoint !== undefined };
+      const header = { run: this.runNumber, superstep, keySnapshots: run.checkpoint !== undefined };
       const dispatched = this.dispatcher.send(run, header, { batches, slices, starts }, (index) =>
         this.sharedState.take(index),
       );
@@ -316,10 +316,10 @@ export class Coordinator {
     });
     const outbox: OutboxEntry[] = [];
     for (const reply of replies) {
-      for (const [actorId, view, hash] of reply.snapshots) {
-        // Own copy, so the reply's buffer can go; immutable from here on (see snapshot-bytes.ts).
-        const bytes = markImmutable(Uint8Array.prototype.slice.call(view));
-        if (hash !== null) rememberSnapshotHash(bytes, hash);
+      for (const [actorId, view, key] of reply.snapshots) {
+        // Own copy, so the reply's buffer can go; never written from here on (see snapshot-bytes.ts).
+        const bytes = Uint8Array.prototype.slice.call(view);
+        if (key !== null) rememberSnapshotKey(bytes, key);
         this.snapshots.set(actorId, bytes);
       }
       for (const entry of reply.outbox) outbox.push(entry);

@@ -20,8 +20,8 @@ export interface SuperstepHeader {
   /** The coordinator's number of the run (an abort names it). */
   readonly run: number;
   readonly superstep: number;
-  /** The run checkpoints: hosts hash the snapshots they encode. */
-  readonly hashSnapshots: boolean;
+  /** The run checkpoints: hosts key the snapshots they encode. */
+  readonly keySnapshots: boolean;
 }
 
 export class HostDispatch {

@@ -1,13 +1,13 @@
 /**
  * Reading a checkpoint to restore it (SPEC 24): it must exist and have been made by the same graph, every
- * name its body uses must exist in the graph and every blob must match its SHA-256 address — all checked
- * before anything changes (SPEC 25, 42). Once restored, each snapshot's hash goes to the checkpointer.
+ * name its body uses must exist in the graph and every blob must match its key (its CRC-32; in format 1
+ * its SHA-256) — all checked before anything changes (SPEC 25, 42). Once restored, each snapshot's key
+ * goes to the checkpointer.
  */
-import { contentHash } from '../shared/content-hash.ts';
+import { blobKeyMatches } from '../shared/blob-key.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import type { CheckpointState } from './checkpoints/checkpoint-body.ts';
 import type { CheckpointRead, CheckpointStore } from './checkpoints/checkpoint-store.ts';
-import { markImmutable } from './checkpoints/snapshot-bytes.ts';
 import type { InstanceCut } from './coordinator-types.ts';
 import type { Graph } from './graph.ts';
 
@@ -65,41 +65,41 @@ export function snapshotsFromCheckpoint(
     }
   }
   const snapshots = new Map<string, Uint8Array>();
-  for (const [actorId, hash] of state.actors) {
+  for (const [actorId, key] of state.actors) {
     if (!graph.executors.has(actorId)) {
       throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}" names unknown actor "${actorId}"`, {
         details: { checkpointId, actorId },
       });
     }
-    const bytes = blobs.get(hash);
+    const bytes = blobs.get(key);
     if (bytes === undefined) {
       throw new SuperstepError(
         'CHECKPOINT_CORRUPT',
         `checkpoint "${checkpointId}" lacks the snapshot of actor "${actorId}"`,
         {
-          details: { checkpointId, actorId, hash },
+          details: { checkpointId, actorId, key },
         },
       );
     }
-    // Content-addressed: bytes that do not hash to their address were damaged (and might still decode).
-    if (contentHash(bytes) !== hash) {
-      throw corrupt(`the snapshot of actor "${actorId}" does not match its SHA-256 address`);
+    // Bytes that do not match their key were damaged (and might still decode).
+    if (!blobKeyMatches(key, bytes, state.formatVersion)) {
+      throw corrupt(`the snapshot of actor "${actorId}" does not match its key's checksum`);
     }
-    snapshots.set(actorId, markImmutable(bytes));
+    snapshots.set(actorId, bytes);
   }
   return snapshots;
 }
 
 /**
- * The restored snapshots with the hashes the checkpoint names them by (checked on the way in), at every
- * level: the checkpointer then knows each one's hash without hashing it again.
+ * The restored snapshots with the keys the checkpoint names them by (checked on the way in), at every
+ * level: the checkpointer names each one by the same key in the checkpoints that follow.
  */
-export function snapshotHashes(state: CheckpointState, cut: InstanceCut): [Uint8Array, string][] {
+export function snapshotKeys(state: CheckpointState, cut: InstanceCut): [Uint8Array, string][] {
   const pairs: [Uint8Array, string][] = [];
   const collect = (level: CheckpointState, bytesOf: InstanceCut): void => {
-    for (const [actorId, hash] of level.actors) {
+    for (const [actorId, key] of level.actors) {
       const bytes = bytesOf.snapshots.get(actorId);
-      if (bytes !== undefined) pairs.push([bytes, hash]);
+      if (bytes !== undefined) pairs.push([bytes, key]);
     }
     for (const [id, child] of level.children) {
       const childCut = bytesOf.children.get(id);

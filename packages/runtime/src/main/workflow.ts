@@ -12,12 +12,16 @@ import { SubWorkflowRunner } from './sub-workflow-runner.ts';
 import type { CheckpointState } from './checkpoints/checkpoint-body.ts';
 import { decodeCheckpointBody } from './checkpoints/checkpoint-body.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
-import type { CheckpointMeta, CheckpointStore } from './checkpoints/checkpoint-store.ts';
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointMeta,
+  type CheckpointStore,
+} from './checkpoints/checkpoint-store.ts';
 import type { Graph } from './graph.ts';
 import { Lifecycle, type LifecycleStatus } from './lifecycle.ts';
 import { toMermaid } from './mermaid.ts';
 import { allHosts, type Placement, placeInstance, prepareOnHosts, reloadOnReplace } from './place-instance.ts';
-import { readCheckpoint, snapshotHashes, snapshotsFromCheckpoint } from './read-checkpoint.ts';
+import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './read-checkpoint.ts';
 import type { RunHandle } from './run-handle.ts';
 import { RunLauncher } from './run-launcher.ts';
 import { optionsObject } from '../shared/options.ts';
@@ -280,7 +284,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
       await this.applyCut(cut);
       this.checkpointer.resumeFrom(read.meta, store);
-      this.checkpointer.remember(store, read.meta.blobHashes, snapshotHashes(state, cut));
+      const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
+      this.checkpointer.remember(store, read.meta.blobHashes, sameFormat ? snapshotKeys(state, cut) : []);
       return read.meta;
     });
   }

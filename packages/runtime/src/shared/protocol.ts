@@ -118,8 +118,8 @@ export interface StepBatch {
    * previous superstep; a host handles one instance's batches one after another, in the order sent.
    */
   readonly continuation: boolean;
-  /** The run checkpoints: send each snapshot with its content hash, computed here rather than on main. */
-  readonly hashSnapshots: boolean;
+  /** The run checkpoints: send each snapshot with its blob key (shared/blob-key.ts), made here rather than on main. */
+  readonly keySnapshots: boolean;
 }
 
 /**
@@ -147,9 +147,9 @@ export interface StepReply {
   readonly sharedWrites: readonly (readonly [executorId: string, key: string, value: unknown, deleted: boolean])[];
   /**
    * msgpack snapshots of the draft state of actors whose state changed in this superstep, with their
-   * content hash when the batch asked for it (`null` otherwise).
+   * blob key when the batch asked for it (`null` otherwise).
    */
-  readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array, hash: string | null])[];
+  readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array, key: string | null])[];
   /** Requests made in this superstep: pending once it commits (SPEC 17). */
   readonly requests: readonly (readonly [executorId: string, requestId: string, data: unknown])[];
   readonly failure: { readonly executorId: string; readonly error: ErrorRecord } | null;

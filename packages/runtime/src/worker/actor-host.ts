@@ -5,7 +5,7 @@
  */
 import { isMainThread, threadId } from 'node:worker_threads';
 import { encode } from '../shared/codec.ts';
-import { contentHash } from '../shared/content-hash.ts';
+import { newBlobKey } from '../shared/blob-key.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { checkResponse } from '../shared/response-check.ts';
 import type {
@@ -161,7 +161,7 @@ export class ActorHost implements HostControl {
       dirty.push(actor);
       if (output.failure !== null) continue;
       const bytes = encode(actor.draft);
-      snapshots.push([actor.id, bytes, batch.hashSnapshots ? contentHash(bytes) : null]);
+      snapshots.push([actor.id, bytes, batch.keySnapshots ? newBlobKey(bytes) : null]);
     }
     instance.pending = dirty;
     if (output.failure !== null) rollbackPending(instance);

@@ -8,7 +8,7 @@
  * `file/none`) are the cost of checkpointing as a factor.
  *
  * Bytes: each store is wrapped to add up what `save` receives (body + blobs). The runtime ships only the
- * snapshots of actors whose state changed (content-addressed blobs), so the bytes written per superstep
+ * snapshots of actors whose state changed (blobs keep their key while unchanged), so the bytes written per superstep
  * should be close to the changed bytes, 8 × 16 KB, plus a body that references all 64 snapshots:
  * `bytesWritten/changedBytes` is that factor (the same for every store; reported for each).
  *

@@ -6,7 +6,7 @@
 import { decode, encode } from '../../shared/codec.ts';
 import { SuperstepError } from '../../shared/errors.ts';
 import type { Envelope, FanInBuffers } from '../router.ts';
-import { CHECKPOINT_FORMAT_VERSION } from './checkpoint-store.ts';
+import { CHECKPOINT_FORMAT_VERSION, READABLE_FORMAT_VERSIONS } from './checkpoint-store.ts';
 
 /** A pending human request, as checkpointed (filled in by the human-in-the-loop feature). */
 export interface PendingRequestRecord {
@@ -19,11 +19,17 @@ export interface PendingRequestRecord {
 
 /** The instance state a checkpoint captures, decoded. */
 export interface CheckpointState {
+  /**
+   * The format the body is in: {@link CHECKPOINT_FORMAT_VERSION} for every body this runtime writes; a
+   * decoded one may be older (see {@link READABLE_FORMAT_VERSIONS}), and its blob keys are checked as that
+   * format made them.
+   */
+  readonly formatVersion: number;
   readonly superstep: number;
   readonly queue: readonly Envelope[];
   readonly fanIn: FanInBuffers;
   readonly shared: ReadonlyMap<string, unknown>;
-  /** Actor id → SHA-256 of its snapshot blob. Actors absent here are at their initial state. */
+  /** Actor id → key of its snapshot blob (shared/blob-key.ts). Actors absent here are at their initial state. */
   readonly actors: ReadonlyMap<string, string>;
   readonly requests: readonly PendingRequestRecord[];
   /** Each sub-workflow node's full state (SPEC 44). */
@@ -114,11 +120,12 @@ function fromBody(raw: unknown, graph: SignatureTree): CheckpointState {
   const expectedSignature = graph.signature;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw corrupt('not a record');
   const body = raw as Partial<Record<keyof Body, unknown>>;
-  if (body.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
+  const formatVersion = body.formatVersion;
+  if (!READABLE_FORMAT_VERSIONS.includes(formatVersion as number)) {
     throw new SuperstepError(
       'CHECKPOINT_VERSION_UNSUPPORTED',
-      `checkpoint format version ${String(body.formatVersion)} is not supported (this runtime reads ${CHECKPOINT_FORMAT_VERSION})`,
-      { details: { formatVersion: body.formatVersion, supported: CHECKPOINT_FORMAT_VERSION } },
+      `checkpoint format version ${String(formatVersion)} is not supported (this runtime reads ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
+      { details: { formatVersion, supported: [...READABLE_FORMAT_VERSIONS] } },
     );
   }
   if (body.signature !== expectedSignature) {
@@ -151,7 +158,7 @@ function fromBody(raw: unknown, graph: SignatureTree): CheckpointState {
   const actors = new Map(
     arrayOf(body.actors, 'actors', (item): [string, string] => {
       const [id, hash] = pair(item, 'actors');
-      if (!isString(hash) || !/^[0-9a-f]{64}$/.test(hash)) throw corrupt(`actor ${id} has no snapshot hash`);
+      if (!isString(hash) || !/^[0-9a-f]{64}$/.test(hash)) throw corrupt(`actor ${id} has no snapshot key`);
       return [id, hash];
     }),
   );
@@ -170,5 +177,5 @@ function fromBody(raw: unknown, graph: SignatureTree): CheckpointState {
     }),
   );
   if (children.size !== graph.subWorkflows.size) throw corrupt('sub-workflow states missing');
-  return { superstep, queue, fanIn, shared, actors, requests, children };
+  return { formatVersion: formatVersion as number, superstep, queue, fanIn, shared, actors, requests, children };
 }

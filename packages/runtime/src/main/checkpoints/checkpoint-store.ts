@@ -3,16 +3,26 @@
  * - `meta`: the indexed fields (lineage, parent, superstep, signature…),
  * - `body`: msgpack bytes of the cut at a barrier (queue, fan-in buffers, shared state, pending
  *   requests, and per-actor snapshot *references*),
- * - `blobs`: actor snapshots, content-addressed by SHA-256. A checkpoint references every actor's
- *   snapshot by hash but ships only the blobs the store has not seen, so the bytes written per
- *   checkpoint grow with what changed, not with total state (SPEC 28).
+ * - `blobs`: actor snapshots, each under a key: 64 lowercase hex characters, unique to the snapshot and
+ *   ending in the CRC-32 of its bytes (format 1 keyed blobs by their SHA-256). A checkpoint references
+ *   every actor's snapshot by key but ships only the blobs the store has not seen, so the bytes written
+ *   per checkpoint grow with what changed, not with total state (SPEC 28). Stores treat keys as opaque.
+ *
+ * The field names say "hash" (`blobHashes`, `[hash, bytes]`): that is what format 1 keys were, and what
+ * stores already persist under those names.
  *
  * Stores hold immutable bytes: they copy on save and on load, so a stored checkpoint never aliases live
  * state (SPEC 26). Every store passes one contract suite (`checkpoint-store.contract.ts`).
  */
 
-/** The format of checkpoint bodies this runtime writes; anything else is refused on load (SPEC 42). */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * The format of checkpoint bodies this runtime writes. 2: blob keys are unique ids with a CRC-32 (see
+ * `shared/blob-key.ts`); 1: they were SHA-256 content hashes.
+ */
+export const CHECKPOINT_FORMAT_VERSION = 2;
+
+/** The formats this runtime restores; anything else is refused with `CHECKPOINT_VERSION_UNSUPPORTED` (SPEC 42). */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
 /** Indexed fields of a stored checkpoint. camelCase, also in persisted records. */
 export interface CheckpointMeta {
@@ -33,7 +43,7 @@ export interface CheckpointMeta {
   /** Graph signature hash (SPEC 25). */
   readonly signature: string;
   readonly formatVersion: number;
-  /** Hashes of every blob the body references (for retention's garbage collection). */
+  /** Keys of every blob the body references (for retention's garbage collection). */
   readonly blobHashes: readonly string[];
 }
 
@@ -41,7 +51,7 @@ export interface CheckpointMeta {
 export interface CheckpointWrite {
   readonly meta: CheckpointMeta;
   readonly body: Uint8Array;
-  /** `[sha256 hex, bytes]`. A store keeps blobs it already has and ignores duplicates. */
+  /** `[key, bytes]` (64 lowercase hex). A store keeps blobs it already has and ignores duplicates. */
   readonly blobs: readonly (readonly [hash: string, bytes: Uint8Array])[];
 }
 

@@ -229,7 +229,7 @@ describe('file store', () => {
     expect(await readdir(directory, { recursive: true })).toEqual(before);
   });
 
-  it('lays out a format marker, bodies, metas and content-addressed blobs, and leaves no temp files', async () => {
+  it('lays out a format marker, bodies, metas and blobs by key, and leaves no temp files', async () => {
     const saved = write('c1', ['snapshot']);
     await store.save(saved);
     const [hash = ''] = saved.meta.blobHashes;

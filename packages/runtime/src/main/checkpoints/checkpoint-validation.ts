@@ -8,7 +8,7 @@ import type { CheckpointFilter, CheckpointMeta, CheckpointWrite, RetentionPolicy
 
 /** Safe as a file name on every platform we run on, so an id can never name a path outside a store. */
 const CHECKPOINT_ID = /^[A-Za-z0-9_-]{1,128}$/;
-/** Lowercase SHA-256 hex: blob hashes are file names in the file store. */
+/** 64 lowercase hex characters (shared/blob-key.ts): blob keys are file names in the file store. */
 const BLOB_HASH = /^[0-9a-f]{64}$/;
 
 /**
@@ -19,7 +19,7 @@ const BLOB_HASH = /^[0-9a-f]{64}$/;
 const wellFormed = new Set<string>();
 const WELL_FORMED_LIMIT = 65_536;
 
-/** Whether `hash` is a lowercase SHA-256 hex digest. */
+/** Whether `hash` is a well-formed blob key: 64 lowercase hex characters. */
 export function isBlobHash(hash: unknown): hash is string {
   if (typeof hash !== 'string') return false;
   if (wellFormed.has(hash)) return true;
@@ -63,10 +63,41 @@ function requireBytes(value: unknown, option: string): Uint8Array {
 }
 
 /**
+ * Writes the runtime's checkpointer made (see {@link sealRuntimeWrite}): valid by construction, frozen all
+ * the way down, their bytes never written again.
+ */
+const runtimeWrites = new WeakSet<CheckpointWrite>();
+
+/**
+ * Freezes a write the checkpointer made — the write, its meta, `blobHashes` (unique), `blobs` and each
+ * pair — and lets stores skip what {@link validateWrite} checks: a save is on the main thread at every
+ * barrier, and the checks cost more than the memory store's whole save (measured). Nothing can change a
+ * sealed write afterwards, so a store wrapper that passes it on passes on exactly what was sealed. Its
+ * body and blobs are immutable too: the body is encoded for it, the blobs are snapshot bytes the
+ * coordinator holds and never writes (SPEC 26 allows "immutable bytes"), so a store that keeps bytes in
+ * memory may keep these without its defensive copy ({@link isRuntimeWrite}).
+ */
+export function sealRuntimeWrite(write: CheckpointWrite): CheckpointWrite {
+  Object.freeze(write.meta.blobHashes);
+  Object.freeze(write.meta);
+  for (const pair of write.blobs) Object.freeze(pair);
+  Object.freeze(write.blobs);
+  runtimeWrites.add(Object.freeze(write));
+  return write;
+}
+
+/** Whether `write` is one the checkpointer sealed (valid, frozen, bytes immutable). */
+export function isRuntimeWrite(write: CheckpointWrite): boolean {
+  return runtimeWrites.has(write);
+}
+
+/**
  * Checks a write and returns a normalized copy of its meta: only the known fields, `blobHashes` copied
- * and frozen, so later changes to the caller's objects cannot reach the store.
+ * (each key once) and frozen, so later changes to the caller's objects cannot reach the store. A sealed
+ * runtime write's meta is already that, and is returned as is.
  */
 export function validateWrite(write: CheckpointWrite): CheckpointMeta {
+  if (runtimeWrites.has(write)) return write.meta;
   requireObject(write, 'write');
   requireObject(write.meta, 'write.meta');
   const m = write.meta as unknown as Record<string, unknown>;
@@ -76,17 +107,17 @@ export function validateWrite(write: CheckpointWrite): CheckpointMeta {
   if (typeof m.createdAt !== 'number' || !Number.isFinite(m.createdAt)) {
     throw invalid('write.meta.createdAt', 'a finite number (ms since the epoch)');
   }
-  if (!Array.isArray(m.blobHashes)) throw invalid('write.meta.blobHashes', 'an array of SHA-256 hex strings');
-  const blobHashes: string[] = [];
+  if (!Array.isArray(m.blobHashes)) throw invalid('write.meta.blobHashes', 'an array of blob keys (64 lowercase hex)');
+  const blobHashes = new Set<string>();
   for (const hash of m.blobHashes as unknown[]) {
-    if (!isBlobHash(hash)) throw invalid('write.meta.blobHashes', 'an array of lowercase SHA-256 hex strings');
-    blobHashes.push(hash);
+    if (!isBlobHash(hash)) throw invalid('write.meta.blobHashes', 'an array of blob keys (64 lowercase hex)');
+    blobHashes.add(hash);
   }
   requireBytes(write.body, 'write.body');
   if (!Array.isArray(write.blobs)) throw invalid('write.blobs', 'an array of [hash, bytes] pairs');
   for (const entry of write.blobs as unknown[]) {
     if (!Array.isArray(entry) || !isBlobHash(entry[0]) || !(entry[1] instanceof Uint8Array)) {
-      throw invalid('write.blobs', 'an array of [lowercase SHA-256 hex, Uint8Array] pairs');
+      throw invalid('write.blobs', 'an array of [blob key (64 lowercase hex), Uint8Array] pairs');
     }
   }
   return Object.freeze({
@@ -99,7 +130,7 @@ export function validateWrite(write: CheckpointWrite): CheckpointMeta {
     createdAt: m.createdAt,
     signature: requireString(m.signature, 'write.meta.signature'),
     formatVersion: requireCount(m.formatVersion, 'write.meta.formatVersion'),
-    blobHashes: Object.freeze(blobHashes),
+    blobHashes: Object.freeze([...blobHashes]),
   });
 }
 

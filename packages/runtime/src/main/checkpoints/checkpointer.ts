@@ -1,11 +1,13 @@
 /**
- * Writes an instance's checkpoints and keeps its lineage (SPEC 23, 27, 28). Actor snapshots are
- * content-addressed blobs: a checkpoint references every actor's blob by hash but ships only blobs this
- * store has not been sent yet, so the bytes written grow with what changed, not with total state.
+ * Writes an instance's checkpoints and keeps its lineage (SPEC 23, 27, 28). Actor snapshots are blobs
+ * under keys that stay with their bytes (shared/blob-key.ts): a checkpoint references every actor's blob
+ * by key but ships only blobs this store has not been sent yet, so the bytes written grow with what
+ * changed, not with total state.
  */
 import type { InstanceCut } from '../coordinator-types.ts';
 import { encodeCheckpointBody, type CheckpointState, type SignatureTree } from './checkpoint-body.ts';
-import { markImmutable, rememberSnapshotHash, snapshotHash } from './snapshot-bytes.ts';
+import { sealRuntimeWrite } from './checkpoint-validation.ts';
+import { rememberSnapshotKey, snapshotKey } from './snapshot-bytes.ts';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointMeta, type CheckpointStore } from './checkpoint-store.ts';
 
 export interface CheckpointerOptions {
@@ -47,11 +49,15 @@ export class Checkpointer {
     this.lastIds = new WeakMap([[store, meta.id]]);
   }
 
-  /** Notes that `store` holds these blobs (a restore loaded them from it). */
-  remember(store: CheckpointStore, hashes: Iterable<string>, snapshots: Iterable<[Uint8Array, string]>): void {
+  /**
+   * Notes that `store` holds these blobs (a restore loaded them from it), and the keys the restored
+   * snapshots go by. Pass no snapshots for a checkpoint of an older format: its keys are not this
+   * format's, so its snapshots get new ones and the next checkpoint ships them again.
+   */
+  remember(store: CheckpointStore, keys: Iterable<string>, snapshots: Iterable<[Uint8Array, string]>): void {
     const known = this.knownBlobs(store);
-    for (const hash of hashes) known.add(hash);
-    for (const [bytes, hash] of snapshots) rememberSnapshotHash(bytes, hash);
+    for (const key of keys) known.add(key);
+    for (const [bytes, key] of snapshots) rememberSnapshotKey(bytes, key);
   }
 
   /**
@@ -59,22 +65,8 @@ export class Checkpointer {
    * is unchanged: the next checkpoint's parent is still the last one written (SPEC 27).
    */
   async write(store: CheckpointStore, cut: InstanceCut, runId: string | null): Promise<CheckpointMeta> {
-    const known = this.knownBlobs(store);
-    const blobs = new Map<string, Uint8Array>();
-    const referenced = new Set<string>();
-    // Snapshots become blob references, at every level of sub-workflows (SPEC 44).
-    const toState = (level: InstanceCut): CheckpointState => {
-      const actors = new Map<string, string>();
-      for (const [actorId, bytes] of level.snapshots) {
-        const hash = snapshotHash(bytes);
-        actors.set(actorId, hash);
-        referenced.add(hash);
-        if (!known.has(hash)) blobs.set(hash, bytes);
-      }
-      const children = new Map([...level.children].map(([id, child]) => [id, toState(child)] as const));
-      return { ...level, actors, children };
-    };
-    const state = toState(cut);
+    const references: References = { known: this.knownBlobs(store), keys: new Set(), shipped: [] };
+    const state = stateOf(cut, references);
     const meta: CheckpointMeta = {
       id: this.options.createId(),
       workflowName: this.options.workflowName,
@@ -85,27 +77,21 @@ export class Checkpointer {
       createdAt: this.options.now(),
       signature: this.options.graph.signature,
       formatVersion: CHECKPOINT_FORMAT_VERSION,
-      blobHashes: [...referenced],
+      blobHashes: [...references.keys],
     };
-    const body = markImmutable(encodeCheckpointBody(state, this.options.graph));
+    const body = encodeCheckpointBody(state, this.options.graph);
     try {
-      await store.save({ meta, body, blobs: [...blobs] });
+      await store.save(sealRuntimeWrite({ meta, body, blobs: references.shipped }));
     } catch (error) {
       // The store lost blobs we thought it had (pruned, wiped): forget what it holds, and if that is why
       // this save failed, try once more shipping every blob, so the checkpoint is not lost.
       this.written.delete(store);
       if ((error as { code?: unknown }).code !== 'CHECKPOINT_BLOB_MISSING') throw error;
-      const all = new Map<string, Uint8Array>();
-      const gather = (level: InstanceCut): void => {
-        for (const bytes of level.snapshots.values()) all.set(snapshotHash(bytes), bytes);
-        for (const child of level.children.values()) gather(child);
-      };
-      gather(cut);
-      await store.save({ meta, body, blobs: [...all] });
-      blobs.clear();
-      for (const [hash, bytes] of all) blobs.set(hash, bytes);
+      const all: References = { known: new Set(), keys: new Set(), shipped: [] };
+      stateOf(cut, all);
+      await store.save(sealRuntimeWrite({ meta, body, blobs: all.shipped }));
     }
-    this.written.set(store, referenced);
+    this.written.set(store, references.keys);
     this.lastIds.set(store, meta.id);
     return meta;
   }
@@ -115,4 +101,35 @@ export class Checkpointer {
     if (known === undefined) this.written.set(store, (known = new Set()));
     return known;
   }
+}
+
+/** The blobs one checkpoint names, and those it ships to a store that holds `known`. */
+interface References {
+  readonly known: ReadonlySet<string>;
+  readonly keys: Set<string>;
+  readonly shipped: (readonly [key: string, bytes: Uint8Array])[];
+}
+
+/** A cut as a checkpoint body states it: snapshots become blob keys, at every level of sub-workflows (SPEC 44). */
+function stateOf(level: InstanceCut, references: References): CheckpointState {
+  const actors = new Map<string, string>();
+  for (const [actorId, bytes] of level.snapshots) {
+    const key = snapshotKey(bytes);
+    actors.set(actorId, key);
+    if (references.keys.has(key)) continue;
+    references.keys.add(key);
+    if (!references.known.has(key)) references.shipped.push([key, bytes]);
+  }
+  const children = new Map<string, CheckpointState>();
+  for (const [id, child] of level.children) children.set(id, stateOf(child, references));
+  return {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    superstep: level.superstep,
+    queue: level.queue,
+    fanIn: level.fanIn,
+    shared: level.shared,
+    actors,
+    requests: level.requests,
+    children,
+  };
 }

@@ -4,7 +4,7 @@
  *     <directory>/superstep-store.json      { "store": "superstep-checkpoints", "formatVersion": 1 }
  *     <directory>/checkpoints/<id>.body     the checkpoint body
  *     <directory>/checkpoints/<id>.json     { "seq": n, "meta": {…} } — written last: the commit point
- *     <directory>/blobs/<ab>/<abcd…>        actor snapshots, by SHA-256 (sharded by its first two digits)
+ *     <directory>/blobs/<ab>/<abcd…>        actor snapshots, by blob key (sharded by its first two digits)
  *
  * Every file is written atomically (temp file, rename), and a checkpoint exists once its `.json` exists, so a
  * crash mid-save leaves at most unreferenced files that `prune` sweeps. With `durability: 'full'` each file

@@ -1,6 +1,7 @@
 /**
  * The in-memory checkpoint store: for tests and for short-lived processes that only need restore within
- * one process. Bytes are copied on save and on load, so nothing stored aliases live state (SPEC 26).
+ * one process. Bytes are copied on save (except the runtime's own, which are immutable) and on load, so
+ * nothing stored aliases live state (SPEC 26).
  */
 import type {
   CheckpointFilter,
@@ -15,12 +16,13 @@ import {
   blobMissing,
   blobsToStore,
   checkpointExists,
+  isRuntimeWrite,
   validateFilter,
   validateRetentionPolicy,
   validateWrite,
 } from './checkpoint-validation.ts';
 import { compareOldestFirst, matchesFilter, selectPruned, type StoredMeta } from './retention.ts';
-import { copyBytes, createStoreBoundary, keptBytes } from './store-boundary.ts';
+import { copyBytes, createStoreBoundary } from './store-boundary.ts';
 
 interface StoredCheckpoint extends StoredMeta {
   readonly body: Uint8Array;
@@ -73,13 +75,15 @@ export function createMemoryStore(): CheckpointStore {
         const missing: string[] = [];
         for (const [hash, bytes] of needed) if (bytes === undefined && !blobs.has(hash)) missing.push(hash);
         if (missing.length > 0) throw blobMissing(meta.id, missing);
+        // The runtime's own writes hold immutable bytes (see sealRuntimeWrite): kept as they are.
+        const keep = isRuntimeWrite(write) ? (bytes: Uint8Array) => bytes : copyBytes;
         // Everything is checked: from here on nothing throws, so the save is all or nothing.
         for (const [hash, bytes] of needed) {
           const blob = blobs.get(hash);
           if (blob !== undefined) blob.refs++;
-          else if (bytes !== undefined) blobs.set(hash, { bytes: keptBytes(bytes), refs: 1 });
+          else if (bytes !== undefined) blobs.set(hash, { bytes: keep(bytes), refs: 1 });
         }
-        checkpoints.set(meta.id, { meta, seq: ++seq, body: keptBytes(write.body) });
+        checkpoints.set(meta.id, { meta, seq: ++seq, body: keep(write.body) });
       });
     },
 

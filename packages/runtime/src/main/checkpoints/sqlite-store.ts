@@ -9,7 +9,7 @@
  *
  *     checkpoints  (seq, id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at,
  *                   signature, format_version, blob_hashes JSON, body)
- *     blobs        (hash, bytes)        — content-addressed, INSERT OR IGNORE
+ *     blobs        (hash, bytes)        — by blob key, INSERT OR IGNORE
  *
  * Which checkpoint names which blob is the `blob_hashes` column itself, read with `json_each`. Layout 1
  * kept it a second time in a `checkpoint_blobs` table indexed by hash, for garbage collection; every

@@ -4,7 +4,6 @@
  * alias nothing (SPEC 26).
  */
 import { SuperstepError } from '../../shared/errors.ts';
-import { isImmutable } from './snapshot-bytes.ts';
 
 /** A store's lifecycle. `closing`: new calls are refused while calls in flight finish. */
 export type StoreStatus = 'open' | 'closing' | 'closed';
@@ -99,12 +98,4 @@ export function ownedBytes(bytes: Uint8Array): Uint8Array {
 /** A `Buffer` view of `bytes` (no copy) for drivers that accept only Buffers. */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/**
- * What a store that keeps bytes in memory keeps of bytes it is given: the bytes themselves when the
- * runtime made them immutable (snapshots, checkpoint bodies: see snapshot-bytes.ts), else a copy.
- */
-export function keptBytes(bytes: Uint8Array): Uint8Array {
-  return isImmutable(bytes) ? bytes : copyBytes(bytes);
 }
