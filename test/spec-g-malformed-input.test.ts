@@ -282,7 +282,10 @@ describe('SPEC 42: restoring malformed checkpoints', () => {
     const rewrite = (body: Record<string, unknown>): Record<string, unknown> => ({
       ...body,
       formatVersion: 1,
-      actors: (body.actors as [string, string][]).map(([id, key]) => [id, rekey(key)]),
+      // Format 2 packs the actors as [ids, keys joined]; format 1 had [id, sha256] pairs.
+      actors: ((ids: string[], keys: string) => ids.map((id, i) => [id, rekey(keys.slice(i * 64, (i + 1) * 64))]))(
+        ...(body.actors as [string[], string]),
+      ),
       children: (body.children as [string, Record<string, unknown>][]).map(([id, child]) => [id, rewrite(child)]),
     });
     await into.save({

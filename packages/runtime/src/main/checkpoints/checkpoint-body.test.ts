@@ -322,7 +322,18 @@ const WRONG: Readonly<Record<string, readonly unknown[]>> = {
     [[3, [[7, []]]]],
   ],
   shared: [undefined, 'shared', [['round']], [[1, 2]], [null]],
-  actors: [undefined, [['seed']], [['seed', 'not a hash']], [['seed', 'A'.repeat(64)]], [[1, sha256('x')]]],
+  actors: [
+    undefined,
+    // Format 1's pairs are not format 2's [ids, keys].
+    [['seed', sha256('x')]],
+    [['seed'], sha256('x').slice(1)],
+    [['seed', 'left'], sha256('x')],
+    [['seed'], 'A'.repeat(64)],
+    [['seed'], 'g'.repeat(64)],
+    [[1], sha256('x')],
+    [['seed'], [sha256('x')]],
+    [['seed'], sha256('x'), 'extra'],
+  ],
   requests: [undefined, [['req', 'approval', null]], [['req', 'approval', null, 1.5]], [[1, 'approval', null, 1]]],
   children: [undefined, [], [['approval']], [['approval', 'not a body']], [['unknown', {}]], [['approval', []]]],
 };
@@ -369,6 +380,29 @@ describe('checkpoint body: structural edits get their own code (SPEC 25, 42)', (
         const what = wrong === undefined ? 'missing' : JSON.stringify(wrong);
         expect(outcomeOf(encode(body)), `${field}: ${what}`).toBe('CHECKPOINT_CORRUPT');
       }
+    }
+  });
+
+  it('a format-1 body (actors as [id, sha256] pairs) decodes to the same state; its malformed pairs are CHECKPOINT_CORRUPT', () => {
+    const v1: Record<string, unknown> = { ...rawBody(), formatVersion: 1, actors: [...REAL.actors] };
+    const nested = v1.children as [string, Record<string, unknown>][];
+    const child = REAL.children.get('approval');
+    if (child === undefined) throw new Error('no child');
+    v1.children = nested.map(([id, body]) => [id, { ...body, formatVersion: 1, actors: [...child.actors] }]);
+    const decoded = decodeCheckpointBody(encode(v1), GRAPH);
+    expect(decoded).toEqual({
+      ...REAL,
+      formatVersion: 1,
+      children: new Map([['approval', { ...child, formatVersion: 1 }]]),
+    });
+    for (const wrong of [
+      [['seed']],
+      [['seed', 'not a hash']],
+      [['seed', 'A'.repeat(64)]],
+      [[1, sha256('x')]],
+      [[['seed'], sha256('x')]],
+    ]) {
+      expect(outcomeOf(encode({ ...v1, actors: wrong })), JSON.stringify(wrong)).toBe('CHECKPOINT_CORRUPT');
     }
   });
 

@@ -14,7 +14,6 @@ import type {
 import {
   assertCheckpointId,
   blobMissing,
-  blobsToStore,
   checkpointExists,
   isRuntimeWrite,
   validateFilter,
@@ -71,17 +70,23 @@ export function createMemoryStore(): CheckpointStore {
       return boundary.call('save', () => {
         const meta = validateWrite(write);
         if (checkpoints.has(meta.id)) throw checkpointExists(meta.id);
-        const needed = blobsToStore(meta, write);
-        const missing: string[] = [];
-        for (const [hash, bytes] of needed) if (bytes === undefined && !blobs.has(hash)) missing.push(hash);
+        // One pass over what the meta names (each key once: see validateWrite), not a map of it: a save runs
+        // at every barrier, and the blobs it ships are few (those that changed).
+        const shipped = new Map<string, Uint8Array>();
+        for (const [hash, bytes] of write.blobs) if (!shipped.has(hash)) shipped.set(hash, bytes);
+        const missing = meta.blobHashes.filter((hash) => !blobs.has(hash) && !shipped.has(hash));
         if (missing.length > 0) throw blobMissing(meta.id, missing);
         // The runtime's own writes hold immutable bytes (see sealRuntimeWrite): kept as they are.
         const keep = isRuntimeWrite(write) ? (bytes: Uint8Array) => bytes : copyBytes;
         // Everything is checked: from here on nothing throws, so the save is all or nothing.
-        for (const [hash, bytes] of needed) {
+        for (const hash of meta.blobHashes) {
           const blob = blobs.get(hash);
-          if (blob !== undefined) blob.refs++;
-          else if (bytes !== undefined) blobs.set(hash, { bytes: keep(bytes), refs: 1 });
+          if (blob !== undefined) {
+            blob.refs++;
+            continue;
+          }
+          const bytes = shipped.get(hash);
+          if (bytes !== undefined) blobs.set(hash, { bytes: keep(bytes), refs: 1 });
         }
         checkpoints.set(meta.id, { meta, seq: ++seq, body: keep(write.body) });
       });
