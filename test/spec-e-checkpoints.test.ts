@@ -363,6 +363,49 @@ describe('SPEC 26: stored checkpoints never alias live state', () => {
   });
 });
 
+describe('SPEC 26: what the runtime hands a store cannot be changed', () => {
+  it('SPEC 26: every write is frozen all the way down — a store (or a wrapper) that tries to change it fails, and the run goes on with its lineage intact', async () => {
+    const writes: CheckpointWrite[] = [];
+    const inner = createMemoryStore();
+    let tampered = 0;
+    const store: CheckpointStore = {
+      kind: inner.kind,
+      async save(write) {
+        writes.push(write);
+        // A wrapper that adds a blob on the way: refused by the frozen write, so nothing else is stored.
+        if (writes.length === 2) {
+          tampered++;
+          (write.blobs as unknown as unknown[]).push(['0'.repeat(64), new Uint8Array(1)]);
+        }
+        await inner.save(write);
+      },
+      load: (id) => inner.load(id),
+      list: (filter) => inner.list(filter),
+      latest: (filter) => inner.latest(filter),
+      delete: (id) => inner.delete(id),
+      prune: (policy) => inner.prune(policy),
+      close: () => inner.close(),
+      [Symbol.asyncDispose]: () => inner.close(),
+    };
+    await using _store = store;
+    await using wf = await buildLoop({ store, logger: { warn: () => undefined } });
+    const { events, result } = await drain(wf.run({ i: 1 }));
+    expect(result?.outputs).toEqual(await uninterrupted(1));
+    expect(tampered).toBe(1);
+    expect(ofType(events, 'warning').filter((w) => w.code === 'CHECKPOINT_FAILED')).toHaveLength(1);
+    for (const write of writes) {
+      expect(Object.isFrozen(write)).toBe(true);
+      expect(Object.isFrozen(write.meta)).toBe(true);
+      expect(Object.isFrozen(write.meta.blobHashes)).toBe(true);
+      expect(Object.isFrozen(write.blobs)).toBe(true);
+      for (const pair of write.blobs) expect(Object.isFrozen(pair)).toBe(true);
+    }
+    const metas = await inner.list({ workflowName: 'seed' });
+    expect(metas.map((meta) => meta.superstep)).toEqual([0, 2, 3, 4, 5, 6, 7, 8]);
+    expectChain(metas);
+  });
+});
+
 describe('SPEC 27: failed checkpoint writes', () => {
   it('SPEC 27: a failed write is reported by a CHECKPOINT_FAILED warning and the logger; the run succeeds and the next checkpoint is the child of the last one written', async () => {
     const { store, saves } = probeStore(createMemoryStore(), new Set([3]));
