@@ -1,6 +1,6 @@
 /** Helpers shared by the cross-package tests: draining runs, picking events, catching coded errors. */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import type { RunHandle, RunResult, RunStatus, WorkflowEvent } from '@superstep/runtime';
+import type { CheckpointStore, RunHandle, RunResult, RunStatus, WorkflowEvent } from '@superstep/runtime';
 
 /** Everything one run produced: its events in order, and its result or its error. */
 export interface Drained<Output> {
@@ -126,4 +126,26 @@ export async function createGate(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * A store that passes every call to `inner` except the ones given (a save that fails or records, a load
+ * that tampers): how the tests put a faulty disk or a probe between a workflow and a real store.
+ */
+export function delegatingStore(
+  inner: CheckpointStore,
+  overrides: Partial<Pick<CheckpointStore, 'save' | 'load'>>,
+): CheckpointStore {
+  const store: CheckpointStore = {
+    kind: inner.kind,
+    save: overrides.save ?? ((write) => inner.save(write)),
+    load: overrides.load ?? ((id) => inner.load(id)),
+    list: (filter) => inner.list(filter),
+    latest: (filter) => inner.latest(filter),
+    delete: (id) => inner.delete(id),
+    prune: (policy) => inner.prune(policy),
+    close: () => inner.close(),
+    [Symbol.asyncDispose]: () => inner.close(),
+  };
+  return store;
 }

@@ -21,7 +21,7 @@ import {
   type CheckpointWrite,
   type WorkflowOptions,
 } from '@superstep/runtime';
-import { drain, indexOf, ofType, rejectionOf } from './helpers.ts';
+import { delegatingStore, drain, indexOf, ofType, rejectionOf } from './helpers.ts';
 import type { Joined, Touch } from './fixtures/checkpoints.ts';
 import { loopGraph } from './checkpoint-graph.ts';
 
@@ -69,22 +69,14 @@ function probeStore(inner: CheckpointStore, failOn: ReadonlySet<number> = new Se
     bodyBytes: write.body.byteLength,
     blobHashes: write.meta.blobHashes.length,
   });
-  const store: CheckpointStore = {
-    kind: inner.kind,
+  const store = delegatingStore(inner, {
     async save(write) {
       calls++;
       if (failOn.has(calls)) throw new Error(`injected failure of save #${calls}`);
       await inner.save(write);
       saves.push(record(write));
     },
-    load: (id) => inner.load(id),
-    list: (filter) => inner.list(filter),
-    latest: (filter) => inner.latest(filter),
-    delete: (id) => inner.delete(id),
-    prune: (policy) => inner.prune(policy),
-    close: () => inner.close(),
-    [Symbol.asyncDispose]: () => inner.close(),
-  };
+  });
   return { store, saves };
 }
 
@@ -368,8 +360,7 @@ describe('SPEC 26: what the runtime hands a store cannot be changed', () => {
     const writes: CheckpointWrite[] = [];
     const inner = createMemoryStore();
     let tampered = 0;
-    const store: CheckpointStore = {
-      kind: inner.kind,
+    const store = delegatingStore(inner, {
       async save(write) {
         writes.push(write);
         // A wrapper that adds a blob on the way: refused by the frozen write, so nothing else is stored.
@@ -379,14 +370,7 @@ describe('SPEC 26: what the runtime hands a store cannot be changed', () => {
         }
         await inner.save(write);
       },
-      load: (id) => inner.load(id),
-      list: (filter) => inner.list(filter),
-      latest: (filter) => inner.latest(filter),
-      delete: (id) => inner.delete(id),
-      prune: (policy) => inner.prune(policy),
-      close: () => inner.close(),
-      [Symbol.asyncDispose]: () => inner.close(),
-    };
+    });
     await using _store = store;
     await using wf = await buildLoop({ store, logger: { warn: () => undefined } });
     const { events, result } = await drain(wf.run({ i: 1 }));

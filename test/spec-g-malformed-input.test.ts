@@ -30,7 +30,7 @@ import {
 } from '@superstep/runtime';
 import { killChildren, startScript } from './child-process.ts';
 import type { Joined } from './fixtures/checkpoints.ts';
-import { rejectionOf, thrownBy, type CodedError } from './helpers.ts';
+import { delegatingStore, rejectionOf, thrownBy, type CodedError } from './helpers.ts';
 import { loopGraph } from './checkpoint-graph.ts';
 
 const basic = executorModule<typeof import('./fixtures/basic.ts')>(new URL('./fixtures/basic.ts', import.meta.url));
@@ -50,21 +50,12 @@ afterAll(async () => {
 
 /** A store that serves every checkpoint of `inner` through `tamper` (the bytes as a faulty disk would). */
 function tamperedStore(inner: CheckpointStore, tamper: (read: CheckpointRead) => CheckpointRead): CheckpointStore {
-  const store: CheckpointStore = {
-    kind: inner.kind,
-    save: (write) => inner.save(write),
+  return delegatingStore(inner, {
     load: async (id) => {
       const read = await inner.load(id);
       return read === undefined ? undefined : tamper(read);
     },
-    list: (filter) => inner.list(filter),
-    latest: (filter) => inner.latest(filter),
-    delete: (id) => inner.delete(id),
-    prune: (policy) => inner.prune(policy),
-    close: () => inner.close(),
-    [Symbol.asyncDispose]: () => inner.close(),
-  };
-  return store;
+  });
 }
 
 /** Replaces the body with what `edit` makes of the decoded body record. */
