@@ -5,9 +5,8 @@
 import type { WorkflowEvent } from '../shared/events.ts';
 import type { ExecutorInfo } from '../shared/protocol.ts';
 import type { HostSet } from './actor-pool.ts';
-import type { PendingRequestRecord } from './checkpoints/checkpoint-body.ts';
+import type { BarrierState, PendingRequestRecord } from './checkpoints/checkpoint-body.ts';
 import type { Graph } from './graph.ts';
-import type { Envelope, FanInBuffers } from './router.ts';
 
 /** One run as the coordinator sees it. */
 export interface RunContext {
@@ -34,13 +33,9 @@ export interface RunContext {
 export type PendingRequest = PendingRequestRecord;
 
 /** The instance state at a barrier, as checkpoints capture it and restore/reset replace it. */
-export interface InstanceCut {
-  readonly superstep: number;
-  readonly queue: readonly Envelope[];
-  readonly fanIn: FanInBuffers;
-  readonly shared: ReadonlyMap<string, unknown>;
+export interface InstanceCut extends BarrierState {
+  /** Snapshot bytes of every actor whose state has changed since it was created. */
   readonly snapshots: ReadonlyMap<string, Uint8Array>;
-  readonly requests: readonly PendingRequestRecord[];
   /** The full state of each sub-workflow node (SPEC 44). */
   readonly children: ReadonlyMap<string, InstanceCut>;
 }

@@ -17,21 +17,25 @@ export interface PendingRequestRecord {
   readonly superstep: number;
 }
 
+/** What every level of an instance holds at a barrier besides its actors' states and its sub-workflows. */
+export interface BarrierState {
+  readonly superstep: number;
+  readonly queue: readonly Envelope[];
+  readonly fanIn: FanInBuffers;
+  readonly shared: ReadonlyMap<string, unknown>;
+  readonly requests: readonly PendingRequestRecord[];
+}
+
 /** The instance state a checkpoint captures, decoded. */
-export interface CheckpointState {
+export interface CheckpointState extends BarrierState {
   /**
    * The format the body is in: {@link CHECKPOINT_FORMAT_VERSION} for every body this runtime writes; a
    * decoded one may be older (see {@link READABLE_FORMAT_VERSIONS}), and its blob keys are checked as that
    * format made them.
    */
   readonly formatVersion: number;
-  readonly superstep: number;
-  readonly queue: readonly Envelope[];
-  readonly fanIn: FanInBuffers;
-  readonly shared: ReadonlyMap<string, unknown>;
   /** Actor id → key of its snapshot blob (shared/blob-key.ts). Actors absent here are at their initial state. */
   readonly actors: ReadonlyMap<string, string>;
-  readonly requests: readonly PendingRequestRecord[];
   /** Each sub-workflow node's full state (SPEC 44). */
   readonly children: ReadonlyMap<string, CheckpointState>;
 }
