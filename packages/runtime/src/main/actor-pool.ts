@@ -22,7 +22,13 @@ import type {
   StepReply,
 } from '../shared/protocol.ts';
 
-const WORKER_ENTRY = new URL('../entry/worker.mjs', import.meta.url).href;
+/**
+ * The worker's entry. Compiled (an installed package): the host task itself, plain JavaScript. From sources
+ * (this workspace's tests and examples): a bootstrap that registers tsx first, since the task is TypeScript.
+ */
+const WORKER_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('../entry/worker.mjs', import.meta.url).href
+  : new URL('../worker/host-task.js', import.meta.url).href;
 
 /** Options of {@link createPool}. */
 export interface PoolOptions {

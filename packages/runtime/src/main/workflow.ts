@@ -20,6 +20,7 @@ import {
 import type { Graph } from './graph.ts';
 import { Lifecycle, type LifecycleStatus } from './lifecycle.ts';
 import { toMermaid } from './mermaid.ts';
+import { checkExecutorModules } from './executor-modules.ts';
 import { allHosts, type Placement, placeInstance, prepareOnHosts, reloadOnReplace } from './place-instance.ts';
 import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './read-checkpoint.ts';
 import type { RunHandle } from './run-handle.ts';
@@ -141,6 +142,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   static async create<Input>(graph: Graph, given: WorkflowOptions | undefined): Promise<Workflow<Input>> {
     // Every option is checked before any thread starts: a refused option must not leave a pool running.
     const { options, maxSupersteps, cancelGraceMs, maxWorkerRestarts, sharedState } = resolveWorkflowOptions(given);
+    checkExecutorModules([...graph.executors.values()].filter(({ id }) => !graph.subWorkflows.has(id)));
     const pool = options.pool ?? (await createPool(options));
     pool.assertOpen();
     const instance = `wf${++instanceCounter}-${randomUUID().slice(0, 8)}`;

@@ -4,12 +4,10 @@ declare module 'comlink/dist/esm/comlink.mjs' {
 }
 declare module 'comlink/dist/esm/node-adapter.mjs' {
   import type { Endpoint } from 'comlink';
-  /** What comlink's Node adapter needs of a MessagePort. */
-  export interface NodeEndpoint {
+  export default function nodeEndpoint(endpoint: {
     postMessage(message: unknown, transfer?: readonly unknown[]): void;
     on(type: 'message', listener: (data: unknown) => void): void;
     off(type: 'message', listener: (data: unknown) => void): void;
     start?: () => void;
-  }
-  export default function nodeEndpoint(endpoint: NodeEndpoint): Endpoint;
+  }): Endpoint;
 }

@@ -3,8 +3,11 @@
  * calls of {@link HostControl}. Imported on both threads; it takes the port as a parameter, so it needs
  * no `node:worker_threads` itself.
  */
-import { expose, transferHandlers, wrap, releaseProxy, type Remote } from 'comlink/dist/esm/comlink.mjs';
-import nodeEndpoint, { type NodeEndpoint } from 'comlink/dist/esm/node-adapter.mjs';
+// comlink has no `exports` map and its `main` is UMD, so the ESM build is imported by path (values only);
+// types come from the package root, which is what the published declarations refer to.
+import type { Remote } from 'comlink';
+import { expose, transferHandlers, wrap, releaseProxy } from 'comlink/dist/esm/comlink.mjs';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from './errors.ts';
 
 // comlink's own 'throw' handler keeps only name, message and stack: codes and details would be lost.
@@ -25,6 +28,14 @@ transferHandlers.set('throw', {
     throw fromErrorRecord(record as ErrorRecord);
   },
 });
+
+/** What comlink's Node adapter needs of a MessagePort. */
+export interface NodeEndpoint {
+  postMessage(message: unknown, transfer?: readonly unknown[]): void;
+  on(type: 'message', listener: (data: unknown) => void): void;
+  off(type: 'message', listener: (data: unknown) => void): void;
+  start?: () => void;
+}
 
 /** Serves `api` on `port` (worker side). */
 export function serveControl(api: object, port: NodeEndpoint): void {

@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   RESPONSE_INVALID:
     "The answer was rejected by the executor's responseSchema (or cannot be serialised); nothing changed.",
   RUN_ENDED: 'The run handle was used after its run ended (respond on a finished run).',
+  OPTIONAL_DEPENDENCY_MISSING:
+    'A feature needs an optional package that is not installed (`details.package`: a store driver, or tsx for `.ts` executor modules).',
   INTERNAL: 'A broken invariant inside the runtime: please report it with the stack.',
 } as const satisfies Record<string, string>;
 

@@ -13,6 +13,7 @@ import type {
   PrepareStatesRequest,
   SharedWrite,
 } from '../shared/protocol.ts';
+import { importExecutorModule } from './typescript-loader.ts';
 
 export interface Actor {
   readonly id: string;
@@ -157,7 +158,7 @@ async function loadDefinition(location: ExecutorLocation): Promise<ExecutorDefin
   const where = { executorId: location.id, module: location.module, exportName: location.exportName };
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(location.module)) as Record<string, unknown>;
+    namespace = await importExecutorModule(location.module);
   } catch (error) {
     throw new SuperstepError(
       'EXECUTOR_LOAD_FAILED',

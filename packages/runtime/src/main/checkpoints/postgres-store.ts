@@ -12,6 +12,7 @@
  * reference a stored blob at the moment a concurrent prune deletes it as unreferenced.
  */
 import type { Pool, PoolClient } from 'pg';
+import { importOptional } from '../../shared/optional-dependency.ts';
 import { SuperstepError } from '../../shared/errors.ts';
 import type {
   CheckpointFilter,
@@ -80,8 +81,8 @@ type Lock = 'shared' | 'exclusive';
  */
 export async function openPostgresStore(options: PostgresStoreOptions = {}): Promise<CheckpointStore> {
   const resolved = resolveOptions(options);
-  // Loaded on first use: importing the runtime should not cost pg's start-up time to those without PostgreSQL.
-  const { default: pg } = await import('pg');
+  // An optional peer, loaded on first use: projects without PostgreSQL install nothing and pay no start-up.
+  const { default: pg } = await importOptional('pg', 'the PostgreSQL checkpoint store', () => import('pg'));
   const pool = new pg.Pool({
     ...(resolved.connectionString === undefined ? {} : { connectionString: resolved.connectionString }),
     max: resolved.maxConnections,

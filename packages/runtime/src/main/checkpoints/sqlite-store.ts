@@ -20,7 +20,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { importOptional } from '../../shared/optional-dependency.ts';
 import { SuperstepError } from '../../shared/errors.ts';
 import type {
   CheckpointFilter,
@@ -132,10 +133,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Chec
       details: { option: 'options.busyTimeoutMs' },
     });
   }
+  // An optional peer: loaded when a SQLite store is opened, so projects without one need no native build.
+  // It is CommonJS: `import()` gives `module.exports` as `default`, which its `export =` types do not say.
+  const { default: Sqlite } = (await importOptional(
+    'better-sqlite3',
+    'the SQLite checkpoint store',
+    () => import('better-sqlite3'),
+  )) as unknown as { default: typeof Database };
   let db: Database.Database | undefined;
   try {
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    db = new Database(path, { timeout: busyTimeoutMs });
+    db = new Sqlite(path, { timeout: busyTimeoutMs });
     // Snapshots are blobs of kilobytes: 16 KiB pages hold one in a page or a few instead of a chain of
     // 4 KiB overflow pages (a bare insert of 8 x 16 KB blobs, hashing included, measured 1022 → 689 µs).
     // Only a new file takes a page size, and only before WAL is on.
