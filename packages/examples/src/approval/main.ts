@@ -35,7 +35,7 @@ export const CRUNCHERS = ['crunch-a', 'crunch-b'] as const;
  * const run = workflow.run({ title: 'Q3 report', rounds: 6, iterations: 1e6, round: 1 });
  */
 export async function buildApprovalWorkflow(options: { readonly threads?: number } = {}): Promise<Workflow<Work>> {
-  const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+  const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
   const crunchers = CRUNCHERS.map((id) => mod.executor('crunch', { id }));
   const builder = new WorkflowBuilder(mod.executor('plan')).addFanOut('plan', [...crunchers, mod.executor('approve')]);
   // Each cruncher sends its next round to itself.

@@ -135,7 +135,7 @@ class BackgroundRun {
  * await using server = await startBackground({ claims: SAMPLE_CLAIMS, port: 8080 });
  */
 export async function startBackground(options: BackgroundOptions = {}): Promise<BackgroundServer> {
-  const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+  const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
   const workflow: Workflow<readonly Claim[]> = await new WorkflowBuilder(mod.executor('intake'))
     .addEdge('intake', mod.executor('check'))
     .addEdge('check', mod.executor('ledger'))

@@ -73,7 +73,7 @@ const job: Job = {
 const hangAfter = args['hang-after'] === undefined ? undefined : Number(args['hang-after']);
 const dbPath = resolve(process.env.INIT_CWD ?? process.cwd(), args.db);
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 const lanes = laneIds(LANES).map((id) => mod.executor('lane', { id }));
 
 await using store = await openSqliteStore({ path: dbPath });

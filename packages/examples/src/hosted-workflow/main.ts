@@ -133,7 +133,7 @@ async function chainEnd(store: CheckpointStore, lineageId: string): Promise<Chec
  */
 export async function startHost(options: HostOptions): Promise<Host> {
   const store = await openSqliteStore({ path: options.dbPath });
-  const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+  const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
   let workflow: Workflow<ChatMessage>;
   try {
     workflow = await new WorkflowBuilder(mod.executor('parse'))

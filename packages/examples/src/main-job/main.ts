@@ -53,7 +53,7 @@ const tileCount = tilesOf(job).length;
 const outPath = resolve(process.env.INIT_CWD ?? process.cwd(), args.out);
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 
 console.log(
   `superstep main job: Mandelbrot ${job.width}×${job.height}, ${tileCount} tiles, ${job.maxIterations} iterations max`,

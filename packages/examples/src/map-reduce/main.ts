@@ -16,7 +16,7 @@ import { findBrownCorpus, readDocument, type Corpus } from './corpus.ts';
 import type { CorpusJob } from './executors.ts';
 import { countStems, mergeCounts, summarise, type Counts, type Summary } from './text.ts';
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 
 /**
  * The workflow, with `partitions` reducers (default 2): documents → chunks → count (every thread) → merge-0 …

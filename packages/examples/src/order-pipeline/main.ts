@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { WorkflowBuilder, executorModule, type WorkflowOptions } from '@superstep/runtime';
 import { generateOrders, type EnrichedOrder } from './orders.ts';
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 
 /** The workflow of this example. */
 export function orderPipeline(): WorkflowBuilder<readonly import('./orders.ts').Order[]> {

@@ -27,7 +27,7 @@ import {
 } from '@superstep/runtime';
 import type { Brief, Published, Verdict } from './executors.ts';
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 
 /** The parent: draft → review (sub-workflow: check → approve) → publish. */
 export function publishingWorkflow(): WorkflowBuilder<Brief> {

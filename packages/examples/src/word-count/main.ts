@@ -3,7 +3,7 @@ import { WorkflowBuilder, executorModule } from '@superstep/runtime';
 
 /** Runs the README example on `text`; resolves to the word count. */
 export async function countWords(text: string, threads = 4): Promise<number> {
-  const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+  const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
   await using workflow = await new WorkflowBuilder(mod.executor('split'))
     .addEdge('split', mod.executor('count'))
     .addEdge('count', mod.executor('total'))
