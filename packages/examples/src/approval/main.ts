@@ -20,9 +20,9 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { WorkflowBuilder, executorModule, type Workflow } from '@superstep/runtime';
 import type { ApprovalOutput, Decision, Progress, Question, Work } from './executors.ts';
+import { parseExampleArgs } from '../cli.ts';
 
 /** The crunching actors' ids. */
 export const CRUNCHERS = ['crunch-a', 'crunch-b'] as const;
@@ -143,14 +143,11 @@ export async function askInTerminal(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values: args } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: {
-      yes: { type: 'boolean', default: false },
-      rounds: { type: 'string', default: '8' },
-      iterations: { type: 'string', default: '30000000' },
-      threads: { type: 'string', default: '2' },
-    },
+  const args = parseExampleArgs('example:approval', {
+    yes: { type: 'boolean', default: false, description: 'approve without asking (no terminal needed)' },
+    rounds: { type: 'string', default: '8', description: 'supersteps of CPU work while the question waits' },
+    iterations: { type: 'string', default: '30000000', description: 'CPU work per superstep' },
+    threads: { type: 'string', default: '2', description: 'worker threads' },
   });
   const summary = await runApproval({
     rounds: Number(args.rounds),
