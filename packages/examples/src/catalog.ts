@@ -9,13 +9,18 @@ export const EXAMPLES = {
   'example:word-count': "The README's example: counts the words of a text, paragraph by paragraph, on every thread.",
   'example:map-reduce':
     'Map-reduce over the Brown Corpus: word stems counted on every thread, compared with one thread.',
-  'example:order-pipeline': 'An order pipeline: validate, price, fan out to stock and fraud checks, join, and report.',
-  'example:hosted': 'A workflow hosted over HTTP: conversations that ask an operator, checkpointed to SQLite.',
+  'example:order-pipeline':
+    'An order stream through the executor library: de-duplicate, filter, enrich, route by priority, join.',
+  'example:hosted':
+    'One workflow instance behind an HTTP server, serving many conversations, each checkpointed to SQLite.',
   'example:crash-resume':
-    'Crash and resume: a run killed mid-way carries on from its last checkpoint in a new process.',
-  'example:approval': 'Terminal approval: an executor asks a question, answered at the terminal, then the run goes on.',
-  'example:background': 'A background run answered over HTTP: requests listed and answered with curl while it runs.',
-  'example:sub-workflow': 'A sub-workflow with approval: a review workflow as one node of a publishing workflow.',
+    'Crash and resume: kill it at any moment, start it again with the same --db, it carries on from there.',
+  'example:approval':
+    'Approval in the terminal: actors keep crunching numbers while one asks a person whether to publish.',
+  'example:background':
+    'A background run answered over HTTP: an expense-claim batch whose large claims wait for a person.',
+  'example:sub-workflow':
+    'Sub-workflows: each article goes through a review sub-workflow in which a person approves it.',
 } as const;
 
 export type ExampleScript = keyof typeof EXAMPLES;
