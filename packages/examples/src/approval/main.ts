@@ -20,9 +20,9 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { WorkflowBuilder, executorModule, type Workflow } from '@superstep/runtime';
 import type { ApprovalOutput, Decision, Progress, Question, Work } from './executors.ts';
+import { parseExampleArgs } from '../cli.ts';
 
 /** The crunching actors' ids. */
 export const CRUNCHERS = ['crunch-a', 'crunch-b'] as const;
@@ -35,7 +35,7 @@ export const CRUNCHERS = ['crunch-a', 'crunch-b'] as const;
  * const run = workflow.run({ title: 'Q3 report', rounds: 6, iterations: 1e6, round: 1 });
  */
 export async function buildApprovalWorkflow(options: { readonly threads?: number } = {}): Promise<Workflow<Work>> {
-  const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+  const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
   const crunchers = CRUNCHERS.map((id) => mod.executor('crunch', { id }));
   const builder = new WorkflowBuilder(mod.executor('plan')).addFanOut('plan', [...crunchers, mod.executor('approve')]);
   // Each cruncher sends its next round to itself.
@@ -143,14 +143,11 @@ export async function askInTerminal(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values: args } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: {
-      yes: { type: 'boolean', default: false },
-      rounds: { type: 'string', default: '8' },
-      iterations: { type: 'string', default: '30000000' },
-      threads: { type: 'string', default: '2' },
-    },
+  const args = parseExampleArgs('example:approval', {
+    yes: { type: 'boolean', default: false, description: 'approve without asking (no terminal needed)' },
+    rounds: { type: 'string', default: '8', description: 'supersteps of CPU work while the question waits' },
+    iterations: { type: 'string', default: '30000000', description: 'CPU work per superstep' },
+    threads: { type: 'string', default: '2', description: 'worker threads' },
   });
   const summary = await runApproval({
     rounds: Number(args.rounds),

@@ -30,7 +30,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   WorkflowBuilder,
   executorModule,
@@ -42,6 +41,7 @@ import {
 } from '@superstep/runtime';
 import { HttpError, listen, readJson, send, sendError, stop } from '../json-http.ts';
 import type { Claim } from './executors.ts';
+import { parseExampleArgs } from '../cli.ts';
 
 /** A small batch: two claims settle by policy, one is refused, two wait for a person. */
 export const SAMPLE_CLAIMS: readonly Claim[] = [
@@ -135,7 +135,7 @@ class BackgroundRun {
  * await using server = await startBackground({ claims: SAMPLE_CLAIMS, port: 8080 });
  */
 export async function startBackground(options: BackgroundOptions = {}): Promise<BackgroundServer> {
-  const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+  const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
   const workflow: Workflow<readonly Claim[]> = await new WorkflowBuilder(mod.executor('intake'))
     .addEdge('intake', mod.executor('check'))
     .addEdge('check', mod.executor('ledger'))
@@ -210,9 +210,8 @@ export async function startBackground(options: BackgroundOptions = {}): Promise<
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values: args } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: { port: { type: 'string', default: '8080' } },
+  const args = parseExampleArgs('example:background', {
+    port: { type: 'string', default: '8080', description: 'HTTP port (0: any free port)' },
   });
   const server = await startBackground({ claims: SAMPLE_CLAIMS, port: Number(args.port) });
   console.log(`expense-claim batch running in the background; serving on ${server.url}`);

@@ -13,12 +13,15 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { EXAMPLES } from '../catalog.ts';
 import type { BenchContext } from './harness.ts';
 import { renderRatioChart } from './chart.ts';
 import { formatMarkdown, formatTable, type BenchReport, type ScenarioReport } from './report.ts';
 import { SCENARIOS } from './scenarios.ts';
 
-const USAGE = `Usage: pnpm bench [options]
+const USAGE = `${EXAMPLES.bench}
+
+Usage: pnpm bench [options]
 
 Options:
   --quick            every scenario at smaller sizes (under 60 s on 2 cores)

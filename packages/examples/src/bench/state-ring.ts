@@ -16,7 +16,7 @@ export const STATE_ACTORS = 64;
 /** Of the 64 actors, 64 / 8 = 8 change state per superstep. */
 export const CHANGE_EVERY = 8;
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 
 /** The ring `s0 → s1 → … → s63 → s0` behind a seed that fans its message out to every actor. */
 export async function buildStateRing(pool: ActorPool): Promise<Workflow<StateStep>> {

@@ -26,29 +26,25 @@
 import { writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { WorkflowBuilder, executorModule, openSqliteStore, type RunHandle } from '@superstep/runtime';
 import type { Result } from './executors.ts';
 import { LANES, laneIds, type Job } from './work.ts';
+import { parseExampleArgs } from '../cli.ts';
 
 /** Checkpoints are listed under this name. */
 const WORKFLOW_NAME = 'crash-resume';
 
-const { values: args } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: {
-    db: { type: 'string' },
-    rounds: { type: 'string', default: '10' },
-    iterations: { type: 'string', default: '20000000' },
-    threads: { type: 'string', default: String(Math.min(availableParallelism(), LANES)) },
-    'hang-after': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
+const args = parseExampleArgs('example:crash-resume', {
+  db: { type: 'string', description: 'SQLite file for the checkpoints (required; reuse it to resume)' },
+  rounds: { type: 'string', default: '10', description: 'supersteps of work' },
+  iterations: { type: 'string', default: '20000000', description: 'CPU work per lane and superstep' },
+  threads: { type: 'string', default: String(Math.min(availableParallelism(), LANES)), description: 'worker threads' },
+  'hang-after': { type: 'string', description: 'hang after this superstep (to be killed, then resumed)' },
 });
 
-if (args.help || args.db === undefined) {
-  console.log('Usage: main.ts --db FILE [--rounds N] [--iterations N] [--threads N] [--hang-after SUPERSTEP]');
-  process.exit(args.help ? 0 : 2);
+if (args.db === undefined) {
+  console.error('--db FILE is required (see --help)');
+  process.exit(2);
 }
 
 function positiveInt(name: string, value: string): number {
@@ -73,7 +69,7 @@ const job: Job = {
 const hangAfter = args['hang-after'] === undefined ? undefined : Number(args['hang-after']);
 const dbPath = resolve(process.env.INIT_CWD ?? process.cwd(), args.db);
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 const lanes = laneIds(LANES).map((id) => mod.executor('lane', { id }));
 
 await using store = await openSqliteStore({ path: dbPath });

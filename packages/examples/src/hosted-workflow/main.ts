@@ -45,7 +45,6 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   WorkflowBuilder,
   executorModule,
@@ -58,6 +57,7 @@ import {
 } from '@superstep/runtime';
 import { HttpError, listen, readJson, send, sendError, stop } from '../json-http.ts';
 import type { ChatMessage, OperatorQuestion, Reply } from './executors.ts';
+import { parseExampleArgs } from '../cli.ts';
 
 /** Checkpoints are listed under this name. */
 export const WORKFLOW_NAME = 'hosted-conversation';
@@ -133,7 +133,7 @@ async function chainEnd(store: CheckpointStore, lineageId: string): Promise<Chec
  */
 export async function startHost(options: HostOptions): Promise<Host> {
   const store = await openSqliteStore({ path: options.dbPath });
-  const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+  const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
   let workflow: Workflow<ChatMessage>;
   try {
     workflow = await new WorkflowBuilder(mod.executor('parse'))
@@ -298,13 +298,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values: args } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: {
-      db: { type: 'string', default: 'hosted-workflow.db' },
-      port: { type: 'string', default: '8080' },
-      threads: { type: 'string', default: '1' },
-    },
+  const args = parseExampleArgs('example:hosted', {
+    db: { type: 'string', default: 'hosted-workflow.db', description: 'SQLite file for the checkpoints' },
+    port: { type: 'string', default: '8080', description: 'HTTP port (0: any free port)' },
+    threads: { type: 'string', default: '1', description: 'worker threads' },
   });
   const host = await startHost({
     dbPath: resolve(process.env.INIT_CWD ?? process.cwd(), args.db),
@@ -315,6 +312,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(`operator, please answer ${q.requestId} (conversation ${q.conversationId}): ${q.question}`);
   });
   console.log(`hosted workflow listening on ${host.url} (checkpoints in ${args.db}); Ctrl-C to stop`);
+  console.log('try it (ID: the id the first call returns; REQUEST_ID: the one the operator is asked):');
+  console.log(`  curl -s -X POST ${host.url}/conversations`);
+  console.log(`  curl -s -X POST ${host.url}/conversations/$ID/messages -d '{"text":"add 5"}'`);
+  console.log(`  curl -s -X POST ${host.url}/conversations/$ID/messages -d '{"text":"ask when do you open?"}' &`);
+  console.log(`  curl -s ${host.url}/operator/questions`);
+  console.log(`  curl -s -X POST ${host.url}/operator/questions/$REQUEST_ID -d '{"answer":"at nine"}'`);
+  console.log(`  curl -s ${host.url}/status`);
   process.once('SIGINT', () => {
     void host.close().then(() => {
       console.log('closed');

@@ -8,30 +8,19 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { WorkflowBuilder, executorModule } from '@superstep/runtime';
 import { assemblePng, DEFAULT_JOB, renderTile, tilesOf, type RenderJob } from './mandelbrot.ts';
+import { parseExampleArgs } from '../cli.ts';
 
-const { values: args } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: {
-    threads: { type: 'string', default: String(availableParallelism()) },
-    width: { type: 'string', default: String(DEFAULT_JOB.width) },
-    height: { type: 'string', default: String(DEFAULT_JOB.height) },
-    iterations: { type: 'string', default: String(DEFAULT_JOB.maxIterations) },
-    out: { type: 'string', default: 'mandelbrot.png' },
-    'skip-sequential': { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
+const args = parseExampleArgs('main', {
+  threads: { type: 'string', default: String(availableParallelism()), description: 'worker threads' },
+  width: { type: 'string', default: String(DEFAULT_JOB.width), description: 'image width in pixels' },
+  height: { type: 'string', default: String(DEFAULT_JOB.height), description: 'image height in pixels' },
+  iterations: { type: 'string', default: String(DEFAULT_JOB.maxIterations), description: 'Mandelbrot iterations' },
+  out: { type: 'string', default: 'mandelbrot.png', description: 'the PNG to write' },
+  'skip-sequential': { type: 'boolean', default: false, description: 'skip the main-thread comparison' },
 });
-
-if (args.help) {
-  console.log(
-    `Usage: pnpm start [--threads N] [--width W] [--height H] [--iterations N] [--out FILE] [--skip-sequential]`,
-  );
-  process.exit(0);
-}
 
 function positiveInt(name: string, value: string): number {
   const parsed = Number(value);
@@ -53,7 +42,7 @@ const tileCount = tilesOf(job).length;
 const outPath = resolve(process.env.INIT_CWD ?? process.cwd(), args.out);
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 
 console.log(
   `superstep main job: Mandelbrot ${job.width}×${job.height}, ${tileCount} tiles, ${job.maxIterations} iterations max`,

@@ -10,13 +10,13 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { WorkflowBuilder, executorModule } from '@superstep/runtime';
 import { findBrownCorpus, readDocument, type Corpus } from './corpus.ts';
 import type { CorpusJob } from './executors.ts';
 import { countStems, mergeCounts, summarise, type Counts, type Summary } from './text.ts';
+import { parseExampleArgs } from '../cli.ts';
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 
 /**
  * The workflow, with `partitions` reducers (default 2): documents → chunks → count (every thread) → merge-0 …
@@ -112,14 +112,11 @@ export async function compare(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values: args } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: {
-      threads: { type: 'string', default: String(availableParallelism()) },
-      top: { type: 'string', default: '15' },
-      rounds: { type: 'string', default: '5' },
-      'warm-up': { type: 'string', default: '3' },
-    },
+  const args = parseExampleArgs('example:map-reduce', {
+    threads: { type: 'string', default: String(availableParallelism()), description: 'worker threads' },
+    top: { type: 'string', default: '15', description: 'how many of the most frequent stems to print' },
+    rounds: { type: 'string', default: '5', description: 'measured rounds of each side' },
+    'warm-up': { type: 'string', default: '3', description: 'rounds run first and not measured' },
   });
   const [threads, top, rounds] = [Number(args.threads), Number(args.top), Number(args.rounds)];
   const warmUp = Number(args['warm-up']);

@@ -3,11 +3,11 @@
  * orders, enrich, route by priority, and join two analyses of the batch. Run it with
  * `pnpm --filter @superstep/examples example:order-pipeline [--orders N]`.
  */
-import { parseArgs } from 'node:util';
 import { WorkflowBuilder, executorModule, type WorkflowOptions } from '@superstep/runtime';
 import { generateOrders, type EnrichedOrder } from './orders.ts';
+import { parseExampleArgs } from '../cli.ts';
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 
 /** The workflow of this example. */
 export function orderPipeline(): WorkflowBuilder<readonly import('./orders.ts').Order[]> {
@@ -48,7 +48,9 @@ export async function runOrders(count: number, options: WorkflowOptions = {}): P
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { orders: { type: 'string', default: '200' } } });
+  const values = parseExampleArgs('example:order-pipeline', {
+    orders: { type: 'string', default: '200', description: 'how many generated orders to push through' },
+  });
   const report = await runOrders(Number(values.orders));
   console.log(`paged ${report.paged.length} high-priority orders, ledgered ${report.ledger.length}`);
   console.log('overview (join):', JSON.stringify(report.overview));

@@ -45,7 +45,7 @@ const input: Round = {
   width: Math.round(positive('width', args.width)),
 };
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 function soakGraph() {
   return (
     new WorkflowBuilder(mod.executor('scatter'))

@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   WorkflowBuilder,
   executorModule,
@@ -26,8 +25,9 @@ import {
   type WorkflowEvent,
 } from '@superstep/runtime';
 import type { Brief, Published, Verdict } from './executors.ts';
+import { parseExampleArgs } from '../cli.ts';
 
-const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 
 /** The parent: draft → review (sub-workflow: check → approve) → publish. */
 export function publishingWorkflow(): WorkflowBuilder<Brief> {
@@ -173,9 +173,9 @@ function askOnTerminal(): Answer {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values: args } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: { yes: { type: 'boolean', default: false }, title: { type: 'string', default: 'Supersteps explained' } },
+  const args = parseExampleArgs('example:sub-workflow', {
+    yes: { type: 'boolean', default: false, description: 'approve without asking (no terminal needed)' },
+    title: { type: 'string', default: 'Supersteps explained', description: 'the title of the draft to review' },
   });
   const answer: Answer = args.yes ? () => ({ approved: true, note: 'auto-approved (--yes)' }) : askOnTerminal();
   const log = (line: string): void => {

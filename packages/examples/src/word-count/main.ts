@@ -1,9 +1,10 @@
 // The README's example: counts the words of a text, paragraph by paragraph, on every thread.
 import { WorkflowBuilder, executorModule } from '@superstep/runtime';
+import { parseExampleArgs } from '../cli.ts';
 
 /** Runs the README example on `text`; resolves to the word count. */
 export async function countWords(text: string, threads = 4): Promise<number> {
-  const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+  const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
   await using workflow = await new WorkflowBuilder(mod.executor('split'))
     .addEdge('split', mod.executor('count'))
     .addEdge('count', mod.executor('total'))
@@ -18,6 +19,10 @@ export async function countWords(text: string, threads = 4): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const text = 'one two three\n\nfour five\n\nsix';
-  console.log('words:', await countWords(text, 2));
+  const args = parseExampleArgs('example:word-count', {
+    text: { type: 'string', description: 'the text to count; "\n" parts paragraphs (default: a short sample)' },
+    threads: { type: 'string', default: '2', description: 'worker threads' },
+  });
+  const text = args.text?.replaceAll('\\n', '\n') ?? 'one two three\n\nfour five\n\nsix';
+  console.log('words:', await countWords(text, Number(args.threads)));
 }

@@ -60,7 +60,7 @@ function moduleSpecifier(module: string | URL): string {
  * Refers to an executor by module and export name.
  *
  * @example
- * const split = executor('split', { module: new URL('./executors.ts', import.meta.url), export: 'split' });
+ * const split = executor('split', { module: new URL('./executors.js', import.meta.url), export: 'split' });
  */
 export function executor<In = unknown, Out = unknown>(
   id: string,
@@ -98,7 +98,7 @@ export interface ExecutorModule<M> {
  * each reference carries its executor's message types.
  *
  * @example
- * const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+ * const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
  * const split = mod.executor('split');
  * const workA = mod.executor('work', { id: 'work-a' });
  */

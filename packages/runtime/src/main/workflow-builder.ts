@@ -26,7 +26,7 @@ export interface SwitchCase<M> {
  * Builds a workflow graph.
  *
  * @example
- * const mod = executorModule<typeof import('./executors.ts')>(new URL('./executors.ts', import.meta.url));
+ * const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
  * const workflow = await new WorkflowBuilder(mod.executor('split'))
  *   .addFanOut('split', [mod.executor('left'), mod.executor('right')])
  *   .addFanIn(['left', 'right'], mod.executor('join'))

@@ -43,7 +43,7 @@ export interface FanoutSystem {
 
 export const TASK_MS = 25;
 
-const mod = executorModule<typeof import('../executors.ts')>(new URL('../executors.ts', import.meta.url));
+const mod = executorModule<typeof import('../executors.js')>(new URL('../executors.js', import.meta.url));
 
 /** Sum of every task's checksum, in a plain loop: what each system must return, and the `sequential` system. */
 export function expectedChecksum(work: FanoutWork): number {

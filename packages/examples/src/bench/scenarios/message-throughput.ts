@@ -26,7 +26,7 @@ import { ThroughputFloor } from '../throughput-floor.ts';
 
 const SINKS = 8;
 
-const mod = executorModule<typeof import('../executors.ts')>(new URL('../executors.ts', import.meta.url));
+const mod = executorModule<typeof import('../executors.js')>(new URL('../executors.js', import.meta.url));
 
 async function buildFanOut(pool: ActorPool): Promise<Workflow<ThroughputJob>> {
   const sinks = Array.from({ length: SINKS }, (_, index) => mod.executor('throughputSink', { id: `sink${index}` }));

@@ -25,7 +25,7 @@ import { measureInterleaved, row, single, timed, type ResultRow, type Scenario }
 const GRINDERS = 3;
 const GRIND_MS = 30;
 
-const mod = executorModule<typeof import('../executors.ts')>(new URL('../executors.ts', import.meta.url));
+const mod = executorModule<typeof import('../executors.js')>(new URL('../executors.js', import.meta.url));
 
 async function buildBusy(pool: ActorPool): Promise<Workflow<LatencyJob>> {
   const grinders = Array.from({ length: GRINDERS }, (_, index) => `g${index}`);

@@ -38,7 +38,7 @@ function langGraphSteps(actors: number, quick: boolean): number {
   return quick ? 4 : 20;
 }
 
-const mod = executorModule<typeof import('../executors.ts')>(new URL('../executors.ts', import.meta.url));
+const mod = executorModule<typeof import('../executors.js')>(new URL('../executors.js', import.meta.url));
 
 /** Builds the ring of `actors` relays behind a seed that fans the step count out to all of them. */
 async function buildRing(pool: ActorPool, actors: number): Promise<Workflow<number>> {

@@ -1,0 +1,61 @@
+/**
+ * `<!-- snippet: declarations -->`: the types an API signature in the docs may name. A declarations block is
+ * checked as ambient declarations (in a `declare namespace`, so it may redeclare these names) against them.
+ */
+export type { ResourceLimits } from 'node:worker_threads';
+export type {
+  ActorPool,
+  CheckpointMeta,
+  CheckpointStore,
+  EndPoint,
+  ErrorCode,
+  ErrorRecord,
+  ExecutorExports,
+  ExecutorModule,
+  ExecutorRef,
+  FileStoreOptions,
+  Graph,
+  LifecycleStatus,
+  PendingRequest,
+  PoolOptions,
+  PostgresStoreOptions,
+  RequestEvent,
+  ResumeOptions,
+  RunHandle,
+  RunOptions,
+  RunResult,
+  RunStatus,
+  SqliteStoreOptions,
+  StoreOptions,
+  SwitchCase,
+  Workflow,
+  WorkflowBuilder,
+  WorkflowEvent,
+  WorkflowOptions,
+} from '@superstep/runtime';
+export type {
+  ExecutorContext,
+  ExecutorDefinition,
+  ExecutorOptions,
+  Handler,
+  RequestOptions,
+  RequestResponse,
+  RetryPolicy,
+  SendOptions,
+  SharedState,
+} from '@superstep/runtime/executor';
+export type {
+  BatchState,
+  DedupeState,
+  EmitMode,
+  FlushMessage,
+  HandlerInfo,
+  Joined,
+  JoinState,
+  ReduceState,
+  StatelessOptions,
+} from '@superstep/executors';
+
+/** The message types of a reference or a definition (read from their phantom `__types`), as signatures name them. */
+export type InOf<T> = T extends { readonly __types?: { in: infer In } } ? In : unknown;
+export type OutOf<T> = T extends { readonly __types?: { out: infer Out } } ? Out : unknown;
