@@ -10,6 +10,7 @@ import { messageThroughput } from './scenarios/message-throughput.ts';
 import { respondLatency } from './scenarios/respond-latency.ts';
 import { restore } from './scenarios/restore.ts';
 import { superstepOverhead } from './scenarios/superstep-overhead.ts';
+import { workerStartup } from './scenarios/worker-startup.ts';
 
 export const SCENARIOS: readonly Scenario[] = [
   fanoutCpu,
@@ -19,4 +20,5 @@ export const SCENARIOS: readonly Scenario[] = [
   respondLatency,
   checkpointOverhead,
   restore,
+  workerStartup,
 ];
