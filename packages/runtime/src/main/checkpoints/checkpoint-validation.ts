@@ -39,7 +39,9 @@ export function assertCheckpointId(id: unknown, name = 'id'): asserts id is stri
 }
 
 /** The ids a write names (its own and its parent's): the one id rule, for every write from any source. */
-function assertWriteIds(meta: { readonly id?: unknown; readonly parentId?: unknown }): void {
+function assertWriteIds<Meta extends { readonly id?: unknown; readonly parentId?: unknown }>(
+  meta: Meta,
+): asserts meta is Meta & { readonly id: string; readonly parentId: string | null } {
   assertCheckpointId(meta.id, 'write.meta.id');
   if (meta.parentId !== null) assertCheckpointId(meta.parentId, 'write.meta.parentId');
 }
