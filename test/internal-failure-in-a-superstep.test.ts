@@ -84,7 +84,7 @@ function faultyHost(link: HostLink, fault: Fault): HostLink {
   const control = new Proxy(link.control, {
     get(target, property, receiver) {
       if (fault.armed && fault.stage === 'rollback and commit' && (property === 'rollback' || property === 'commit')) {
-        return () => Promise.reject(new TypeError(`injected: ${String(property)} failed`));
+        return () => Promise.reject(new TypeError(`injected: ${property} failed`));
       }
       return Reflect.get(target, property, receiver) as unknown;
     },
