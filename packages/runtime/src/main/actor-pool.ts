@@ -152,12 +152,15 @@ class WorkerHostLink implements HostLink {
   async step(batch: StepBatch): Promise<StepReply> {
     if (!this.settledReady) await this.ready;
     if (this.lostError !== undefined) throw this.lostError;
+    // Replies are matched to waiters in order, so a waiter is filed only for a batch that was posted: one
+    // filed for a batch that failed to encode would take the next batch's reply, and that batch's caller
+    // would wait forever (the instance hung on its next run).
+    const bytes = encode(batch);
     return await new Promise<StepReply>((resolve, reject) => {
+      this.dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
       let waiting = this.pendingSteps.get(batch.instance);
       if (waiting === undefined) this.pendingSteps.set(batch.instance, (waiting = []));
       waiting.push({ resolve, reject });
-      const bytes = encode(batch);
-      this.dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
     });
   }
 

@@ -171,15 +171,86 @@ export class Coordinator {
     }
   }
 
+  /**
+   * One superstep. A failure of the runtime itself before the barrier commits (a batch that cannot be
+   * encoded, a reply it cannot read, a host call that throws) fails it like a handler's failure: hosts
+   * roll back, sub-workflows return to their cut, the messages are queued again, and the run fails with
+   * `INTERNAL` — so the instance is exactly as at the last barrier and the next run or resume works.
+   */
   private async step(
     run: RunContext,
     superstep: number,
     outputs: unknown[],
     barrier: BarrierCheckpoints,
   ): Promise<CoordinatorOutcome | undefined> {
-    run.emit({ type: 'superstep.started', superstep });
     const delivered = this.queue;
     this.queue = [];
+    const childCuts = new Map<string, InstanceCut>();
+    let reached: Barrier;
+    try {
+      const outcome = await this.reachBarrier(run, superstep, delivered, childCuts, barrier);
+      if (outcome.kind !== 'barrier') return outcome;
+      reached = outcome;
+    } catch (error) {
+      return await this.abandon(run, superstep, delivered, childCuts, error);
+    }
+    this.commitBarrier(run, superstep, outputs, barrier, reached);
+    return undefined;
+  }
+
+  /** Undoes a superstep the runtime failed in (see {@link step}) and fails the run with `INTERNAL`. */
+  private async abandon(
+    run: RunContext,
+    superstep: number,
+    delivered: Envelope[],
+    childCuts: ReadonlyMap<string, InstanceCut>,
+    cause: unknown,
+  ): Promise<CoordinatorOutcome> {
+    this.dispatcher.clearTimers();
+    await Promise.allSettled([...childCuts].map(([id, cut]) => this.child(id).restore(cut)));
+    await this.rollBack(new Set());
+    this.queue = [...delivered, ...this.queue];
+    const error =
+      cause instanceof SuperstepError && cause.code === 'INTERNAL'
+        ? cause
+        : new SuperstepError('INTERNAL', `superstep ${superstep} failed inside the runtime: ${String(cause)}`, {
+            cause,
+            details: { superstep },
+          });
+    run.emit({ type: 'run.failed', error: error.toRecord() });
+    return { kind: 'failed', error };
+  }
+
+  /**
+   * Hosts that took a batch of this superstep drop its drafts (see {@link HostDispatch.received}). A host
+   * whose rollback fails might keep them and commit them with its next batch: it is replaced instead, and
+   * its replacement is rebuilt from the last barrier.
+   */
+  private async rollBack(lostHosts: ReadonlySet<number>): Promise<void> {
+    const hosts = [...this.dispatcher.received].filter((index) => !lostHosts.has(index));
+    const results = await Promise.allSettled(
+      hosts.map((index) => this.hosts.host(index).control.rollback(this.instance)),
+    );
+    results.forEach((result, at) => {
+      const index = hosts[at];
+      if (result.status === 'rejected' && index !== undefined && this.hosts.host(index).isReady) {
+        this.hosts.kill(index, `rollback of instance ${this.instance} failed: ${String(result.reason)}`);
+      }
+    });
+  }
+
+  /**
+   * Sends the superstep's work and waits for the barrier; replays it on rebuilt hosts after a lost
+   * worker. Resolves to what the barrier commits, or to the run's end (a failure or a cancel).
+   */
+  private async reachBarrier(
+    run: RunContext,
+    superstep: number,
+    delivered: Envelope[],
+    childCuts: Map<string, InstanceCut>,
+    barrier: BarrierCheckpoints,
+  ): Promise<Barrier | CoordinatorOutcome> {
+    run.emit({ type: 'superstep.started', superstep });
     let replies: StepReply[];
     let childResults: (readonly [string, ChildStepResult])[] = [];
     // The coordinator knows every mailbox it delivers: it emits `executor.invoked` itself (a stateless
@@ -194,11 +265,10 @@ export class Coordinator {
       const { batches, slices, starts, childDeliveries } = this.partitioner.partition(delivered);
       this.dispatcher.timedOut.clear();
       // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
-      const childCuts = new Map([...childDeliveries.keys()].map((id) => [id, this.child(id).capture()] as const));
+      childCuts.clear();
+      for (const id of childDeliveries.keys()) childCuts.set(id, this.child(id).capture());
       const header = { run: this.runNumber, superstep, keySnapshots: run.checkpoint !== undefined };
-      const dispatched = this.dispatcher.send(run, header, { batches, slices, starts }, (index) =>
-        this.sharedState.take(index),
-      );
+      const dispatched = this.dispatcher.send(run, header, { batches, slices, starts }, this.sharedState);
       const stepped =
         childDeliveries.size === 0
           ? []
@@ -209,7 +279,7 @@ export class Coordinator {
             );
       // The batches are posted: the last barrier's checkpoint is written while the hosts work.
       const written = barrier.start();
-      const [{ settled, participants }, childSettled] = await Promise.all([dispatched, stepped]);
+      const [settled, childSettled] = await Promise.all([dispatched, stepped]);
       await written;
       this.dispatcher.clearTimers();
 
@@ -259,11 +329,7 @@ export class Coordinator {
 
       // Nothing of this superstep survives (SPEC 8): hosts drop their drafts. A lost host needs no
       // rollback — its replacement is rebuilt from the last barrier — and must not be waited for.
-      await Promise.allSettled(
-        participants
-          .filter((index) => !lostHosts.has(index))
-          .map((index) => this.hosts.host(index).control.rollback(this.instance)),
-      );
+      await this.rollBack(lostHosts);
       if (run.signal.aborted) {
         this.queue = [...delivered, ...this.queue];
         return this.cancelled(run);
@@ -295,6 +361,30 @@ export class Coordinator {
       return { kind: 'failed', error: fromErrorRecord(firstError) };
     }
 
+    // Read everything the replies carry before anything is committed: a reply the runtime cannot read
+    // fails the superstep here, with nothing changed.
+    const snapshots: (readonly [string, Uint8Array, string | null])[] = [];
+    const outbox: OutboxEntry[] = [];
+    for (const reply of replies) {
+      for (const [actorId, view, key] of reply.snapshots) {
+        // Own copy, so the reply's buffer can go; never written from here on (see snapshot-bytes.ts).
+        snapshots.push([actorId, Uint8Array.prototype.slice.call(view), key]);
+      }
+      for (const entry of reply.outbox) outbox.push(entry);
+    }
+    // A sub-workflow's outputs flow on as its node's messages (SPEC 43).
+    for (const [id, result] of childResults) for (const output of result.outputs) outbox.push([id, null, output]);
+    return { kind: 'barrier', replies, childResults, invocations, snapshots, outbox };
+  }
+
+  /** Commits a superstep that reached its barrier: nothing here fails on what the hosts sent. */
+  private commitBarrier(
+    run: RunContext,
+    superstep: number,
+    outputs: unknown[],
+    barrier: BarrierCheckpoints,
+    { replies, childResults, invocations, snapshots, outbox }: Barrier,
+  ): void {
     for (const [executorId, calls] of invocations) {
       const streamed = this.streamedCompletions.get(executorId) ?? 0;
       for (let call = streamed; call < calls; call++) run.emit({ type: 'executor.completed', executorId, superstep });
@@ -314,18 +404,10 @@ export class Coordinator {
         },
       );
     });
-    const outbox: OutboxEntry[] = [];
-    for (const reply of replies) {
-      for (const [actorId, view, key] of reply.snapshots) {
-        // Own copy, so the reply's buffer can go; never written from here on (see snapshot-bytes.ts).
-        const bytes = Uint8Array.prototype.slice.call(view);
-        if (key !== null) rememberSnapshotKey(bytes, key);
-        this.snapshots.set(actorId, bytes);
-      }
-      for (const entry of reply.outbox) outbox.push(entry);
+    for (const [actorId, bytes, key] of snapshots) {
+      if (key !== null) rememberSnapshotKey(bytes, key);
+      this.snapshots.set(actorId, bytes);
     }
-    // A sub-workflow's outputs flow on as its node's messages (SPEC 43).
-    for (const [id, result] of childResults) for (const output of result.outputs) outbox.push([id, null, output]);
     this.router.route(outbox, this.queue, this.fanIn, (code, message, details) => {
       this.warn(run, superstep, code, message, details);
     });
@@ -360,7 +442,6 @@ export class Coordinator {
     }
     this.superstep = superstep;
     barrier.defer(superstep, () => this.cut(), true);
-    return undefined;
   }
 
   /**
@@ -464,6 +545,17 @@ export class Coordinator {
   ): void {
     run.emit({ type: 'warning', code, message, superstep, details });
   }
+}
+
+/** A superstep at its barrier: every reply read, nothing committed yet. */
+interface Barrier {
+  readonly kind: 'barrier';
+  readonly replies: readonly StepReply[];
+  readonly childResults: readonly (readonly [string, ChildStepResult])[];
+  /** Per executor: how many times it was invoked, and with how many messages. */
+  readonly invocations: readonly (readonly [string, number, number])[];
+  readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array, key: string | null])[];
+  readonly outbox: readonly OutboxEntry[];
 }
 
 function toEvent(event: HostEvent, superstep: number): WorkflowEvent {

@@ -27,6 +27,12 @@ export interface SuperstepHeader {
 export class HostDispatch {
   /** Armed timeouts of timed handler calls, by `host:seq`. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Hosts that took a batch of the current superstep (their reply came back), so hold its drafts: only
+   * these may be rolled back. A host that got no batch still holds the previous superstep's drafts, which
+   * it commits when its next batch arrives; rolling it back would drop a committed superstep.
+   */
+  readonly received = new Set<number>();
   /** Hosts killed by a timeout in the current superstep, with the executor that overran. */
   readonly timedOut = new Map<number, { executorId: string; timeoutMs: number }>();
   /** Cancels the superstep in flight (set while one is); called by the run's abort listener. */
@@ -46,17 +52,19 @@ export class HostDispatch {
    * them, until they run out or something fails. Results come back in an order that does not depend on
    * which host took what: by where each batch and slice starts in the queue — so what the barrier
    * commits, and in what order, is the same from run to run. The first batches are posted before
-   * this returns its promise. `sharedFor(index)` gives the shared-state writes host `index` has not heard of.
+   * this returns its promise. `shared` hands out the shared-state writes each host has not heard of, and
+   * takes back those of a batch that failed to send.
    */
   async send(
     run: RunContext,
     header: SuperstepHeader,
     work: Pick<Partition, 'batches' | 'slices' | 'starts'>,
-    sharedFor: (index: number) => SharedWrite[],
-  ): Promise<{ settled: PromiseSettledResult<StepReply>[]; participants: number[] }> {
+    shared: SharedDeltas,
+  ): Promise<PromiseSettledResult<StepReply>[]> {
     const { hosts, instance, cancelGraceMs } = this.parts;
     const { batches, slices, starts } = work;
-    const sending = new Sending(hosts, instance, header, slices, run.signal, sharedFor);
+    this.received.clear();
+    const sending = new Sending(hosts, instance, header, slices, run.signal, shared, this.received);
     this.onAbort = () => {
       const reason = String(run.signal.reason);
       for (const index of sending.busy.keys()) {
@@ -81,7 +89,7 @@ export class HostDispatch {
         for (let index = 0; index < hosts.size; index++) work.push(sending.takeSlices(index));
       }
       await Promise.all(work);
-      return { settled: sending.inQueueOrder(starts), participants: [...sending.participants] };
+      return sending.inQueueOrder(starts);
     } finally {
       this.onAbort = undefined;
       clearTimeout(this.graceTimer);
@@ -115,14 +123,20 @@ export class HostDispatch {
   }
 }
 
+/** The shared-state writes each host has yet to hear of (see shared-state.ts). */
+export interface SharedDeltas {
+  take(index: number): SharedWrite[];
+  giveBack(index: number, writes: readonly SharedWrite[]): void;
+}
+
 type Settled = PromiseSettledResult<StepReply>;
 
 /** One superstep's sending: what is in flight on which host, and what came back. */
 class Sending {
   /** Batches in flight per host. */
   readonly busy = new Map<number, number>();
-  /** Hosts that got a batch of this superstep (a second one is a continuation). */
-  readonly participants = new Set<number>();
+  /** Hosts sent a batch of this superstep (a second one is a continuation). */
+  private readonly participants = new Set<number>();
   /** Results by host (actors' batches) and by slice; hosts without actors' work leave holes. */
   readonly byHost: (Settled | undefined)[] = [];
   readonly bySlice: (Settled | undefined)[] = [];
@@ -135,7 +149,8 @@ class Sending {
     private readonly header: SuperstepHeader,
     private readonly slices: readonly Delivery[][],
     private readonly signal: AbortSignal,
-    private readonly sharedFor: (index: number) => SharedWrite[],
+    private readonly shared: SharedDeltas,
+    private readonly received: Set<number>,
   ) {}
 
   /** Posts one batch to host `index` (its first of the superstep, or a continuation) and files the result. */
@@ -143,14 +158,16 @@ class Sending {
     const continuation = this.participants.has(index);
     this.participants.add(index);
     this.busy.set(index, (this.busy.get(index) ?? 0) + 1);
+    const shared = continuation ? [] : this.shared.take(index);
     try {
-      const shared = continuation ? [] : this.sharedFor(index);
       const value = await this.hosts
         .host(index)
         .step({ op: 'step', instance: this.instance, ...this.header, continuation, shared, deliveries });
       into[at] = { status: 'fulfilled', value };
+      this.received.add(index);
       if (value.failure !== null) this.failed = true;
     } catch (reason) {
+      this.shared.giveBack(index, shared);
       into[at] = { status: 'rejected', reason };
       this.failed = true;
     } finally {

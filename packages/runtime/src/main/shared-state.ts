@@ -58,6 +58,17 @@ export class SharedState {
     return writes;
   }
 
+  /**
+   * Writes taken for host `index` that may not have reached it (its batch failed to send): it hears them
+   * again with its next batch, unless a newer write of the key is waiting already. Hearing a write twice
+   * is harmless; missing one would leave the host reading a stale value.
+   */
+  giveBack(index: number, writes: readonly SharedWrite[]): void {
+    const delta = this.deltas[index];
+    if (delta === undefined) return;
+    for (const write of writes) if (!delta.has(write[0])) delta.set(write[0], write);
+  }
+
   /** Replaces the values (restore, reset); every host gets the whole state with the replacement itself. */
   replace(values: ReadonlyMap<string, unknown>): void {
     this.values.clear();

@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { decode, encode, findUnserializable } from './codec.ts';
+import { MAX_DEPTH, decode, decodeUntrusted, encode, findUnserializable } from './codec.ts';
 import { SuperstepError } from './errors.ts';
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 0);
@@ -331,3 +331,95 @@ describe('decode of bytes it did not make (SPEC 42)', () => {
     expectCodecHealthy();
   });
 });
+
+/** `levels` arrays, each holding the next; the innermost empty. */
+function nested(levels: number): unknown {
+  let value: unknown[] = [];
+  for (let level = 1; level < levels; level++) value = [value];
+  return value;
+}
+
+/** The msgpack bytes of `levels` nested arrays (fixarray of one, down to an empty one). */
+function nestedBytes(levels: number): Uint8Array {
+  const bytes = new Uint8Array(levels).fill(0x91);
+  bytes[levels - 1] = 0x90;
+  return bytes;
+}
+
+describe('decodeUntrusted: exactly the values the runtime writes', () => {
+  it(`one depth limit (${MAX_DEPTH}) for values produced and values decoded`, () => {
+    expect(findUnserializable(nested(MAX_DEPTH))).toBeUndefined();
+    expect(decodeUntrusted(encode(nested(MAX_DEPTH)))).toEqual(nested(MAX_DEPTH));
+    expect(findUnserializable({ a: nested(MAX_DEPTH) })).toMatch(/nesting deeper than/);
+    expect(findUnserializable(nested(MAX_DEPTH + 1))).toMatch(/nesting deeper than/);
+    // Deep enough that a recursive walk would overflow the stack: refused all the same, by path.
+    expect(findUnserializable(nested(100_000))).toMatch(/nesting deeper than/);
+    for (const levels of [MAX_DEPTH + 1, 2_000, 100_000]) {
+      expect(thrownCode(() => decodeUntrusted(nestedBytes(levels)))).toBe('DECODE_FAILED');
+    }
+    expect(decode(encode({ ok: true }))).toEqual({ ok: true });
+  });
+
+  it("msgpackr's Error extension with a name from Object.prototype never decodes into something carried", () => {
+    for (const name of ['valueOf', 'constructor', '__proto__', 'toString', 'hasOwnProperty', '__defineGetter__']) {
+      const error = new Error('m');
+      error.name = name;
+      const wrapped = new Error('outer', { cause: error });
+      for (const value of [error, wrapped, { deep: [error] }, new Map([['k', error]])]) {
+        let decoded: unknown;
+        try {
+          decoded = decodeUntrusted(encode(value));
+        } catch (thrown) {
+          expect(thrown).toBeInstanceOf(SuperstepError);
+          expect((thrown as SuperstepError).code).toBe('DECODE_FAILED');
+          continue;
+        }
+        // What does decode is a value the runtime could have sent: it survives structured clone too.
+        expect(findUnserializable(decoded)).toBeUndefined();
+        expect(() => structuredClone(decoded)).not.toThrow();
+      }
+    }
+  });
+
+  it('reference extensions (cycles, shared references) are refused: the runtime never writes them', () => {
+    // { a: <the object itself> }: id extension 1 around a map whose value points back to id 1.
+    const cycle = Uint8Array.from([0xd6, 0x69, 0, 0, 0, 1, 0x81, 0xa1, 0x61, 0xd6, 0x70, 0, 0, 0, 1]);
+    expect(thrownCode(() => decode(cycle))).toBe('DECODE_FAILED');
+    expect(thrownCode(() => decodeUntrusted(cycle))).toBe('DECODE_FAILED');
+    expect(decode(encode([1, 2]))).toEqual([1, 2]);
+  });
+
+  it('random and mutated bytes give DECODE_FAILED or a value findUnserializable accepts', () => {
+    const base = encode({ list: [1, 'two', new Map([[3, new Set([4])]])], error: new Error('e'), at: new Date(0) });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 64 }),
+          fc.tuple(fc.nat(base.byteLength - 1), fc.integer({ min: 0, max: 255 })).map(([at, byte]) => {
+            const bytes = Uint8Array.from(base);
+            bytes[at] = byte;
+            return bytes;
+          }),
+        ),
+        (bytes) => {
+          try {
+            expect(findUnserializable(decodeUntrusted(bytes))).toBeUndefined();
+          } catch (error) {
+            expect(error).toBeInstanceOf(SuperstepError);
+            expect((error as SuperstepError).code).toBe('DECODE_FAILED');
+          }
+        },
+      ),
+      settings(2_000),
+    );
+  });
+});
+
+function thrownCode(thunk: () => unknown): unknown {
+  try {
+    thunk();
+  } catch (error) {
+    return (error as { code?: unknown }).code;
+  }
+  return 'no throw';
+}

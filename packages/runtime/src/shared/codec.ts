@@ -10,7 +10,18 @@ import { SuperstepError } from './errors.ts';
 
 // `moreTypes`: without it msgpackr corrupts non-Uint8 typed arrays. Records: repeated object shapes in
 // one batch are written once. Structures are not shared across threads, so every buffer is self-contained.
-const packr = new Packr({ moreTypes: true, useRecords: true });
+// `structuredClone: false`: we never write msgpackr's reference extensions, and refusing them on read
+// means no bytes decode into a cycle or a shared reference (the walk below would refuse a cycle, but a
+// few bytes of shared references can name a graph far too large to walk).
+const packr = new Packr({ moreTypes: true, useRecords: true, structuredClone: false });
+
+/**
+ * How deep a value may nest: containers (objects, arrays, Maps, Sets, an Error's cause) within containers.
+ * One limit for both directions: a value nested deeper is refused when an executor produces it
+ * (`SERIALIZATION_FAILED`) and when it is restored from checkpoint bytes (`CHECKPOINT_CORRUPT`). Far above
+ * what data needs, far below where msgpackr's recursion runs out of stack (about a thousand levels).
+ */
+export const MAX_DEPTH = 128;
 
 /**
  * Encodes a value into bytes that own their buffer, so the caller may transfer `bytes.buffer`.
@@ -34,6 +45,23 @@ export function decode(bytes: Uint8Array): unknown {
   }
 }
 
+/**
+ * Decodes bytes this runtime may not have made (a checkpoint store's) into a value the runtime could
+ * have written: anything {@link findUnserializable} refuses — a function, a class instance, something
+ * nested deeper than {@link MAX_DEPTH} — is `DECODE_FAILED` too, naming the path. (msgpackr's Error
+ * extension, for one, decodes some names into objects no executor could send.)
+ */
+export function decodeUntrusted(bytes: Uint8Array): unknown {
+  const value = decode(bytes);
+  const found = locateUnserializable(value);
+  if (found !== undefined) {
+    throw new SuperstepError('DECODE_FAILED', `${bytes.byteLength} bytes decode to ${found.reason} at ${found.path}`, {
+      details: { path: found.path, reason: found.reason },
+    });
+  }
+  return value;
+}
+
 /** `String.prototype.isWellFormed` (ES2024, in Node 20), typed here because the ES2023 lib lacks it. */
 function isWellFormed(text: string): boolean {
   return (text as string & { isWellFormed(): boolean }).isWellFormed();
@@ -53,8 +81,9 @@ export interface Unserializable {
 /**
  * Returns the path of the first part of `value` the codec cannot carry faithfully, with the reason,
  * as one line (`$.callback (a function)`), or `undefined` when all of it can. Accepted: primitives
- * (not symbols), plain objects, arrays, Map, Set, Date, RegExp, Error, ArrayBuffer and typed arrays.
- * Rejected: functions, symbols, class instances, cycles.
+ * (not symbols), plain objects, arrays, Map, Set, Date, RegExp, Error, ArrayBuffer and typed arrays,
+ * nested at most {@link MAX_DEPTH} deep. Rejected: functions, symbols, class instances, cycles, deeper
+ * nesting.
  */
 export function findUnserializable(value: unknown, path = '$'): string | undefined {
   const found = locateUnserializable(value, path);
@@ -122,6 +151,8 @@ function walk(value: unknown, path: string, ancestors: object[]): Unserializable
   const object = value;
   if (ArrayBuffer.isView(object) || LEAF_CLASSES.some((leaf) => object instanceof leaf)) return undefined;
   if (ancestors.includes(object)) return { path, reason: 'a cycle' };
+  // `ancestors` holds the containers above this one: its length is this value's depth.
+  if (ancestors.length >= MAX_DEPTH) return { path, reason: `nesting deeper than ${MAX_DEPTH} levels` };
   ancestors.push(object);
   try {
     if (Array.isArray(object)) {
@@ -147,7 +178,13 @@ function walk(value: unknown, path: string, ancestors: object[]): Unserializable
       return undefined;
     }
     const proto: unknown = Object.getPrototypeOf(object);
-    if (!PLAIN_PROTOTYPES.has(proto) && !(object instanceof Error)) {
+    if (object instanceof Error) {
+      // The codec writes an Error's name, message and cause; the cause is a value like any other.
+      if (Object.hasOwn(object, 'cause')) {
+        const found = walk((object as { cause?: unknown }).cause, `${path}.cause`, ancestors);
+        if (found !== undefined) return found;
+      }
+    } else if (!PLAIN_PROTOTYPES.has(proto)) {
       const name = (object.constructor as { name?: string } | undefined)?.name ?? 'unknown';
       return { path, reason: `an instance of class ${name}` };
     }

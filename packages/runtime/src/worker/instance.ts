@@ -3,7 +3,7 @@
  * committed state and drafts, and its shared state — how they are loaded, and how drafts are committed,
  * rolled back, or replaced wholesale by prepared states (restore and reset; see protocol.ts).
  */
-import { decode } from '../shared/codec.ts';
+import { decodeUntrusted } from '../shared/codec.ts';
 import { SuperstepError, toErrorRecord } from '../shared/errors.ts';
 import { isExecutorDefinition, type ExecutorDefinition } from '../shared/executor-definition.ts';
 import type {
@@ -59,7 +59,7 @@ export async function buildInstance(
     const definition = executors.get(id);
     if (definition === undefined || definition.stateless) continue;
     const bytes = snapshots.get(id);
-    const committed = bytes !== undefined ? decode(bytes) : definition.initialState?.();
+    const committed = bytes !== undefined ? decodeUntrusted(bytes) : definition.initialState?.();
     actors.set(id, { id, definition, committed: deepFreeze(committed), draft: undefined, dirty: false });
   }
   const shared = new Map<string, unknown>();
@@ -93,11 +93,12 @@ export async function buildPreparedStates(instance: Instance, request: PrepareSt
       }
     }
   }
+  // Snapshots may come from a checkpoint store: decoded as bytes we did not make (shared/codec.ts).
   const snapshots = new Map(request.snapshots);
   const states = new Map<string, unknown>();
   for (const actor of instance.actors.values()) {
     const bytes = snapshots.get(actor.id);
-    states.set(actor.id, deepFreeze(bytes !== undefined ? decode(bytes) : actor.definition.initialState?.()));
+    states.set(actor.id, deepFreeze(bytes !== undefined ? decodeUntrusted(bytes) : actor.definition.initialState?.()));
   }
   const shared = new Map<string, unknown>();
   applyShared(shared, request.shared);

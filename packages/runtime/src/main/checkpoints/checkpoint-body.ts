@@ -3,7 +3,7 @@
  * format version, graph signature and the whole shape before returning anything, so malformed bytes
  * fail with a typed error and nothing is half-applied (SPEC 25, 42).
  */
-import { decode, encode } from '../../shared/codec.ts';
+import { decode, encode, locateUnserializable } from '../../shared/codec.ts';
 import { SuperstepError } from '../../shared/errors.ts';
 import type { Envelope, FanInBuffers } from '../router.ts';
 import { CHECKPOINT_FORMAT_VERSION, READABLE_FORMAT_VERSIONS } from './checkpoint-store.ts';
@@ -87,6 +87,16 @@ function toBody(state: CheckpointState, graph: SignatureTree): Body {
 
 function corrupt(reason: string): SuperstepError {
   return new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint body is malformed: ${reason}`, { details: { reason } });
+}
+
+/**
+ * A value the body carries for the instance (a message, shared state, a request's data), checked to be
+ * one the runtime could have written: restoring it must not fail later, when the next superstep sends it.
+ */
+function carried(value: unknown, field: string): unknown {
+  const found = locateUnserializable(value);
+  if (found !== undefined) throw corrupt(`${field} holds ${found.reason} at ${found.path}`);
+  return value;
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -182,7 +192,7 @@ function fromBody(raw: unknown, graph: SignatureTree): CheckpointState {
   if (typeof superstep !== 'number' || !Number.isInteger(superstep) || superstep < 0) throw corrupt('superstep');
   const queue = arrayOf(body.queue, 'queue', (item): Envelope => {
     if (!isTuple(item, 3) || !isString(item[0]) || !isString(item[1])) throw corrupt('queue entry');
-    return { source: item[0], target: item[1], payload: item[2] };
+    return { source: item[0], target: item[1], payload: carried(item[2], 'a queued message') };
   });
   const fanIn: FanInBuffers = new Map(
     arrayOf(body.fanIn, 'fanIn', (item): [number, Map<string, unknown[]>] => {
@@ -190,18 +200,28 @@ function fromBody(raw: unknown, graph: SignatureTree): CheckpointState {
       const perSource = arrayOf(item[1], 'fanIn sources', (source) => {
         const [id, list] = pair(source, 'fanIn source');
         if (!Array.isArray(list)) throw corrupt('fanIn messages');
-        return [id, list] as [string, unknown[]];
+        return [id, list.map((message) => carried(message, 'a fan-in message'))] as [string, unknown[]];
       });
       return [item[0] as number, new Map(perSource)];
     }),
   );
-  const shared = new Map(arrayOf(body.shared, 'shared', (item) => pair(item, 'shared')));
+  const shared = new Map(
+    arrayOf(body.shared, 'shared', (item) => {
+      const [key, value] = pair(item, 'shared');
+      return [key, carried(value, `shared "${key}"`)] as const;
+    }),
+  );
   const actors = formatVersion === 1 ? actorPairs(body.actors) : packedActors(body.actors);
   const requests = arrayOf(body.requests, 'requests', (item): PendingRequestRecord => {
     if (!isTuple(item, 4) || !isString(item[0]) || !isString(item[1]) || !Number.isInteger(item[3])) {
       throw corrupt('request entry');
     }
-    return { requestId: item[0], executorId: item[1], data: item[2], superstep: item[3] as number };
+    return {
+      requestId: item[0],
+      executorId: item[1],
+      data: carried(item[2], 'a request'),
+      superstep: item[3] as number,
+    };
   });
   const children = new Map(
     arrayOf(body.children, 'children', (item): [string, CheckpointState] => {

@@ -38,6 +38,14 @@ export function assertCheckpointId(id: unknown, name = 'id'): asserts id is stri
   }
 }
 
+/** The ids a write names (its own and its parent's): the one id rule, for every write from any source. */
+function assertWriteIds<Meta extends { readonly id?: unknown; readonly parentId?: unknown }>(
+  meta: Meta,
+): asserts meta is Meta & { readonly id: string; readonly parentId: string | null } {
+  assertCheckpointId(meta.id, 'write.meta.id');
+  if (meta.parentId !== null) assertCheckpointId(meta.parentId, 'write.meta.parentId');
+}
+
 const invalid = (option: string, must: string): SuperstepError => invalidOption(option, must);
 
 /** Throws `INVALID_OPTION` unless `value` is a non-null object (JavaScript callers can pass anything). */
@@ -70,7 +78,8 @@ const runtimeWrites = new WeakSet<CheckpointWrite>();
 
 /**
  * Freezes a write the checkpointer made — the write, its meta, `blobHashes` (unique), `blobs` and each
- * pair — and lets stores skip what {@link validateWrite} checks: a save is on the main thread at every
+ * pair — and lets stores skip what {@link validateWrite} checks of its shape (not its ids, which come from
+ * the application's `createId` and are checked on every write): a save is on the main thread at every
  * barrier, and the checks cost more than the memory store's whole save (measured). Nothing can change a
  * sealed write afterwards, so a store wrapper that passes it on passes on exactly what was sealed. Its
  * body and blobs are immutable too: the body is encoded for it, the blobs are snapshot bytes the
@@ -97,12 +106,16 @@ export function isRuntimeWrite(write: CheckpointWrite): boolean {
  * runtime write's meta is already that, and is returned as is.
  */
 export function validateWrite(write: CheckpointWrite): CheckpointMeta {
-  if (runtimeWrites.has(write)) return write.meta;
+  if (runtimeWrites.has(write)) {
+    // Sealing vouches for what the runtime builds, not for ids: those come from `createId`, which the
+    // application supplies. An id names files and rows, so every write's ids are checked, sealed or not.
+    assertWriteIds(write.meta);
+    return write.meta;
+  }
   requireObject(write, 'write');
   requireObject(write.meta, 'write.meta');
   const m = write.meta as unknown as Record<string, unknown>;
-  assertCheckpointId(m.id, 'write.meta.id');
-  if (m.parentId !== null) assertCheckpointId(m.parentId, 'write.meta.parentId');
+  assertWriteIds(m);
   if (m.runId !== null) requireString(m.runId, 'write.meta.runId');
   if (typeof m.createdAt !== 'number' || !Number.isFinite(m.createdAt)) {
     throw invalid('write.meta.createdAt', 'a finite number (ms since the epoch)');
