@@ -113,6 +113,9 @@ const shapes = {
     if (!memory.includes('without better-sqlite3: OPTIONAL_DEPENDENCY_MISSING (better-sqlite3)')) {
       throw new Error(`shape a: openSqliteStore did not name the missing package:\n${memory}`);
     }
+    if (!memory.includes('without tsx: OPTIONAL_DEPENDENCY_MISSING (tsx)')) {
+      throw new Error(`shape a: a TypeScript executor module without tsx was not refused as documented:\n${memory}`);
+    }
     expectOutput('a', memory);
     addSqlite(dir);
     expectOutput('a', run(dir, 'node', ['main.mjs', '--sqlite']));

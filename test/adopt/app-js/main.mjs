@@ -42,6 +42,15 @@ if (useSqlite) {
     console.log(`without better-sqlite3: ${error.code} (${String(error.details.package)})`);
   }
 }
+// A TypeScript executor module where tsx is not installed: build() refuses it and names the package.
+try {
+  const typed = executorModule(new URL('./typed.ts', import.meta.url));
+  await new WorkflowBuilder(typed.executor('typed')).build({ threads: 1 });
+  throw new Error('build() accepted a TypeScript executor module without tsx');
+} catch (error) {
+  if (!isSuperstepError(error, 'OPTIONAL_DEPENDENCY_MISSING')) throw error;
+  console.log(`without tsx: ${error.code} (${String(error.details.package)})`);
+}
 const workflow = await graph().build({ threads: THREADS, store, name: 'adopt' });
 const again = await graph().build({ threads: THREADS, store, name: 'adopt' });
 try {
