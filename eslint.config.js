@@ -1,5 +1,5 @@
 // @ts-check
-// ESLint flat config for the superstep workspace. See STYLE.md "Layout" and "Comments and tests".
+// ESLint flat config for the superstep workspace. The layout it enforces is described in docs/design.md ("The shape").
 //
 // What runs where:
 // - every *.ts file (packages/*/src, test/, vitest.config.ts; hand-written *.d.ts too) is linted with type
@@ -24,7 +24,7 @@ const runtimeSrc = 'packages/runtime/src';
 // Import restrictions by module name. Flat config replaces (does not merge) a rule's options when a later
 // block matches the same file, so every block below passes the full list through `restrictImports`.
 
-/** Packages export only through their entry files (STYLE.md "Layout"): no `@superstep/<pkg>/src/...`. */
+/** Packages export only through their entry files (docs/design.md, "The shape"): no `@superstep/<pkg>/src/...`. */
 const NO_DEEP_PACKAGE_IMPORTS = {
   regex: '^@superstep/(?!runtime/executor$)[^/]+/.+',
   message:

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--quick] [--json FILE] [--svg FILE] [--markdown FILE] [--only ID[,ID]] [--threads N]` —
- * runs the scenarios of BENCH.md, prints a table to stdout (progress goes to stderr) and optionally writes
+ * runs the scenarios of docs/benchmarks.md, prints a table to stdout (progress goes to stderr) and optionally writes
  * the JSON report, the ratio chart (SVG) and the README's results table (markdown).
  *
  * @example
@@ -25,7 +25,7 @@ Usage: pnpm bench [options]
 
 Options:
   --quick            every scenario at smaller sizes (under 60 s on 2 cores)
-  --json FILE        write the results as JSON (BENCH.md format), relative to where pnpm was run
+  --json FILE        write the results as JSON (docs/benchmarks.md#json), relative to where pnpm was run
   --svg FILE         write a chart of the ratios as SVG (for the README: docs/bench-ratios.svg)
   --markdown FILE    write the README's results table as markdown ('-': print it after the table)
   --only ID[,ID]     run only these scenarios

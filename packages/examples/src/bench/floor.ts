@@ -1,5 +1,5 @@
 /**
- * The floor of `superstep-overhead` (BENCH.md): the least a batched superstep loop can do, written by hand
+ * The floor of `superstep-overhead` (docs/benchmarks.md): the least a batched superstep loop can do, written by hand
  * over raw `worker_threads` — not the runtime. Per step the main thread sends each worker that has messages
  * one msgpack batch (buffer transferred), waits for every reply (the barrier), and routes what came back.
  * Actors are indices placed round-robin on the workers, as the runtime places them.
@@ -91,7 +91,7 @@ export class FloorLoop {
 function send(host: FloorWorker, batch: FloorMessage[]): Promise<Uint8Array> {
   return new Promise((resolve) => {
     host.reply = resolve;
-    // pack() returns a view into msgpackr's shared scratch buffer: copy before transferring (ARCHITECTURE.md).
+    // pack() returns a view into msgpackr's shared scratch buffer: copy before transferring (docs/design.md#the-codec).
     const bytes = new Uint8Array(pack(batch));
     host.worker.postMessage(bytes, [bytes.buffer]);
   });

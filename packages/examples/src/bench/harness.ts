@@ -1,5 +1,5 @@
 /**
- * The benchmark contract (BENCH.md): what a scenario is, what it reports, and the measuring helpers every
+ * The benchmark contract (docs/benchmarks.md): what a scenario is, what it reports, and the measuring helpers every
  * scenario shares — warm-up, interleaved repetitions, median/min/max. A scenario is one file exporting a
  * {@link Scenario}, registered in `scenarios.ts`.
  */
@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 /** Parameters as they appear in the JSON (`params` of a scenario or of one result). */
 export type Params = Readonly<Record<string, number | string | boolean | readonly number[] | readonly string[]>>;
 
-/** One row of a scenario's `results` (field names fixed by BENCH.md). */
+/** One row of a scenario's `results` (field names fixed: docs/benchmarks.md#json). */
 export interface ResultRow {
   readonly system: string;
   readonly metric: string;
@@ -24,7 +24,7 @@ export interface ResultRow {
 export interface ScenarioOutcome {
   readonly params: Params;
   readonly results: readonly ResultRow[];
-  /** `x/y` = median of x ÷ median of y (time metrics), see BENCH.md for the direction of each key. */
+  /** `x/y` = median of x ÷ median of y (time metrics), see docs/benchmarks.md#ratio-direction. */
   readonly ratios: Readonly<Record<string, number>>;
 }
 
@@ -39,7 +39,7 @@ export interface BenchContext {
 }
 
 export interface Scenario {
-  /** Fixed by BENCH.md. */
+  /** Fixed: docs/benchmarks.md#scenarios. */
   readonly id: string;
   /** One line for `--help`. */
   readonly title: string;

@@ -1,5 +1,5 @@
 /**
- * What the CLI writes: the JSON document of BENCH.md (field names fixed, `formatVersion` 1), the table
+ * What the CLI writes: the JSON document of docs/benchmarks.md#json (field names fixed, `formatVersion` 1), the table
  * printed to stdout, and the markdown table for the README (`--markdown`).
  */
 import { formatNumber, type Params, type ScenarioOutcome } from './harness.ts';

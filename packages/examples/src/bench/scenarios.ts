@@ -1,6 +1,6 @@
 /**
  * Every benchmark scenario, in run order. Adding a scenario = one file in `scenarios/` exporting a
- * `Scenario` (see harness.ts) and one line here. Ids are fixed by BENCH.md.
+ * `Scenario` (see harness.ts) and one line here. Ids are fixed (docs/benchmarks.md#scenarios).
  */
 import type { Scenario } from './harness.ts';
 import { checkpointOverhead } from './scenarios/checkpoint-overhead.ts';

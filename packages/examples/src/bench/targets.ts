@@ -1,5 +1,5 @@
 /**
- * The project's targets for the reported figures (BENCH.md and the project's issues), and the figures the
+ * The project's targets for the reported figures (docs/benchmarks.md and the project's issues), and the figures the
  * README table shows besides the ratios. Benchmarks are not tests: a missed target is shown (in the
  * markdown table and the chart), never turned into a failure.
  */

@@ -1,5 +1,5 @@
 /**
- * The floor of `message-throughput` (BENCH.md): the same messages, packed with msgpackr and transferred
+ * The floor of `message-throughput` (docs/benchmarks.md): the same messages, packed with msgpackr and transferred
  * raw, along the same path as in the runtime, where the source is an actor in a worker and the main thread
  * routes — hand-written over `worker_threads`, not the runtime:
  *

@@ -1,5 +1,5 @@
 /**
- * The error table's contract (STYLE.md, after fastify's errors test): every code is unique, well formed
+ * The error table's contract (after fastify's errors test): every code is unique, well formed
  * and documented in docs/errors.md; the docs name no code that does not exist; and an error keeps its code,
  * message, details and original when it crosses a thread boundary as a record.
  */

@@ -1,5 +1,5 @@
 /**
- * `checkpoint-overhead` (BENCH.md): 64 actors with ~16 KB of state each run S supersteps of a ring, 8 of
+ * `checkpoint-overhead` (docs/benchmarks.md): 64 actors with ~16 KB of state each run S supersteps of a ring, 8 of
  * them changing state in each, with a checkpoint at every barrier to the `memory`, `file` or `sqlite`
  * store (each at its defaults: durability `'normal'` for file and SQLite, see docs/checkpoints.md), or none.
  * Each system has its own instance of the same graph on one pool (a store only knows the

@@ -1,8 +1,8 @@
 /**
- * `event-loop-lag` (BENCH.md): how long the main thread's event loop is held up while `fanout-cpu` runs —
+ * `event-loop-lag` (docs/benchmarks.md): how long the main thread's event loop is held up while `fanout-cpu` runs —
  * `perf_hooks.monitorEventLoopDelay({ resolution: 1 })`, reset and enabled around each run, its p99 and
  * max in ms. superstep runs the CPU work in worker threads; LangGraph runs it on the main thread. An
- * absolute latency bound (BENCH.md), not a speed: no ratio. The systems are fanout-cpu's, same work.
+ * absolute latency bound (docs/benchmarks.md), not a speed: no ratio. The systems are fanout-cpu's, same work.
  * Beside them, `idle`: the same monitor around a plain timer as long as the parallel run — the delay the
  * machine itself adds (other processes, GC), to read the others against.
  */

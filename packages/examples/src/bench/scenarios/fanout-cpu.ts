@@ -1,5 +1,5 @@
 /**
- * `fanout-cpu` (BENCH.md): T CPU-bound tasks of fixed work (~25 ms each, calibrated once at start), fanned
+ * `fanout-cpu` (docs/benchmarks.md): T CPU-bound tasks of fixed work (~25 ms each, calibrated once at start), fanned
  * out and joined. Measures whether superstep uses every thread as well as a bare pool does.
  *
  * Systems are pluggable: each is a {@link FanoutSystem} in {@link FANOUT_SYSTEMS} (`event-loop-lag` reuses
@@ -160,7 +160,7 @@ const langgraph: FanoutSystem = {
 /** Every system, in table order. */
 export const FANOUT_SYSTEMS: readonly FanoutSystem[] = [superstep, sequential, piscina, langgraph];
 
-/** The ratios BENCH.md lists for this scenario; a pair whose system is absent is skipped. */
+/** The ratios docs/benchmarks.md lists for this scenario; a pair whose system is absent is skipped. */
 const RATIOS: readonly (readonly [string, string])[] = [
   ['sequential', 'superstep'],
   ['superstep', 'piscina'],

@@ -1,8 +1,8 @@
 /**
- * `message-throughput` (BENCH.md): one actor sends M small messages spread over 8 sinks (a fan-out edge,
+ * `message-throughput` (docs/benchmarks.md): one actor sends M small messages spread over 8 sinks (a fan-out edge,
  * `send(…, { to })`), next to a hand-written floor that carries the same messages along the same path
  * (see throughput-floor.ts). Metric: messages per second over the whole run; `superstep/floor` is the ratio
- * of the rates (BENCH.md: for throughput, `superstep/x` divides rates, so higher is better for superstep).
+ * of the rates (docs/benchmarks.md#ratio-direction: for throughput, `superstep/x` divides rates, so higher is better for superstep).
  *
  * A superstep run is 2 supersteps: in 1 the source sends (the messages leave its worker and are routed on
  * the main thread), in 2 the sinks receive them. The rate is taken over the whole run — the messages cross

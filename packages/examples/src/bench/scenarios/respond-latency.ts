@@ -1,5 +1,5 @@
 /**
- * `respond-latency` (BENCH.md): the time from `handle.respond()` to the asking executor's `onResponse`
+ * `respond-latency` (docs/benchmarks.md): the time from `handle.respond()` to the asking executor's `onResponse`
  * starting, while other actors keep the workers busy with CPU work.
  *
  * The run: superstep 1 starts three grinders (a ring, each ~30 ms of CPU work per superstep for G

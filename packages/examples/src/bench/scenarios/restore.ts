@@ -1,5 +1,5 @@
 /**
- * `restore` (BENCH.md): restore a checkpoint of 64 actors × 16 KB state on a fresh workflow instance and
+ * `restore` (docs/benchmarks.md): restore a checkpoint of 64 actors × 16 KB state on a fresh workflow instance and
  * run one superstep. The checkpoint is taken (memory store, so the store adds no I/O) at a barrier of the
  * state ring with 64 messages queued for exactly one more superstep; each repetition builds a new instance
  * (outside the timed region, reported as `buildMs`), then times `restore()` + `resume()` to the end of

@@ -1,5 +1,5 @@
 /**
- * `superstep-overhead` (BENCH.md): A actors in a ring, each forwarding one tiny message per superstep for S
+ * `superstep-overhead` (docs/benchmarks.md): A actors in a ring, each forwarding one tiny message per superstep for S
  * supersteps, no work in handlers — the cost of the superstep machinery itself, in µs per superstep, next
  * to a hand-written floor (see floor.ts) run in the same process.
  *
@@ -132,7 +132,7 @@ export const superstepOverhead: Scenario = {
           await workflow.close();
         }
       }
-      // The plain key is the size least favourable to superstep (BENCH.md).
+      // The plain key is the size least favourable to superstep (docs/benchmarks.md).
       if (worst > 0) ratios['superstep/floor'] = worst;
       if (Number.isFinite(langGraphWorst)) ratios['langgraph/superstep'] = langGraphWorst;
       return {

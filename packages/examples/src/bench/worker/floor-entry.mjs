@@ -1,5 +1,5 @@
 // Worker file of the superstep-overhead floor. Plain ESM because tsx cannot be handed to a worker through
-// execArgv on Node 20 (ARCHITECTURE.md): register it here, then load the TypeScript host.
+// execArgv on Node 20 (docs/design.md, "The worker entry"): register it here, then load the TypeScript host.
 import { register } from 'tsx/esm/api';
 
 register();

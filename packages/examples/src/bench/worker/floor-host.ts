@@ -17,7 +17,7 @@ port.on('message', (bytes: Uint8Array) => {
   const inbox = unpack(bytes) as FloorMessage[];
   const outbox: FloorMessage[] = [];
   for (const [actor, remaining] of inbox) if (remaining > 1) outbox.push([actor, remaining - 1]);
-  // pack() returns a view into msgpackr's shared scratch buffer: copy before transferring (ARCHITECTURE.md).
+  // pack() returns a view into msgpackr's shared scratch buffer: copy before transferring (docs/design.md#the-codec).
   const reply = new Uint8Array(pack(outbox));
   port.postMessage(reply, [reply.buffer]);
 });

@@ -30,7 +30,7 @@ port.on('message', (request: EmitRequest | Uint8Array) => {
   }
   const outbox: Addressed[] = [];
   for (let seq = 0; seq < request.messages; seq++) outbox.push([seq % request.sinks, throughputMessage(seq)]);
-  // pack() returns a view into msgpackr's shared scratch buffer: copy before transferring (ARCHITECTURE.md).
+  // pack() returns a view into msgpackr's shared scratch buffer: copy before transferring (docs/design.md#the-codec).
   const bytes = new Uint8Array(pack(outbox));
   port.postMessage(bytes, [bytes.buffer]);
 });
