@@ -11,7 +11,7 @@ import ts from 'typescript';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { WorkflowBuilder, executor, executorModule, type RunResult, type Workflow } from '@superstep/runtime';
 import type { ExecutorContext, RequestResponse } from '@superstep/runtime/executor';
-import { approve } from './fixtures/typed-edges.ts';
+import type { approve } from './fixtures/typed-edges.ts';
 
 const typed = executorModule<typeof import('./fixtures/typed-edges.ts')>(
   new URL('./fixtures/typed-edges.ts', import.meta.url),
@@ -38,10 +38,10 @@ function compilerErrors(source: string): string {
   if (config === undefined) throw new Error('cannot read tsconfig.json');
   const file = join(root, 'test', 'edge-mismatch.snippet.ts');
   const host = ts.createCompilerHost(config.options);
-  const { getSourceFile, fileExists } = host;
-  host.fileExists = (name) => name === file || fileExists(name);
+  const real = { getSourceFile: host.getSourceFile.bind(host), fileExists: host.fileExists.bind(host) };
+  host.fileExists = (name) => name === file || real.fileExists(name);
   host.getSourceFile = (name, version, ...rest) =>
-    name === file ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest);
+    name === file ? ts.createSourceFile(name, source, version) : real.getSourceFile(name, version, ...rest);
   const program = ts.createProgram([file], config.options, host);
   const diagnostics = program.getSemanticDiagnostics(program.getSourceFile(file));
   return diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('\n');
