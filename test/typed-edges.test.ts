@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { WorkflowBuilder, executor, executorModule, type RunResult, type Workflow } from '@superstep/runtime';
+import {
+  WorkflowBuilder,
+  executor,
+  executorModule,
+  subWorkflow,
+  type ExecutorRef,
+  type RunResult,
+  type Workflow,
+} from '@superstep/runtime';
 import type { ExecutorContext, RequestResponse } from '@superstep/runtime/executor';
 import type { approve } from './fixtures/typed-edges.ts';
 
@@ -145,6 +153,17 @@ describe('typed edges: fan-out, switch, fan-in', () => {
     new WorkflowBuilder(count).addFanOut(count, [a, b]).addFanIn([a, b], report);
     // @ts-expect-error -- the list would hold readonly string[] and number; sum takes numbers only
     new WorkflowBuilder(words).addEdge(words, count).addFanIn([words, count], sum);
+  });
+});
+
+describe('typed edges: sub-workflow nodes', () => {
+  it("a node made from a builder takes the child's input and sends the child's outputs", () => {
+    const child = new WorkflowBuilder(count).addEdge(count, report);
+    const node = subWorkflow('child', child);
+    expectTypeOf(node).toEqualTypeOf<ExecutorRef<readonly string[], string, never, 'child'>>();
+    new WorkflowBuilder(words).addEdge(words, node).addEdge(node, typed.executor('shout'));
+    // @ts-expect-error -- the child takes a list of words, not the number count sends
+    new WorkflowBuilder(count).addEdge(count, subWorkflow('child', child));
   });
 });
 

@@ -13,8 +13,12 @@ import type { Graph } from './graph.ts';
  * An executor in a graph. Phantom types, read by the builder: `In`/`Out` are the message types it takes
  * and sends, `Output` what it yields as workflow outputs, `Id` its id when known literally.
  */
-export interface ExecutorRef<In = unknown, Out = unknown, Output = unknown, Id extends string = string>
-  extends ExecutorLocation {
+export interface ExecutorRef<
+  In = unknown,
+  Out = unknown,
+  Output = unknown,
+  Id extends string = string,
+> extends ExecutorLocation {
   readonly id: Id;
   /** Set for a sub-workflow node: the child's graph (SPEC 43). */
   readonly subWorkflow?: Graph;
@@ -28,17 +32,20 @@ export interface ExecutorRef<In = unknown, Out = unknown, Output = unknown, Id e
  * in the parent's stream as `subworkflow` events with their executor-id path; the child's requests surface
  * at the parent with their own request ids, and answering them at the parent resumes the child.
  *
+ * Given a builder, the node takes the child's input type and sends the child's output type, so its edges
+ * are checked like any other; it yields no outputs of the parent's own.
+ *
  * @example
  * const approval = subWorkflow('approval', new WorkflowBuilder(mod.executor('ask')).addEdge('ask', mod.executor('decide')));
  * parent.addEdge('draft', approval).addEdge(approval, 'publish');
  */
-export function subWorkflow<In = unknown, Out = unknown>(
-  id: string,
-  child: { toGraph(): Graph } | Graph,
-): ExecutorRef<In, Out> {
+export function subWorkflow<In = unknown, Out = unknown, const Id extends string = string>(
+  id: Id,
+  child: { toGraph(): Graph; readonly __types?: { readonly input: In; readonly output: Out } } | Graph,
+): ExecutorRef<In, Out, never, Id> {
   const ref = executor<In, Out>(id, { module: `superstep:subworkflow:${id}`, export: 'workflow' });
   const graph = 'toGraph' in child ? child.toGraph() : child;
-  return Object.freeze({ ...ref, subWorkflow: graph });
+  return Object.freeze({ ...ref, subWorkflow: graph }) as ExecutorRef<In, Out, never, Id>;
 }
 
 // Read from the phantom, not by matching ExecutorDefinition<…>: State is invariant there (handle and
