@@ -186,6 +186,17 @@ describe('typed workflows: input, outputs and answers', () => {
     expect(annotated).toBe(builder);
   });
 
+  it('library executors carry their message and output types', () => {
+    const lib = executorModule<typeof import('./fixtures/library.ts')>(
+      new URL('./fixtures/library.ts', import.meta.url),
+    );
+    const sums = new WorkflowBuilder(lib.executor('double')).addEdge('double', lib.executor('total'));
+    expectTypeOf<Awaited<ReturnType<typeof sums.build>>>().toEqualTypeOf<Workflow<number, number>>();
+    expect(sums.toGraph().edges).toHaveLength(1);
+    // @ts-expect-error -- pair (a fan-in record) takes a list of numbers, not the one number double sends
+    new WorkflowBuilder(lib.executor('double')).addEdge('double', lib.executor('pair'));
+  });
+
   it('types yieldOutput by the definition and response.value by its responseSchema', () => {
     expectTypeOf<Parameters<ExecutorContext<undefined, number, string>['yieldOutput']>>().toEqualTypeOf<[string]>();
     type OnResponse = NonNullable<typeof approve.onResponse>;
