@@ -221,7 +221,13 @@ export type ExecutorOptions<In, Out, State, Output = unknown, Response = unknown
  * A loaded executor definition. `In` (messages it takes), `Out` (messages it sends), `Output` (what it
  * yields as workflow outputs) and `State` are phantom types that guide the builder.
  */
-export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown, Output = unknown, Response = unknown> {
+export interface ExecutorDefinition<
+  In = unknown,
+  Out = unknown,
+  State = unknown,
+  Output = unknown,
+  Response = unknown,
+> {
   readonly [EXECUTOR_BRAND]: true;
   readonly stateless: boolean;
   readonly initialState: (() => State) | undefined;
@@ -245,6 +251,11 @@ export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown
  * Defines an executor. Export the result from a module; the workflow builder refers to it by module
  * URL and export name, and every worker thread imports it from there (SPEC 13).
  *
+ * The type parameters: `In` what it takes, `Out` what it `send`s, `State` its actor state, `Output` what it
+ * `yieldOutput`s, `Response` the answers `onResponse` gets. The builder checks edges against `In` and `Out`
+ * and gives a run's `outputs` the union of the executors' `Output`s; an unnamed one is `unknown`, which the
+ * builder does not check. `Response` is inferred from `responseSchema` when no type argument is given.
+ *
  * @example
  * // executors.ts — imports only the worker-safe entry
  * import { defineExecutor } from '@superstep/runtime/executor';
@@ -255,6 +266,13 @@ export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown
  *     const total = ctx.state.total + n;
  *     ctx.setState({ total });
  *     ctx.send(total);
+ *   },
+ * });
+ *
+ * // takes text, sends nothing, yields one word count per text; no state
+ * export const wordCount = defineExecutor<string, never, undefined, number>({
+ *   handle(text, ctx) {
+ *     ctx.yieldOutput(text.split(' ').length);
  *   },
  * });
  */
