@@ -179,7 +179,14 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       children: new Map([...children].map(([id, child]) => [id, new SubWorkflowRunner(id, child)])),
     });
     const unregister = reloadOnReplace(pool, locations, coordinator);
-    const workflow = new Workflow<Input, Output>(graph, pool, options.pool === undefined, coordinator, maxSupersteps, options);
+    const workflow = new Workflow<Input, Output>(
+      graph,
+      pool,
+      options.pool === undefined,
+      coordinator,
+      maxSupersteps,
+      options,
+    );
     workflow.unregister = unregister;
     workflow.children = children;
     return workflow;
