@@ -142,8 +142,9 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
   private readonly edgeKeys = new Set<string>();
   private start: string | undefined;
   /**
-   * @internal phantom: the builder's outputs and known ends. The methods read `Known` through their `this`
-   * parameter, not from the class, so it stays covariant and a builder can be annotated `WorkflowBuilder<In>`.
+   * @internal phantom: the builder's input, outputs and known ends. The methods read `Known` through their
+   * `this` parameter, and it is held contravariantly: a builder that knows more ids stands in for one that
+   * knows fewer, so `WorkflowBuilder<In>` annotations and `builder = builder.addEdge(…)` type-check.
    */
   declare readonly __types?: {
     readonly input: Input;
