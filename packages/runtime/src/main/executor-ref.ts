@@ -107,6 +107,8 @@ export interface ExecutorModule<M> {
   executor<K extends ExecutorExports<M>, const Id extends string = K>(
     exportName: K,
     options?: { readonly id?: Id },
+    // NoInfer: the id comes from the arguments only; a parameter typed `ExecutorRef` that the reference is
+    // passed to would otherwise widen it to `string` (and the builder could no longer look it up).
   ): ExecutorRef<InOf<M[K]>, OutOf<M[K]>, OutputOf<M[K]>, NoInfer<Id>>;
 }
 
