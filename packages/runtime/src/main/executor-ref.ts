@@ -103,12 +103,12 @@ export interface ExecutorModule<M> {
    * Refers to the executor exported as `exportName`; its id defaults to the export name. The reference
    * carries the executor's message and output types, and its id as a literal type, so edges that name
    * it by id are checked too.
+   * (`NoInfer`: the id comes from the arguments only; a parameter typed `ExecutorRef` that the reference
+   * is passed to would otherwise widen it to `string`.)
    */
   executor<K extends ExecutorExports<M>, const Id extends string = K>(
     exportName: K,
     options?: { readonly id?: Id },
-    // NoInfer: the id comes from the arguments only; a parameter typed `ExecutorRef` that the reference is
-    // passed to would otherwise widen it to `string` (and the builder could no longer look it up).
   ): ExecutorRef<InOf<M[K]>, OutOf<M[K]>, OutputOf<M[K]>, NoInfer<Id>>;
 }
 
