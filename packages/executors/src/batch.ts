@@ -55,7 +55,7 @@ export interface BatchState<T> {
  * // the producer, after its last row:
  * ctx.send(FLUSH);
  */
-export function batch<T>(options: BatchOptions<T>): ExecutorDefinition<T | FlushMessage, T[], BatchState<T>> {
+export function batch<T>(options: BatchOptions<T>): ExecutorDefinition<T | FlushMessage, T[], BatchState<T>, T[]> {
   const size = options.size as unknown;
   if (typeof size !== 'number' || !(size === Infinity || (Number.isInteger(size) && size >= 1))) {
     throw invalidOption('batch', 'size', 'an integer ≥ 1 or Infinity', size);
@@ -68,7 +68,7 @@ export function batch<T>(options: BatchOptions<T>): ExecutorDefinition<T | Flush
   const isFlush = options.isFlush ?? isFlushMessage;
   const eachSuperstep = options.flushEachSuperstep === true;
 
-  return defineExecutor<T | FlushMessage, T[], BatchState<T>>({
+  return defineExecutor<T | FlushMessage, T[], BatchState<T>, T[]>({
     initialState: () => ({ items: [], since: 0 }),
     handle(message, context) {
       const held = context.state.items.length;

@@ -7,6 +7,9 @@ export interface CollectOptions {
   readonly flatten?: boolean;
 }
 
+/** What {@link collect} yields: each message, or with `flatten`, the items of one that is an array. */
+export type Collected<T> = T extends readonly (infer Item)[] ? T | Item : T;
+
 /**
  * A sink that yields every message it receives as a workflow output (an `output` event, and an entry of
  * `result().outputs`), in the order it receives them. Put it at the end of a pipeline.
@@ -26,15 +29,15 @@ export interface CollectOptions {
  * // main.ts
  * const { outputs } = await workflow.run(input).result();
  */
-export function collect<T>(options: CollectOptions = {}): ExecutorDefinition<T, never, undefined> {
+export function collect<T>(options: CollectOptions = {}): ExecutorDefinition<T, never, undefined, Collected<T>> {
   if (options.flatten !== undefined && typeof options.flatten !== 'boolean') {
     throw invalidOption('collect', 'flatten', 'a boolean', options.flatten);
   }
   const flatten = options.flatten === true;
-  return defineExecutor<T, never>({
+  return defineExecutor<T, never, undefined, Collected<T>>({
     handle(message, context) {
-      if (flatten && Array.isArray(message)) for (const item of message as unknown[]) context.yieldOutput(item);
-      else context.yieldOutput(message);
+      if (flatten && Array.isArray(message)) for (const item of message as Collected<T>[]) context.yieldOutput(item);
+      else context.yieldOutput(message as Collected<T>);
     },
   });
 }

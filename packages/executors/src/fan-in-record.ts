@@ -18,9 +18,9 @@ import { checkEmit, deliver, type EmitMode } from './options.ts';
  */
 export function fanInRecord<In>(
   options: { readonly emit?: EmitMode } = {},
-): ExecutorDefinition<readonly In[], Readonly<Record<string, In>>, undefined> {
+): ExecutorDefinition<readonly In[], Readonly<Record<string, In>>, undefined, Readonly<Record<string, In>>> {
   const emit = checkEmit('fanInRecord', options.emit);
-  return defineExecutor<readonly In[], Readonly<Record<string, In>>>({
+  return defineExecutor<readonly In[], Readonly<Record<string, In>>, undefined, Readonly<Record<string, In>>>({
     stateless: true,
     handle(messages, context) {
       const sources = context.source.split('+');

@@ -14,18 +14,18 @@ import { checkEmit, checkFunction, deliver, type HandlerInfo } from './options.t
 export function filter<In, Out extends In>(
   predicate: (message: In, info: HandlerInfo) => message is Out,
   options?: StatelessOptions,
-): ExecutorDefinition<In, Out, undefined>;
+): ExecutorDefinition<In, Out, undefined, Out>;
 export function filter<In>(
   predicate: (message: In, info: HandlerInfo) => boolean | Promise<boolean>,
   options?: StatelessOptions,
-): ExecutorDefinition<In, In, undefined>;
+): ExecutorDefinition<In, In, undefined, In>;
 export function filter<In>(
   predicate: (message: In, info: HandlerInfo) => boolean | Promise<boolean>,
   options: StatelessOptions = {},
-): ExecutorDefinition<In, In, undefined> {
+): ExecutorDefinition<In, In, undefined, In> {
   checkFunction('filter', 'predicate', predicate, true);
   const emit = checkEmit('filter', options.emit);
-  return defineExecutor<In, In>({
+  return defineExecutor<In, In, undefined, In>({
     stateless: true,
     ...passThrough(options),
     async handle(message, context) {

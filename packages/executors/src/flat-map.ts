@@ -14,10 +14,10 @@ import { checkEmit, checkFunction, deliver, type HandlerInfo } from './options.t
 export function flatMap<In, Out>(
   fn: (message: In, info: HandlerInfo) => Iterable<Out> | Promise<Iterable<Out>>,
   options: StatelessOptions = {},
-): ExecutorDefinition<In, Out, undefined> {
+): ExecutorDefinition<In, Out, undefined, Out> {
   checkFunction('flatMap', 'fn', fn, true);
   const emit = checkEmit('flatMap', options.emit);
-  return defineExecutor<In, Out>({
+  return defineExecutor<In, Out, undefined, Out>({
     stateless: true,
     ...passThrough(options),
     async handle(message, context) {

@@ -21,5 +21,5 @@ export { fanInRecord } from './fan-in-record.ts';
 export { router, UNROUTED_EVENT, type RouterOptions, type RouteKey } from './router.ts';
 export { batch, FLUSH, isFlushMessage, type BatchOptions, type BatchState, type FlushMessage } from './batch.ts';
 export { dedupe, type DedupeOptions, type DedupeState } from './dedupe.ts';
-export { collect, type CollectOptions } from './collect.ts';
+export { collect, type CollectOptions, type Collected } from './collect.ts';
 export { stableKey } from './stable-key.ts';

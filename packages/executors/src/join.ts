@@ -65,7 +65,7 @@ interface MutableJoinState<In> {
  */
 export function join<In, const Source extends string = string>(
   options: JoinOptions<Source>,
-): ExecutorDefinition<In, Joined<In, Source>, JoinState<In>> {
+): ExecutorDefinition<In, Joined<In, Source>, JoinState<In>, Joined<In, Source>> {
   const sources = options.sources as unknown;
   if (!Array.isArray(sources) || sources.length === 0 || !sources.every((s) => typeof s === 'string' && s.length > 0)) {
     throw invalidOption('join', 'sources', 'a non-empty array of executor ids', sources);
@@ -89,7 +89,7 @@ export function join<In, const Source extends string = string>(
     );
   };
 
-  return defineExecutor<In, Joined<In, Source>, JoinState<In>>({
+  return defineExecutor<In, Joined<In, Source>, JoinState<In>, Joined<In, Source>>({
     initialState: () => ({ round: null, queued: {} }),
     handle(message, context) {
       const source = context.source;

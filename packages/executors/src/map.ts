@@ -28,10 +28,10 @@ export interface StatelessOptions {
 export function map<In, Out>(
   fn: (message: In, info: HandlerInfo) => Out | Promise<Out>,
   options: StatelessOptions = {},
-): ExecutorDefinition<In, Exclude<Out, undefined>, undefined> {
+): ExecutorDefinition<In, Exclude<Out, undefined>, undefined, Exclude<Out, undefined>> {
   checkFunction('map', 'fn', fn, true);
   const emit = checkEmit('map', options.emit);
-  return defineExecutor<In, Exclude<Out, undefined>>({
+  return defineExecutor<In, Exclude<Out, undefined>, undefined, Exclude<Out, undefined>>({
     stateless: true,
     ...passThrough(options),
     async handle(message, context) {

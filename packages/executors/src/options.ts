@@ -49,7 +49,7 @@ export function checkInteger(factory: string, option: string, value: unknown, mi
 }
 
 /** The part of a handler's context that {@link deliver} uses. */
-export type Emitter<T> = Pick<ExecutorContext<never, T>, 'send' | 'yieldOutput'>;
+export type Emitter<T> = Pick<ExecutorContext<never, T, T>, 'send' | 'yieldOutput'>;
 
 /** Sends `value`, yields it as a workflow output, or both. */
 export function deliver<T>(context: Emitter<T>, value: T, mode: EmitMode): void {

@@ -72,7 +72,7 @@ export interface ReduceState<Acc> {
  */
 export function reduce<In, Acc, Out = Acc>(
   options: ReduceOptions<In, Acc, Out>,
-): ExecutorDefinition<In, Out, ReduceState<Acc>> {
+): ExecutorDefinition<In, Out, ReduceState<Acc>, Out> {
   checkFunction('reduce', 'step', options.step, true);
   checkFunction('reduce', 'emitWhen', options.emitWhen, false);
   checkFunction('reduce', 'project', options.project, false);
@@ -88,7 +88,7 @@ export function reduce<In, Acc, Out = Acc>(
   const initial = options.initial;
   const fresh = (): Acc => (typeof initial === 'function' ? (initial as () => Acc)() : structuredClone(initial));
 
-  return defineExecutor<In, Out, ReduceState<Acc>>({
+  return defineExecutor<In, Out, ReduceState<Acc>, Out>({
     initialState: () => ({ acc: fresh(), count: 0 }),
     handle(message, context) {
       const state = workingState(context) as { acc: Acc; count: number };

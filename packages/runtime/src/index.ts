@@ -2,7 +2,7 @@
  * `@superstep/runtime` — the main-thread entry: build workflows, run them, stream their events.
  * Executor authors import `@superstep/runtime/executor` instead (worker-safe).
  */
-export { WorkflowBuilder, type EndPoint, type SwitchCase } from './main/workflow-builder.ts';
+export { WorkflowBuilder, type EndPoint, type SwitchCase, type EdgeTypeMismatch } from './main/workflow-builder.ts';
 export {
   executor,
   executorModule,

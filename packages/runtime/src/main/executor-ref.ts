@@ -9,12 +9,21 @@ import type { EXECUTOR_BRAND } from '../shared/executor-definition.ts';
 import type { ExecutorLocation } from '../shared/protocol.ts';
 import type { Graph } from './graph.ts';
 
-/** An executor in a graph. `In`/`Out` are the message types it takes and sends (phantom). */
-export interface ExecutorRef<In = unknown, Out = unknown> extends ExecutorLocation {
+/**
+ * An executor in a graph. Phantom types, read by the builder: `In`/`Out` are the message types it takes
+ * and sends, `Output` what it yields as workflow outputs, `Id` its id when known literally.
+ */
+export interface ExecutorRef<
+  In = unknown,
+  Out = unknown,
+  Output = unknown,
+  Id extends string = string,
+> extends ExecutorLocation {
+  readonly id: Id;
   /** Set for a sub-workflow node: the child's graph (SPEC 43). */
   readonly subWorkflow?: Graph;
   /** @internal phantom */
-  readonly __types?: { in: In; out: Out };
+  readonly __types?: { in: In; out: Out; output: Output };
 }
 
 /**
@@ -23,23 +32,27 @@ export interface ExecutorRef<In = unknown, Out = unknown> extends ExecutorLocati
  * in the parent's stream as `subworkflow` events with their executor-id path; the child's requests surface
  * at the parent with their own request ids, and answering them at the parent resumes the child.
  *
+ * Given a builder, the node takes the child's input type and sends the child's output type, so its edges
+ * are checked like any other; it yields no outputs of the parent's own.
+ *
  * @example
  * const approval = subWorkflow('approval', new WorkflowBuilder(mod.executor('ask')).addEdge('ask', mod.executor('decide')));
  * parent.addEdge('draft', approval).addEdge(approval, 'publish');
  */
-export function subWorkflow<In = unknown, Out = unknown>(
-  id: string,
-  child: { toGraph(): Graph } | Graph,
-): ExecutorRef<In, Out> {
+export function subWorkflow<In = unknown, Out = unknown, const Id extends string = string>(
+  id: Id,
+  child: { toGraph(): Graph; readonly __types?: { readonly input: In; readonly output: Out } } | Graph,
+): ExecutorRef<In, Out, never, Id> {
   const ref = executor<In, Out>(id, { module: `superstep:subworkflow:${id}`, export: 'workflow' });
   const graph = 'toGraph' in child ? child.toGraph() : child;
-  return Object.freeze({ ...ref, subWorkflow: graph });
+  return Object.freeze({ ...ref, subWorkflow: graph }) as ExecutorRef<In, Out, never, Id>;
 }
 
 // Read from the phantom, not by matching ExecutorDefinition<…>: State is invariant there (handle and
 // initialState), so a pattern with a fixed State never matches a stateful or stateless definition.
 type InOf<D> = D extends { readonly __types?: { in: infer In } } ? In : unknown;
 type OutOf<D> = D extends { readonly __types?: { out: infer Out } } ? Out : unknown;
+type OutputOf<D> = D extends { readonly __types?: { output: infer Output } } ? Output : unknown;
 
 /** Export names of a module that are executor definitions. */
 export type ExecutorExports<M> = {
@@ -86,11 +99,17 @@ export function executor<In = unknown, Out = unknown>(
 /** A typed handle on one executor module; see {@link executorModule}. */
 export interface ExecutorModule<M> {
   readonly module: string;
-  /** Refers to the executor exported as `exportName`; its id defaults to the export name. */
-  executor<K extends ExecutorExports<M>>(
+  /**
+   * Refers to the executor exported as `exportName`; its id defaults to the export name. The reference
+   * carries the executor's message and output types, and its id as a literal type, so edges that name
+   * it by id are checked too.
+   * (`NoInfer`: the id comes from the arguments only; a parameter typed `ExecutorRef` that the reference
+   * is passed to would otherwise widen it to `string`.)
+   */
+  executor<K extends ExecutorExports<M>, const Id extends string = K>(
     exportName: K,
-    options?: { readonly id?: string },
-  ): ExecutorRef<InOf<M[K]>, OutOf<M[K]>>;
+    options?: { readonly id?: Id },
+  ): ExecutorRef<InOf<M[K]>, OutOf<M[K]>, OutputOf<M[K]>, NoInfer<Id>>;
 }
 
 /**

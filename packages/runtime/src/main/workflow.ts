@@ -139,7 +139,10 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   /** @internal use `WorkflowBuilder.build()` */
-  static async create<Input>(graph: Graph, given: WorkflowOptions | undefined): Promise<Workflow<Input>> {
+  static async create<Input, Output = unknown>(
+    graph: Graph,
+    given: WorkflowOptions | undefined,
+  ): Promise<Workflow<Input, Output>> {
     // Every option is checked before any thread starts: a refused option must not leave a pool running.
     const { options, maxSupersteps, cancelGraceMs, maxWorkerRestarts, sharedState } = resolveWorkflowOptions(given);
     checkExecutorModules([...graph.executors.values()].filter(({ id }) => !graph.subWorkflows.has(id)));
@@ -178,7 +181,14 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       children: new Map([...children].map(([id, child]) => [id, new SubWorkflowRunner(id, child)])),
     });
     const unregister = reloadOnReplace(pool, locations, coordinator);
-    const workflow = new Workflow<Input>(graph, pool, options.pool === undefined, coordinator, maxSupersteps, options);
+    const workflow = new Workflow<Input, Output>(
+      graph,
+      pool,
+      options.pool === undefined,
+      coordinator,
+      maxSupersteps,
+      options,
+    );
     workflow.unregister = unregister;
     workflow.children = children;
     return workflow;

@@ -105,8 +105,11 @@ export interface SendOptions {
   readonly to?: string;
 }
 
-/** What a handler can do. One context per actor per superstep. */
-export interface ExecutorContext<State = undefined, Out = unknown> {
+/**
+ * What a handler can do. One context per actor per superstep. `Out` is what it may `send`, `Output` what it
+ * may `yieldOutput` (both `unknown` unless the definition names them).
+ */
+export interface ExecutorContext<State = undefined, Out = unknown, Output = unknown> {
   /** This executor's id in the workflow graph. */
   readonly executorId: string;
   /** The superstep being executed, from 1. */
@@ -126,7 +129,7 @@ export interface ExecutorContext<State = undefined, Out = unknown> {
   /** Sends a message, delivered in the next superstep (SPEC 1). */
   send(message: Out, options?: SendOptions): void;
   /** Yields a workflow output; it becomes an `output` event when the superstep commits. */
-  yieldOutput(value: unknown): void;
+  yieldOutput(value: Output): void;
   /** Emits a custom event (streamed at once). `name` cannot be a framework event type (SPEC 14). */
   emit(name: string, data?: unknown): void;
   /**
@@ -141,17 +144,20 @@ export interface ExecutorContext<State = undefined, Out = unknown> {
   readonly signal: AbortSignal;
 }
 
-export type Handler<In, State, Out> = (message: In, context: ExecutorContext<State, Out>) => void | Promise<void>;
+export type Handler<In, State, Out, Output = unknown> = (
+  message: In,
+  context: ExecutorContext<State, Out, Output>,
+) => void | Promise<void>;
 
 /** Messages that carry a string `type` can be dispatched to one handler per type. */
 interface TypedMessage {
   readonly type: string;
 }
-type HandlersByType<In, State, Out> = [In] extends [TypedMessage]
-  ? { readonly [K in In['type']]?: Handler<Extract<In, { type: K }>, State, Out> }
-  : Record<string, Handler<never, State, Out>>;
+type HandlersByType<In, State, Out, Output> = [In] extends [TypedMessage]
+  ? { readonly [K in In['type']]?: Handler<Extract<In, { type: K }>, State, Out, Output> }
+  : Record<string, Handler<never, State, Out, Output>>;
 
-interface DefinitionCommon<State, Out> {
+interface DefinitionCommon<State, Out, Output, Response> {
   /**
    * A stateless executor keeps no actor state, so the runtime may spread its messages over every
    * worker thread and run them in parallel (one invocation per message). Use it for CPU work.
@@ -165,13 +171,20 @@ interface DefinitionCommon<State, Out> {
    * instance is left exactly as it was (SPEC 35).
    */
   readonly reset?: () => void | Promise<void>;
-  /** Receives answers to this executor's requests, with the original request (SPEC 18). */
-  readonly onResponse?: (response: RequestResponse, context: ExecutorContext<State, Out>) => void | Promise<void>;
+  /**
+   * Receives answers to this executor's requests, with the original request (SPEC 18). `response.value`
+   * has the type `responseSchema` produces.
+   */
+  readonly onResponse?: (
+    response: RequestResponse<unknown, Response>,
+    context: ExecutorContext<State, Out, Output>,
+  ) => void | Promise<void>;
   /**
    * Validates answers before they are accepted: any Standard Schema validator (zod, valibot, arktype…).
-   * A rejected value makes `respond()` fail with `RESPONSE_INVALID` and changes nothing (SPEC 20).
+   * A rejected value makes `respond()` fail with `RESPONSE_INVALID` and changes nothing (SPEC 20). Its
+   * output type is the type of `response.value` in `onResponse`.
    */
-  readonly responseSchema?: StandardSchemaV1;
+  readonly responseSchema?: StandardSchemaV1<unknown, Response>;
   /**
    * A hard limit per message, in ms (SPEC 40): a handler still running after it has its worker terminated
    * and the superstep fails with `EXECUTOR_TIMEOUT` (the same mechanism as cancellation).
@@ -182,11 +195,16 @@ interface DefinitionCommon<State, Out> {
 }
 
 /** Options for {@link defineExecutor}: exactly one of `handle` or `on`. */
-export type ExecutorOptions<In, Out, State> = DefinitionCommon<State, Out> &
+export type ExecutorOptions<In, Out, State, Output = unknown, Response = unknown> = DefinitionCommon<
+  State,
+  Out,
+  Output,
+  Response
+> &
   (
     | {
         /** Handles every message sent to this executor. */
-        readonly handle: Handler<In, State, Out>;
+        readonly handle: Handler<In, State, Out, Output>;
         readonly on?: never;
       }
     | {
@@ -195,30 +213,48 @@ export type ExecutorOptions<In, Out, State> = DefinitionCommon<State, Out> &
          * One handler per message `type`. A message whose `type` has no handler is not dropped silently:
          * it becomes a `warning` event (code `MESSAGE_UNHANDLED`, SPEC 12).
          */
-        readonly on: HandlersByType<In, State, Out>;
+        readonly on: HandlersByType<In, State, Out, Output>;
       }
   );
 
-/** A loaded executor definition. `In`, `Out` and `State` are phantom types that guide the builder. */
-export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown> {
+/**
+ * A loaded executor definition. `In` (messages it takes), `Out` (messages it sends), `Output` (what it
+ * yields as workflow outputs) and `State` are phantom types that guide the builder.
+ */
+export interface ExecutorDefinition<
+  In = unknown,
+  Out = unknown,
+  State = unknown,
+  Output = unknown,
+  Response = unknown,
+> {
   readonly [EXECUTOR_BRAND]: true;
   readonly stateless: boolean;
   readonly initialState: (() => State) | undefined;
   readonly reset: (() => void | Promise<void>) | undefined;
   readonly onResponse:
-    ((response: RequestResponse, context: ExecutorContext<State, Out>) => void | Promise<void>) | undefined;
-  readonly responseSchema: StandardSchemaV1 | undefined;
+    | ((
+        response: RequestResponse<unknown, Response>,
+        context: ExecutorContext<State, Out, Output>,
+      ) => void | Promise<void>)
+    | undefined;
+  readonly responseSchema: StandardSchemaV1<unknown, Response> | undefined;
   readonly timeoutMs: number | undefined;
   readonly retry: RetryPolicy | undefined;
-  readonly handle: Handler<In, State, Out> | undefined;
-  readonly on: Readonly<Record<string, Handler<never, State, Out>>> | undefined;
+  readonly handle: Handler<In, State, Out, Output> | undefined;
+  readonly on: Readonly<Record<string, Handler<never, State, Out, Output>>> | undefined;
   /** @internal phantom */
-  readonly __types?: { in: In; out: Out; state: State };
+  readonly __types?: { in: In; out: Out; state: State; output: Output };
 }
 
 /**
  * Defines an executor. Export the result from a module; the workflow builder refers to it by module
  * URL and export name, and every worker thread imports it from there (SPEC 13).
+ *
+ * The type parameters: `In` what it takes, `Out` what it `send`s, `State` its actor state, `Output` what it
+ * `yieldOutput`s, `Response` the answers `onResponse` gets. The builder checks edges against `In` and `Out`
+ * and gives a run's `outputs` the union of the executors' `Output`s; an unnamed one is `unknown`, which the
+ * builder does not check. `Response` is inferred from `responseSchema` when no type argument is given.
  *
  * @example
  * // executors.ts — imports only the worker-safe entry
@@ -232,12 +268,19 @@ export interface ExecutorDefinition<In = unknown, Out = unknown, State = unknown
  *     ctx.send(total);
  *   },
  * });
+ *
+ * // takes text, sends nothing, yields one word count per text; no state
+ * export const wordCount = defineExecutor<string, never, undefined, number>({
+ *   handle(text, ctx) {
+ *     ctx.yieldOutput(text.split(' ').length);
+ *   },
+ * });
  */
-export function defineExecutor<In = unknown, Out = unknown, State = undefined>(
-  options: ExecutorOptions<In, Out, State>,
-): ExecutorDefinition<In, Out, State> {
+export function defineExecutor<In = unknown, Out = unknown, State = undefined, Output = unknown, Response = unknown>(
+  options: ExecutorOptions<In, Out, State, Output, Response>,
+): ExecutorDefinition<In, Out, State, Output, Response> {
   const handle = options.handle;
-  const on = options.on as Record<string, Handler<never, State, Out>> | undefined;
+  const on = options.on as Record<string, Handler<never, State, Out, Output>> | undefined;
   const invalid = (message: string, option: string): SuperstepError =>
     new SuperstepError('INVALID_OPTION', `defineExecutor: ${message}`, { details: { option } });
   if ((handle === undefined) === (on === undefined))
