@@ -12,7 +12,7 @@ const forward = <In, Out = In>() =>
     },
   });
 
-export const split = forward<string>();
+export const split = forward<string, number>();
 export const square = forward<number>();
 export const sum = forward<readonly unknown[], number>();
 export const count = forward<unknown, { partition: number; words: number }>();

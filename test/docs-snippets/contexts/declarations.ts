@@ -59,3 +59,7 @@ export type {
 /** The message types of a reference or a definition (read from their phantom `__types`), as signatures name them. */
 export type InOf<T> = T extends { readonly __types?: { in: infer In } } ? In : unknown;
 export type OutOf<T> = T extends { readonly __types?: { out: infer Out } } ? Out : unknown;
+/** What a reference or a definition yields as workflow output. */
+export type OutputOf<T> = T extends { readonly __types?: { output: infer Output } } ? Output : unknown;
+/** In simplified builder signatures: the target's own type when the edge fits, else an `EdgeTypeMismatch`. */
+export type Checked = unknown;
