@@ -143,6 +143,10 @@ export class ActorHost implements HostControl {
       else if (instance.abort.signal.aborted) instance.abort = new AbortController();
     }
     this.live.stepStarted();
+    // Late calls reported between steps are seen with this one; those made while it runs, in it.
+    for (const warning of instance.lateWarnings) output.events.push(warning);
+    instance.lateWarnings = [];
+    instance.running = { superstep: batch.superstep, output };
 
     // Synchronous handlers run without a promise per actor; only asynchronous ones are awaited.
     const pending: Promise<void>[] = [];
@@ -151,6 +155,7 @@ export class ActorHost implements HostControl {
       if (running !== undefined) pending.push(running);
     }
     if (pending.length > 0) await Promise.all(pending);
+    instance.running = undefined;
     // Stateless work only: no actor state changed, and the superstep's drafts still await the verdict.
     if (batch.continuation) return stepReply(batch, output, []);
 
