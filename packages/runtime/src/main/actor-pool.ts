@@ -10,7 +10,7 @@ import { Piscina } from 'piscina';
 import { decode, encode } from '../shared/codec.ts';
 import { connectControl } from '../shared/control-plane.ts';
 import { SuperstepError } from '../shared/errors.ts';
-import { optionsObject } from '../shared/options.ts';
+import { invalidOption, optionsObject } from '../shared/options.ts';
 import type {
   HostControl,
   HostEventsMessage,
@@ -54,7 +54,8 @@ interface ResolvedPoolOptions {
   readonly eventFlushMs: number;
 }
 
-function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPoolOptions {
+/** Checks pool options once, at the boundary (also for a workflow given a pool), and fills in defaults. */
+export function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPoolOptions {
   const options = optionsObject(given);
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
@@ -75,6 +76,10 @@ function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPoolOptions
         details: { option: 'eventFlushMs' },
       },
     );
+  }
+  const limits: unknown = options.resourceLimits;
+  if (limits !== undefined && (typeof limits !== 'object' || limits === null || Array.isArray(limits))) {
+    throw invalidOption('options.resourceLimits', 'an object (ResourceLimits of node:worker_threads)', limits);
   }
   return Object.freeze({ threads, resourceLimits: options.resourceLimits, eventFlushMs });
 }

@@ -4,7 +4,7 @@
  * types from the module's own types, so edges and conditions are checked by the compiler.
  */
 import { SuperstepError } from '../shared/errors.ts';
-import { optionsObject } from '../shared/options.ts';
+import { invalidOption, optionsObject } from '../shared/options.ts';
 import type { EXECUTOR_BRAND } from '../shared/executor-definition.ts';
 import type { ExecutorLocation } from '../shared/protocol.ts';
 import type { Graph } from './graph.ts';
@@ -75,6 +75,10 @@ export function executor<In = unknown, Out = unknown>(
       },
     );
   }
+  const given: unknown = location;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw invalidOption('location', 'an object { module, export }', given);
+  }
   if (typeof location.export !== 'string' || location.export.length === 0) {
     throw new SuperstepError('INVALID_EXECUTOR_REF', `executor "${id}": export name must be a non-empty string`, {
       details: { id },
@@ -106,7 +110,10 @@ export function executorModule<M>(module: string | URL): ExecutorModule<M> {
   const specifier = moduleSpecifier(module);
   return {
     module: specifier,
-    executor: (exportName, options) =>
-      executor(optionsObject(options).id ?? exportName, { module: specifier, export: exportName }) as never,
+    executor: (exportName, options) => {
+      const { id } = optionsObject(options);
+      if (id !== undefined && typeof id !== 'string') throw invalidOption('options.id', 'a string', id);
+      return executor(id ?? exportName, { module: specifier, export: exportName }) as never;
+    },
   };
 }
