@@ -17,6 +17,7 @@ import {
   openFileStore,
   openPostgresStore,
   openSqliteStore,
+  subWorkflow,
   type ActorPool,
   type Workflow,
 } from '@superstep/runtime';
@@ -155,6 +156,8 @@ describe('option validation: every public option object is checked at the bounda
 
   const builderCases: readonly [label: string, call: () => unknown, option: string][] = [
     ['executor() with a null location', () => executor('a', null as never), 'location'],
+    ['subWorkflow() with a child that is not a builder or a graph', () => subWorkflow('child', {} as never), 'child'],
+    ['subWorkflow() with a null child', () => subWorkflow('child', null as never), 'child'],
     ['executorModule().executor() with null options', () => basic.executor('sink', null as never), 'options'],
     ['executorModule().executor() with a numeric id', () => basic.executor('sink', { id: 5 as never }), 'id'],
     ['addEdge with null options', () => new WorkflowBuilder().addEdge('a', 'b', null as never), 'options'],

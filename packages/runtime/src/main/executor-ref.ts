@@ -32,8 +32,26 @@ export function subWorkflow<In = unknown, Out = unknown>(
   child: { toGraph(): Graph } | Graph,
 ): ExecutorRef<In, Out> {
   const ref = executor<In, Out>(id, { module: `superstep:subworkflow:${id}`, export: 'workflow' });
-  const graph = 'toGraph' in child ? child.toGraph() : child;
+  const graph = isGraphSource(child) ? child.toGraph() : child;
+  if (!isGraph(graph)) throw invalidOption('child', 'a WorkflowBuilder or the Graph it builds', child);
   return Object.freeze({ ...ref, subWorkflow: graph });
+}
+
+function isGraphSource(value: unknown): value is { toGraph(): Graph } {
+  return typeof value === 'object' && value !== null && typeof (value as { toGraph?: unknown }).toGraph === 'function';
+}
+
+/** The shape a Graph has: what a sub-workflow node needs (a JavaScript caller can pass anything). */
+function isGraph(value: unknown): value is Graph {
+  if (typeof value !== 'object' || value === null) return false;
+  const graph = value as Partial<Record<keyof Graph, unknown>>;
+  return (
+    typeof graph.start === 'string' &&
+    graph.executors instanceof Map &&
+    graph.subWorkflows instanceof Map &&
+    Array.isArray(graph.edges) &&
+    typeof graph.signature === 'string'
+  );
 }
 
 // Read from the phantom, not by matching ExecutorDefinition<…>: State is invariant there (handle and
