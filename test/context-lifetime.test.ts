@@ -82,6 +82,18 @@ describe('context lifetime: a context is closed once its handler settles', () =>
     await expectEveryLateCallRefused(wf, 'cancelled', 0);
   });
 
+  it('refuses every effect through the context of a retried attempt that failed', async () => {
+    await using wf = await new WorkflowBuilder(lifetime.executor('dispatch'))
+      .addEdge('dispatch', lifetime.executor('retrying'))
+      .addEdge('dispatch', lifetime.executor('latecomer'))
+      .build({ pool });
+    expect((await wf.run(to('retrying', { key: 'attempt' })).result()).status).toBe('idle');
+    const late = await drain(wf.run(to('latecomer', { key: 'attempt' })));
+    const refused = Object.fromEntries(EFFECTS.map((name) => [name, 'CONTEXT_CLOSED']));
+    expect(late.result?.outputs).toEqual([refused]);
+    expect(lateWarnings(late).map((warning) => warning.executorId)).toEqual(EFFECTS.map(() => 'retrying'));
+  });
+
   it('survives a leftover callback that lets the refusal go uncaught, and keeps its state', async () => {
     await using wf = await new WorkflowBuilder(lifetime.executor('dispatch'))
       .addEdge('dispatch', lifetime.executor('forgetful'))
