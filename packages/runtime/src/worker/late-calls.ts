@@ -11,6 +11,9 @@ import type { LiveUpdates } from './live-updates.ts';
 
 let filtering = false;
 
+/** Late-call warnings an instance holds between steps; later ones are dropped (the calls are still refused). */
+const MAX_HELD_WARNINGS = 100;
+
 /** Errors made by {@link refuseLateCall}: by identity, so a handler cannot forge one by its code. */
 const reported = new WeakSet<object>();
 
@@ -32,8 +35,10 @@ export function refuseLateCall(call: ClosedCall, method: string): SuperstepError
   const details = { executorId, superstep, call: method };
   const warning: HostEvent = ['warning', 'LATE_CONTEXT_CALL', message, details];
   const running = instance.running;
-  if (running === undefined) instance.lateWarnings.push(warning);
-  else {
+  if (running === undefined) {
+    // Held for the next step; bounded, so a leftover timer firing forever between runs cannot grow memory.
+    if (instance.lateWarnings.length < MAX_HELD_WARNINGS) instance.lateWarnings.push(warning);
+  } else {
     running.output.events.push(warning);
     call.live.scheduleFlush(instance.key, running.superstep, running.output);
   }
