@@ -18,7 +18,7 @@ const graph = (): WorkflowBuilder =>
     .addEdge('join', 'start')
     .addEdge('square', memory.executor('total'));
 const input: Rounds = { round: 1, rounds: 3, width: 8 };
-const expected = 3 + 3; // left yields the round, right the shared round: 3 + 3 in the last round
+const expected = 3 + 3; // join sums the last round's parts: left sends the round, right the shared round
 
 await using pool = await createPool({ threads: 2 });
 const check = (outputs: readonly unknown[]): void => {
