@@ -41,9 +41,15 @@ export interface Child {
 export function startScript(
   script: URL,
   args: readonly string[] = [],
-  options: { readonly env?: NodeJS.ProcessEnv; readonly fallbackMs?: number } = {},
+  options: {
+    readonly env?: NodeJS.ProcessEnv;
+    readonly fallbackMs?: number;
+    /** Flags for node itself, before the script (e.g. `--expose-gc`). */
+    readonly nodeArgs?: readonly string[];
+  } = {},
 ): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...args], {
+  const nodeArgs = options.nodeArgs ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(script), ...args], {
     cwd: TEST_DIR,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -179,6 +179,21 @@ describe('SPEC C: events and run states', () => {
       expect(custom(events, 'ready')).toHaveLength(1);
     });
 
+    it("a handler's events stream while it waits even though the previous superstep's flush timer was still pending", async () => {
+      // Superstep 1 emits and returns at once, leaving the host's flush timer pending (eventFlushMs is long);
+      // superstep 2 starts before it fires, emits and waits. That timer must flush superstep 2's event too.
+      await using slowFlush = await createPool({ threads: 1, eventFlushMs: 500 });
+      await using gate = await createGate();
+      await using wf = await new WorkflowBuilder(ev.executor('emitThenForward'))
+        .addEdge('emitThenForward', ev.executor('emitThenWait'))
+        .build({ pool: slowFlush });
+      const { events, result } = await drainWith(wf.run({ port: gate.port }), (event) => {
+        if (event.type === 'custom' && event.name === 'ready') gate.open('go');
+      });
+      expect(result?.outputs).toEqual(['go']);
+      expect(custom(events, 'ready')).toHaveLength(1);
+    });
+
     it('SPEC 14: executors cannot forge any framework event type: EVENT_NAME_RESERVED', async () => {
       const reserved = [...FRAMEWORK_EVENT_TYPES];
       expect(reserved).toEqual(

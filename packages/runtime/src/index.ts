@@ -20,7 +20,7 @@ export {
 } from './main/workflow.ts';
 export type { PendingRequest } from './main/coordinator-types.ts';
 export { RunHandle, type RunResult } from './main/run-handle.ts';
-export { ActorPool, createPool, type PoolOptions } from './main/actor-pool.ts';
+export { ActorPool, createPool, type PoolOptions, type PoolHealth } from './main/actor-pool.ts';
 export type { LifecycleStatus } from './main/lifecycle.ts';
 export type { Graph, EdgeGroup } from './main/graph.ts';
 export { toMermaid, type MermaidOptions } from './main/mermaid.ts';

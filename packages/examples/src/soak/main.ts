@@ -4,10 +4,11 @@
  * Each wave builds `--concurrency` instances of the soak workflow (executors.ts: fan-out, fan-in, a loop,
  * stateless work spread over the threads, shared state, custom events) with an in-memory checkpoint store
  * each, runs them at the same time, checks every output against the first wave's, and closes them. Every
- * `--sample-seconds` it samples `process.memoryUsage()` — RSS covers the worker threads' heaps too (the pool
- * has no public per-thread health API) — after a GC when `--expose-gc` is on, and prints a row. At the end:
- * first vs last sample, and the least-squares slope (MB per minute) after the first fifth of the samples
- * (warm-up).
+ * `--sample-seconds` it samples `process.memoryUsage()` (RSS covers the worker threads too) and
+ * `pool.health()`: the heap in use on the main thread and in each worker, after a full GC when
+ * `--expose-gc` is on (the workers inherit it). At the end: first vs last sample, and the least-squares
+ * slope (MB per minute) after the first fifth of the samples (warm-up), for the process and for the main
+ * thread's and the workers' heaps (docs/reliability.md#memory-bound).
  *
  * Run it (from the repository root):
  *   node --expose-gc --import tsx packages/examples/src/soak/main.ts [--minutes 3] [--sample-seconds 5]
@@ -65,6 +66,9 @@ interface Sample {
   readonly heapUsed: number;
   readonly external: number;
   readonly arrayBuffers: number;
+  /** Heap in use after GC (pool.health()): the main thread, and all worker threads together. */
+  readonly mainHeap: number;
+  readonly workerHeap: number;
 }
 
 const MB = 1024 * 1024;
@@ -76,7 +80,8 @@ let runs = 0;
 let mismatches = 0;
 
 const mb = (bytes: number): string => (bytes / MB).toFixed(1).padStart(8);
-function sample(): void {
+async function sample(): Promise<void> {
+  const health = await pool.health();
   gc?.();
   const usage = process.memoryUsage();
   const row: Sample = {
@@ -87,11 +92,13 @@ function sample(): void {
     heapUsed: usage.heapUsed,
     external: usage.external,
     arrayBuffers: usage.arrayBuffers,
+    mainHeap: health.main.heapUsed,
+    workerHeap: health.hosts.reduce((sum, host) => sum + host.heapUsed, 0),
   };
   samples.push(row);
   console.log(
     `${row.seconds.toFixed(0).padStart(6)} ${String(waves).padStart(7)} ${String(runs).padStart(7)}` +
-      `${mb(row.rss)}${mb(row.heapUsed)}${mb(row.external)}${mb(row.arrayBuffers)}`,
+      `${mb(row.rss)}${mb(row.heapUsed)}${mb(row.external)}${mb(row.arrayBuffers)}${mb(row.mainHeap)}${mb(row.workerHeap)}`,
   );
 }
 
@@ -117,34 +124,35 @@ console.log(
   `soak: ${minutes} min, ${threads} threads, ${concurrency} instances per wave, ${input.rounds} rounds × ${input.width} items` +
     (gc === undefined ? ' (no --expose-gc: samples include garbage)' : ''),
 );
-console.log('     s   waves    runs  rss MB heap MB  ext MB   ab MB');
+console.log('     s   waves    runs  rss MB heap MB  ext MB   ab MB main GC work GC');
 await using pool = await createPool({ threads });
 let expected: string | undefined;
-sample();
-const timer = setInterval(sample, sampleMs);
+await sample();
+// Sampled between waves (a health call waits for a busy host), at most every sampleMs.
+let nextSample = performance.now() + sampleMs;
 const deadline = started + minutes * 60_000;
-try {
-  while (performance.now() < deadline) {
-    const stores = Array.from({ length: concurrency }, () => createMemoryStore());
-    const workflows = await Promise.all(stores.map((store) => soakGraph().build({ pool, store })));
-    try {
-      const results = await Promise.all(workflows.map((workflow) => workflow.run(input).result()));
-      for (const result of results) {
-        const got = canonical(result.outputs);
-        expected ??= got;
-        if (got !== expected) mismatches++;
-        runs++;
-      }
-    } finally {
-      await Promise.all(workflows.map((workflow) => workflow.close()));
-      await Promise.all(stores.map((store) => store.close()));
+while (performance.now() < deadline) {
+  const stores = Array.from({ length: concurrency }, () => createMemoryStore());
+  const workflows = await Promise.all(stores.map((store) => soakGraph().build({ pool, store })));
+  try {
+    const results = await Promise.all(workflows.map((workflow) => workflow.run(input).result()));
+    for (const result of results) {
+      const got = canonical(result.outputs);
+      expected ??= got;
+      if (got !== expected) mismatches++;
+      runs++;
     }
-    waves++;
+  } finally {
+    await Promise.all(workflows.map((workflow) => workflow.close()));
+    await Promise.all(stores.map((store) => store.close()));
   }
-} finally {
-  clearInterval(timer);
+  waves++;
+  if (performance.now() >= nextSample) {
+    await sample();
+    nextSample += sampleMs;
+  }
 }
-sample();
+await sample();
 
 const first = samples[0];
 const last = samples.at(-1);
@@ -157,6 +165,8 @@ if (first !== undefined && last !== undefined) {
     ['heapUsed', (s: Sample) => s.heapUsed],
     ['external', (s: Sample) => s.external],
     ['arrayBuffers', (s: Sample) => s.arrayBuffers],
+    ['main heap GC', (s: Sample) => s.mainHeap],
+    ['worker heaps', (s: Sample) => s.workerHeap],
   ] as const) {
     console.log(
       `${name.padEnd(12)}${mb(value(first))}${mb(value(last))}${mb(value(last) - value(first))}   ${slope(steady, value).toFixed(2)}`,

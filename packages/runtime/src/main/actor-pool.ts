@@ -10,7 +10,7 @@ import { Piscina } from 'piscina';
 import { decode, encode } from '../shared/codec.ts';
 import { connectControl } from '../shared/control-plane.ts';
 import { SuperstepError } from '../shared/errors.ts';
-import { optionsObject } from '../shared/options.ts';
+import { invalidOption, optionsObject } from '../shared/options.ts';
 import type {
   HostControl,
   HostEventsMessage,
@@ -40,13 +40,28 @@ export interface PoolOptions {
   readonly eventFlushMs?: number;
 }
 
+/** What {@link ActorPool.health} reports: heap in use, in bytes, per thread. */
+export interface PoolHealth {
+  readonly main: { readonly heapUsed: number; readonly collected: boolean };
+  readonly hosts: readonly {
+    readonly index: number;
+    readonly threadId: number;
+    /** Workflow instances loaded on the host. */
+    readonly instances: number;
+    readonly heapUsed: number;
+    /** Whether a full GC ran before measuring (only with `--expose-gc`). */
+    readonly collected: boolean;
+  }[];
+}
+
 interface ResolvedPoolOptions {
   readonly threads: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly eventFlushMs: number;
 }
 
-function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPoolOptions {
+/** Checks pool options once, at the boundary (also for a workflow given a pool), and fills in defaults. */
+export function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPoolOptions {
   const options = optionsObject(given);
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
@@ -68,6 +83,10 @@ function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPoolOptions
       },
     );
   }
+  const limits: unknown = options.resourceLimits;
+  if (limits !== undefined && (typeof limits !== 'object' || limits === null || Array.isArray(limits))) {
+    throw invalidOption('options.resourceLimits', 'an object (ResourceLimits of node:worker_threads)', limits);
+  }
   return Object.freeze({ threads, resourceLimits: options.resourceLimits, eventFlushMs });
 }
 
@@ -81,9 +100,12 @@ class WorkerHostLink implements HostLink {
     { resolve: (reply: StepReply) => void; reject: (error: Error) => void }[]
   >();
   private lostError: SuperstepError | undefined;
-  /** Rejects when the thread dies: every control call races it, so none waits on a dead thread. */
-  private readonly lostSignal: Promise<never>;
-  private signalLost: (error: SuperstepError) => void = () => undefined;
+  /**
+   * How to fail each control call in flight when the thread dies, so none waits on a dead thread. A set
+   * each call leaves when it settles, not a race against one never-settling promise: such a race keeps
+   * every call's result reachable for the life of the host.
+   */
+  private readonly inFlight = new Set<(error: SuperstepError) => void>();
   /** Resolves once every instance has (re)loaded its actors on this host; steps wait for it. */
   private readyPromise: Promise<void> = Promise.resolve();
   private settledReady = true;
@@ -116,13 +138,17 @@ class WorkerHostLink implements HostLink {
   ) {
     const { api, release } = connectControl<HostControl>(controlPort);
     this.releaseControl = release;
-    this.lostSignal = new Promise<never>((_, reject) => {
-      this.signalLost = reject;
-    });
-    this.lostSignal.catch(() => undefined);
-    const guard = <T>(call: () => Promise<T>): Promise<T> =>
-      this.lostError !== undefined ? Promise.reject(this.lostError) : Promise.race([call(), this.lostSignal]);
-    // A comlink call to a thread that died never settles: each one races the thread's death.
+    const guard = <T>(call: () => Promise<T>): Promise<T> => {
+      if (this.lostError !== undefined) return Promise.reject(this.lostError);
+      return new Promise<T>((resolve, reject) => {
+        this.inFlight.add(reject);
+        const settle = (): void => {
+          this.inFlight.delete(reject);
+        };
+        call().then(resolve, reject).finally(settle);
+      });
+    };
+    // A comlink call to a thread that died never settles: each one is failed when the thread dies.
     this.control = {
       loadInstance: (request) => guard(() => api.loadInstance(request)),
       dropInstance: (instance) => guard(() => api.dropInstance(instance)),
@@ -135,6 +161,7 @@ class WorkerHostLink implements HostLink {
         guard(() => api.validateResponse(instance, executorId, value) as Promise<ResponseCheck>),
       abort: (instance, reason, run) => guard(() => api.abort(instance, reason, run)),
       ping: () => guard(() => api.ping()),
+      memory: () => guard(() => api.memory()),
     };
     dataPort.on('message', (bytes: Uint8Array) => {
       this.receive(decode(bytes) as HostToMain);
@@ -146,7 +173,10 @@ class WorkerHostLink implements HostLink {
       this.listeners.get(message.instance)?.(message, this.index);
       return;
     }
-    this.pendingSteps.get(message.instance)?.shift()?.resolve(message);
+    const waiting = this.pendingSteps.get(message.instance);
+    waiting?.shift()?.resolve(message);
+    // An instance that is closed sends no more batches: keep no entry for it.
+    if (waiting?.length === 0) this.pendingSteps.delete(message.instance);
   }
 
   async step(batch: StepBatch): Promise<StepReply> {
@@ -183,7 +213,8 @@ class WorkerHostLink implements HostLink {
     });
     for (const waiting of this.pendingSteps.values()) for (const pending of waiting) pending.reject(this.lostError);
     this.pendingSteps.clear();
-    this.signalLost(this.lostError);
+    for (const reject of this.inFlight) reject(this.lostError);
+    this.inFlight.clear();
     this.close();
   }
 
@@ -352,6 +383,24 @@ export class ActorPool implements AsyncDisposable, HostSet {
     return this.placementCursor++ % this.threads;
   }
 
+  /**
+   * What the pool retains: the V8 heap in use on the main thread and in every host thread, each after a
+   * full garbage collection where `gc` is exposed (run node with `--expose-gc`; the threads inherit it).
+   * For watching a long-lived pool's memory; see docs/reliability.md#memory-bound.
+   *
+   * @example
+   * const { main, hosts } = await pool.health();
+   * console.log(main.heapUsed, hosts.map((host) => host.heapUsed));
+   */
+  async health(): Promise<PoolHealth> {
+    this.assertOpen();
+    const hosts = await Promise.all(
+      this.links.map(async (link, index) => ({ index, ...(await link.control.memory()) })),
+    );
+    const collected = await collectGarbage();
+    return { main: { heapUsed: process.memoryUsage().heapUsed, collected }, hosts };
+  }
+
   assertOpen(): void {
     if (this.closed) throw new SuperstepError('WORKFLOW_CLOSED', 'the actor pool is closed');
   }
@@ -380,6 +429,19 @@ export class ActorPool implements AsyncDisposable, HostSet {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/**
+ * A full GC where `gc` is exposed, then a turn of the event loop for finalizers (comlink releases its
+ * proxies through one), then another GC: what is left is what is retained. False if `gc` is not exposed.
+ */
+async function collectGarbage(): Promise<boolean> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return false;
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  return true;
 }
 
 /**

@@ -4,7 +4,7 @@
  * types from the module's own types, so edges and conditions are checked by the compiler.
  */
 import { SuperstepError } from '../shared/errors.ts';
-import { optionsObject } from '../shared/options.ts';
+import { invalidOption, optionsObject } from '../shared/options.ts';
 import type { EXECUTOR_BRAND } from '../shared/executor-definition.ts';
 import type { ExecutorLocation } from '../shared/protocol.ts';
 import type { Graph } from './graph.ts';
@@ -44,8 +44,26 @@ export function subWorkflow<In = unknown, Out = unknown, const Id extends string
   child: { toGraph(): Graph; readonly __types?: { readonly input: In; readonly output: Out } } | Graph,
 ): ExecutorRef<In, Out, never, Id> {
   const ref = executor<In, Out>(id, { module: `superstep:subworkflow:${id}`, export: 'workflow' });
-  const graph = 'toGraph' in child ? child.toGraph() : child;
+  const graph = isGraphSource(child) ? child.toGraph() : child;
+  if (!isGraph(graph)) throw invalidOption('child', 'a WorkflowBuilder or the Graph it builds', child);
   return Object.freeze({ ...ref, subWorkflow: graph }) as ExecutorRef<In, Out, never, Id>;
+}
+
+function isGraphSource(value: unknown): value is { toGraph(): Graph } {
+  return typeof value === 'object' && value !== null && typeof (value as { toGraph?: unknown }).toGraph === 'function';
+}
+
+/** The shape a Graph has: what a sub-workflow node needs (a JavaScript caller can pass anything). */
+function isGraph(value: unknown): value is Graph {
+  if (typeof value !== 'object' || value === null) return false;
+  const graph = value as Partial<Record<keyof Graph, unknown>>;
+  return (
+    typeof graph.start === 'string' &&
+    graph.executors instanceof Map &&
+    graph.subWorkflows instanceof Map &&
+    Array.isArray(graph.edges) &&
+    typeof graph.signature === 'string'
+  );
 }
 
 // Read from the phantom, not by matching ExecutorDefinition<…>: State is invariant there (handle and
@@ -88,6 +106,10 @@ export function executor<In = unknown, Out = unknown>(
       },
     );
   }
+  const given: unknown = location;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw invalidOption('location', 'an object { module, export }', given);
+  }
   if (typeof location.export !== 'string' || location.export.length === 0) {
     throw new SuperstepError('INVALID_EXECUTOR_REF', `executor "${id}": export name must be a non-empty string`, {
       details: { id },
@@ -125,7 +147,10 @@ export function executorModule<M>(module: string | URL): ExecutorModule<M> {
   const specifier = moduleSpecifier(module);
   return {
     module: specifier,
-    executor: (exportName, options) =>
-      executor(optionsObject(options).id ?? exportName, { module: specifier, export: exportName }) as never,
+    executor: (exportName, options) => {
+      const { id } = optionsObject(options);
+      if (id !== undefined && typeof id !== 'string') throw invalidOption('options.id', 'a string', id);
+      return executor(id ?? exportName, { module: specifier, export: exportName }) as never;
+    },
   };
 }

@@ -4,9 +4,10 @@
  */
 import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
-import { optionsObject } from '../shared/options.ts';
+import { invalidOption, optionalFunction, optionsObject } from '../shared/options.ts';
+import { ActorPool, resolvePoolOptions } from './actor-pool.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
-import type { ResumeOptions, WorkflowOptions } from './workflow.ts';
+import type { ResumeOptions, StoreOptions, WorkflowOptions } from './workflow.ts';
 
 const DEFAULT_MAX_SUPERSTEPS = 100;
 
@@ -23,11 +24,26 @@ export interface ResolvedWorkflowOptions {
 
 export function resolveWorkflowOptions(given: WorkflowOptions | undefined): ResolvedWorkflowOptions {
   const options = optionsObject(given);
+  // The pool's own options are checked even when a pool is given (where they are not used).
+  resolvePoolOptions(options);
+  if (options.pool !== undefined && !(options.pool instanceof ActorPool)) {
+    throw invalidOption('options.pool', 'an ActorPool (from createPool())', options.pool);
+  }
+  optionalFunction(options.createId, 'options.createId');
+  optionalFunction(options.now, 'options.now');
+  const name: unknown = options.name;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+    throw invalidOption('options.name', 'a non-empty string', name);
+  }
+  const logger = options.logger as { warn?: unknown } | null | undefined;
+  if (logger !== undefined && typeof logger?.warn !== 'function') {
+    throw invalidOption('options.logger', 'an object with a warn() method (console will do)', logger);
+  }
   const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? DEFAULT_MAX_SUPERSTEPS;
   const cancelGraceMs = checkNonNegative(options.cancelGraceMs, 'options.cancelGraceMs') ?? 500;
   const maxWorkerRestarts = checkLimit(options.maxWorkerRestarts, 'options.maxWorkerRestarts', 0) ?? 3;
   const shared: unknown = options.sharedState;
-  if (shared !== undefined && (typeof shared !== 'object' || shared === null)) {
+  if (shared !== undefined && (typeof shared !== 'object' || shared === null || Array.isArray(shared))) {
     throw new SuperstepError('INVALID_OPTION', 'options.sharedState must be an object of key → value', {
       details: { option: 'sharedState' },
     });
@@ -60,6 +76,10 @@ export function checkRunOptions(options: ResumeOptions): 'auto' | 'wait' | 'end'
       details: { option: 'onRequest' },
     });
   }
+  const responses: unknown = options.responses;
+  if (responses !== undefined && (typeof responses !== 'object' || responses === null || Array.isArray(responses))) {
+    throw invalidOption('options.responses', 'an object of request id → answer', responses);
+  }
   checkStore(options.store);
   return pendingMode;
 }
@@ -84,10 +104,25 @@ function checkNonNegative(value: number | undefined, option: string): number | u
   return value;
 }
 
-function checkStore(store: CheckpointStore | undefined): void {
-  if (store !== undefined && typeof (store as Partial<CheckpointStore>).save !== 'function') {
-    throw new SuperstepError('INVALID_OPTION', 'options.store must be a CheckpointStore', {
-      details: { option: 'store' },
-    });
+/** What a store must offer: the methods of {@link CheckpointStore} the runtime calls. */
+const STORE_METHODS = ['save', 'load', 'list', 'latest', 'delete', 'prune', 'close'] as const;
+
+/** `undefined` or a {@link CheckpointStore} (an object with every store method). */
+export function checkStore(store: CheckpointStore | undefined): void {
+  if (store === undefined) return;
+  const given = store as unknown as Partial<Record<string, unknown>> | null;
+  if (typeof given !== 'object' || given === null || STORE_METHODS.some((name) => typeof given[name] !== 'function')) {
+    throw new SuperstepError(
+      'INVALID_OPTION',
+      `options.store must be a CheckpointStore (with ${STORE_METHODS.join(', ')})`,
+      { details: { option: 'store' } },
+    );
   }
+}
+
+/** The store of `createCheckpoint()`/`restore()` options, checked (`undefined`: the workflow's own). */
+export function storeOption(given: StoreOptions | undefined): CheckpointStore | undefined {
+  const { store } = optionsObject(given);
+  checkStore(store);
+  return store;
 }

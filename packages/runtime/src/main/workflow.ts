@@ -26,7 +26,7 @@ import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './read-ch
 import type { RunHandle } from './run-handle.ts';
 import { RunLauncher } from './run-launcher.ts';
 import { optionsObject } from '../shared/options.ts';
-import { checkLimit, resolveWorkflowOptions } from './workflow-options.ts';
+import { checkLimit, resolveWorkflowOptions, storeOption } from './workflow-options.ts';
 
 /** Options of `WorkflowBuilder.build()`. */
 export interface WorkflowOptions extends PoolOptions {
@@ -265,7 +265,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    * const meta = await workflow.createCheckpoint();
    */
   async createCheckpoint(options?: StoreOptions): Promise<CheckpointMeta> {
-    const store = this.requireStore(optionsObject(options).store);
+    const store = this.requireStore(storeOption(options));
     return await this.exclusive(async () => {
       if (this.coordinator.queue.length > 0) {
         throw new SuperstepError(
@@ -289,7 +289,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    * if (latest) { await workflow.restore(latest.id); await workflow.resume().result(); }
    */
   async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
-    const store = this.requireStore(optionsObject(options).store);
+    const store = this.requireStore(storeOption(options));
     return await this.exclusive(async () => {
       const read = await readCheckpoint(store, checkpointId, this.signature);
       const state = decodeCheckpointBody(read.body, this.graph);

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   EXECUTOR_TIMEOUT: "A handler ran past its executor's timeoutMs; its worker was terminated and replaced.",
   EXECUTOR_STATELESS_STATE: 'A stateless executor tried to set actor state (reading it gives undefined).',
   EVENT_NAME_RESERVED: 'An executor tried to emit a custom event under a framework event type.',
+  CONTEXT_CLOSED:
+    "A handler's context was used after the handler settled (from a timer or a promise it left behind); nothing was done.",
   SERIALIZATION_FAILED: 'A message, output, state or event value cannot be carried by the codec.',
   DECODE_FAILED: 'Bytes could not be decoded (truncated or corrupted msgpack).',
   CONVERGENCE_LIMIT: 'A run still had messages queued after its superstep limit.',

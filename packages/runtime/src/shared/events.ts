@@ -27,7 +27,8 @@ export type WarningCode =
   | 'QUEUE_DISCARDED'
   | 'CHECKPOINT_FAILED'
   | 'REQUEST_DUPLICATE'
-  | 'REQUEST_HANDLER_FAILED';
+  | 'REQUEST_HANDLER_FAILED'
+  | 'LATE_CONTEXT_CALL';
 
 export interface RunStartedEvent {
   readonly type: 'run.started';

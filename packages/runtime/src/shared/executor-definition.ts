@@ -106,8 +106,17 @@ export interface SendOptions {
 }
 
 /**
- * What a handler can do. One context per actor per superstep. `Out` is what it may `send`, `Output` what it
- * may `yieldOutput` (both `unknown` unless the definition names them).
+ * What a handler can do. `Out` is what it may `send`, `Output` what it may `yieldOutput` (both `unknown` unless
+ * the definition names them). One context per handler call, valid only while the call runs: once the handler
+ * returns (or its promise settles), every effect through it throws `CONTEXT_CLOSED` and is reported as a
+ * `LATE_CONTEXT_CALL` warning, so a timer or promise the handler left behind changes nothing.
+ *
+ * @example
+ * handle: async (order, ctx) => {
+ *   const price = await fetchPrice(order.sku, ctx.signal); // awaited: ctx is still open
+ *   ctx.setState({ ...ctx.state, total: ctx.state.total + price });
+ *   // setTimeout(() => ctx.send(order), 1000) would throw CONTEXT_CLOSED when the timer fires
+ * }
  */
 export interface ExecutorContext<State = undefined, Out = unknown, Output = unknown> {
   /** This executor's id in the workflow graph. */

@@ -59,8 +59,12 @@ export interface ExecutorInfo {
 
 export interface HostHealth {
   readonly threadId: number;
+  /** Instances loaded on the host. */
   readonly instances: number;
+  /** V8 heap in use, in bytes (after a full GC for {@link HostControl.memory} where `gc` is exposed). */
   readonly heapUsed: number;
+  /** Whether a full GC ran first (the thread was started with `--expose-gc`). */
+  readonly collected: boolean;
 }
 
 /** The control plane, served by each actor host. */
@@ -91,6 +95,8 @@ export interface HostControl {
    */
   abort(instance: string, reason: string, run: number): Promise<void>;
   ping(): Promise<HostHealth>;
+  /** Like {@link ping}, after a full garbage collection where `gc` is exposed: what the host retains. */
+  memory(): Promise<HostHealth>;
 }
 
 /** A shared-state write: `deleted` writes remove the key. */

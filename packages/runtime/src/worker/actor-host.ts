@@ -115,7 +115,22 @@ export class ActorHost implements HostControl {
   }
 
   ping(): Promise<HostHealth> {
-    return Promise.resolve({ threadId, instances: this.instances.size, heapUsed: process.memoryUsage().heapUsed });
+    return Promise.resolve(this.health(false));
+  }
+
+  async memory(): Promise<HostHealth> {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc !== undefined) {
+      // Twice, with a turn of the event loop between for finalizers: what is left is retained.
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    return this.health(gc !== undefined);
+  }
+
+  private health(collected: boolean): HostHealth {
+    return { threadId, instances: this.instances.size, heapUsed: process.memoryUsage().heapUsed, collected };
   }
 
   // ---- data plane ---------------------------------------------------------------------------------
@@ -143,6 +158,10 @@ export class ActorHost implements HostControl {
       else if (instance.abort.signal.aborted) instance.abort = new AbortController();
     }
     this.live.stepStarted();
+    // Late calls reported between steps are seen with this one; those made while it runs, in it.
+    for (const warning of instance.lateWarnings) output.events.push(warning);
+    instance.lateWarnings = [];
+    instance.running = { superstep: batch.superstep, output };
 
     // Synchronous handlers run without a promise per actor; only asynchronous ones are awaited.
     const pending: Promise<void>[] = [];
@@ -151,6 +170,7 @@ export class ActorHost implements HostControl {
       if (running !== undefined) pending.push(running);
     }
     if (pending.length > 0) await Promise.all(pending);
+    instance.running = undefined;
     // Stateless work only: no actor state changed, and the superstep's drafts still await the verdict.
     if (batch.continuation) return stepReply(batch, output, []);
 

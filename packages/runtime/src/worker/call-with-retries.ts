@@ -4,10 +4,8 @@
  * thread as it starts and ends.
  */
 import { isRetryable, retryDelay, type ExecutorDefinition, type Handler } from '../shared/executor-definition.ts';
-import type { HandlerContext } from './handler-context.ts';
-import type { Actor } from './instance.ts';
-import type { LiveUpdates } from './live-updates.ts';
-import { AttemptBuffer } from './step-output.ts';
+import { HandlerContext, type CallScope } from './handler-context.ts';
+import { AttemptBuffer, type EffectSink } from './step-output.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -16,41 +14,41 @@ export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
 
 /**
  * Calls a handler for one message, retrying per the executor's policy (SPEC 40). A failed attempt leaves
- * no trace: its buffer is dropped and the actor's draft put back. Resolves to the final error, if any.
+ * no trace: its buffer is dropped and the actor's draft put back. Each attempt has its own context,
+ * closed when the attempt settles. Resolves to the final error, if any.
  */
 export async function callWithRetries(
-  live: LiveUpdates,
-  instance: string,
+  scope: CallScope,
+  direct: EffectSink,
   definition: ExecutorDefinition,
-  actor: Actor | undefined,
-  context: HandlerContext,
   handler: Handler<unknown, unknown, unknown>,
+  source: string,
   payload: unknown,
 ): Promise<unknown> {
-  const { superstep, executorId } = context;
+  const { live, instance, superstep, executorId, actor } = scope;
   const policy = definition.retry;
   const draft = actor?.draft;
   const dirty = actor?.dirty ?? false;
-  const direct = context.buffer;
   for (let attempt = 1; ; attempt++) {
     const attemptBuffer = policy === undefined ? undefined : new AttemptBuffer();
-    context.buffer = attemptBuffer ?? direct;
+    const context = new HandlerContext(scope, source, attemptBuffer ?? direct);
     const seq =
       definition.timeoutMs === undefined
         ? 0
-        : live.timer(instance, superstep, executorId, 'start', definition.timeoutMs);
+        : live.timer(instance.key, superstep, executorId, 'start', definition.timeoutMs);
     let failed: { error: unknown } | undefined;
     try {
       const result = handler(payload, context);
       if (isThenable(result)) await result;
     } catch (error) {
       failed = { error };
+    } finally {
+      context.close();
     }
     if (definition.timeoutMs !== undefined)
-      live.timer(instance, superstep, executorId, 'end', definition.timeoutMs, seq);
-    context.buffer = direct;
+      live.timer(instance.key, superstep, executorId, 'end', definition.timeoutMs, seq);
     if (failed === undefined) {
-      attemptBuffer?.mergeInto(context.output, executorId);
+      attemptBuffer?.mergeInto(scope.output, executorId);
       return undefined;
     }
     if (actor !== undefined) {

@@ -6,10 +6,10 @@ import { SuperstepError, toErrorRecord, type ErrorRecord } from '../shared/error
 import type { ExecutorDefinition, Handler } from '../shared/executor-definition.ts';
 import { RESPONSE_SOURCE, type Delivery } from '../shared/protocol.ts';
 import { callWithRetries, isThenable } from './call-with-retries.ts';
-import { HandlerContext } from './handler-context.ts';
+import { HandlerContext, type CallScope } from './handler-context.ts';
 import type { Actor, Instance } from './instance.ts';
 import type { LiveUpdates } from './live-updates.ts';
-import type { StepOutput } from './step-output.ts';
+import { DirectSink, type StepOutput } from './step-output.ts';
 
 export class DeliveryRunner {
   constructor(private readonly live: LiveUpdates) {}
@@ -42,7 +42,8 @@ export class DeliveryRunner {
   /**
    * Drains one mailbox: one message at a time, in order (SPEC 5). Synchronous while handlers are (no
    * promise per call); from the first handler that returns a promise, or for an executor with a retry or
-   * timeout policy, the rest of the mailbox continues in {@link drainAsync}.
+   * timeout policy, the rest of the mailbox continues in {@link drainAsync}. Each call gets its own
+   * context, closed as soon as the call settles.
    */
   private invoke(
     instance: Instance,
@@ -53,24 +54,31 @@ export class DeliveryRunner {
     actor: Actor | undefined,
     messages: Delivery[1],
   ): Promise<void> | undefined {
-    const context = new HandlerContext(this.live, instance, output, executorId, superstep, actor);
+    const scope: CallScope = { live: this.live, instance, output, executorId, superstep, actor };
+    const direct = new DirectSink(output, executorId);
     const plain = definition.retry === undefined && definition.timeoutMs === undefined;
     for (let index = 0; index < messages.length; index++) {
-      if (!plain) return this.drainAsync(instance, context, definition, actor, messages, index, undefined);
+      if (!plain) return this.drainAsync(scope, direct, definition, messages, index, undefined);
       const message = messages[index];
       if (output.failure !== null || message === undefined) return undefined; // a lost superstep: stop early
       const [source, payload] = message;
-      const handler = handlerFor(definition, context, source, payload);
+      const handler = handlerFor(definition, scope, source, payload);
       if (handler === undefined) continue;
+      const context = new HandlerContext(scope, source, direct);
       let result: unknown;
       try {
         result = handler(payload, context);
       } catch (error) {
+        context.close();
         output.failure ??= { executorId, error: failureRecord(executorId, error) };
         return undefined;
       }
-      if (isThenable(result)) return this.drainAsync(instance, context, definition, actor, messages, index + 1, result);
-      context.flushHint();
+      if (isThenable(result)) {
+        const settled = closeWhenSettled(result, context);
+        return this.drainAsync(scope, direct, definition, messages, index + 1, settled);
+      }
+      context.close();
+      this.live.maybeFlush(instance.key, superstep, output);
     }
     output.completed.push(executorId);
     return undefined;
@@ -78,15 +86,14 @@ export class DeliveryRunner {
 
   /** The rest of a mailbox from `from`, after `waiting` (a handler's promise) settles. */
   private async drainAsync(
-    instance: Instance,
-    context: HandlerContext,
+    scope: CallScope,
+    direct: DirectSink,
     definition: ExecutorDefinition,
-    actor: Actor | undefined,
     messages: Delivery[1],
     from: number,
     waiting: PromiseLike<unknown> | undefined,
   ): Promise<void> {
-    const { output, executorId } = context;
+    const { output, executorId, instance, superstep } = scope;
     if (waiting !== undefined) {
       try {
         await waiting;
@@ -94,41 +101,47 @@ export class DeliveryRunner {
         output.failure ??= { executorId, error: failureRecord(executorId, error) };
         return;
       }
-      context.flushHint();
+      this.live.maybeFlush(instance.key, superstep, output);
     }
     for (let index = from; index < messages.length; index++) {
       const message = messages[index];
       if (output.failure !== null || message === undefined) return;
       const [source, payload] = message;
-      const handler = handlerFor(definition, context, source, payload);
+      const handler = handlerFor(definition, scope, source, payload);
       if (handler === undefined) continue;
-      const error = await callWithRetries(this.live, instance.key, definition, actor, context, handler, payload);
+      const error = await callWithRetries(scope, direct, definition, handler, source, payload);
       if (error !== undefined) {
         output.failure ??= { executorId, error: failureRecord(executorId, error) };
         return;
       }
-      context.flushHint();
+      this.live.maybeFlush(instance.key, superstep, output);
     }
     output.completed.push(executorId);
   }
 }
 
+/** A handler's promise that closes its context when it settles, before anything waiting on it resumes. */
+function closeWhenSettled(result: PromiseLike<unknown>, context: HandlerContext): Promise<unknown> {
+  return Promise.resolve(result).finally(() => {
+    context.close();
+  });
+}
+
 /** The handler for a message, or `undefined` after reporting it unhandled (SPEC 12). */
 function handlerFor(
   definition: ExecutorDefinition,
-  context: HandlerContext,
+  scope: CallScope,
   source: string,
   payload: unknown,
 ): Handler<unknown, unknown, unknown> | undefined {
   const handler = source === RESPONSE_SOURCE ? responseHandler(definition) : pickHandler(definition, payload);
-  context.source = source;
   if (handler === undefined) {
     const kind = messageKind(payload);
-    context.output.events.push([
+    scope.output.events.push([
       'warning',
       'MESSAGE_UNHANDLED',
-      `executor "${context.executorId}" has no handler for a message of kind "${kind}" from "${source}"`,
-      { source, target: context.executorId, kind },
+      `executor "${scope.executorId}" has no handler for a message of kind "${kind}" from "${source}"`,
+      { source, target: scope.executorId, kind },
     ]);
   }
   return handler;

@@ -1,6 +1,9 @@
 /**
  * The `ctx` a handler gets: its actor's state, and the effects it may have (messages, outputs, events,
- * requests, shared-state writes), which go to the current call's {@link EffectSink}.
+ * requests, shared-state writes), which go to the call's {@link EffectSink}. One context per handler call
+ * (per attempt, under a retry policy), valid until the call settles: then it is closed, and every effect
+ * attempted through it is refused (see late-calls.ts), so a callback the handler left behind cannot reach
+ * a later superstep's state, messages or outputs.
  */
 import { randomUUID } from 'node:crypto';
 import { assertSerializable } from '../shared/codec.ts';
@@ -8,81 +11,104 @@ import { SuperstepError } from '../shared/errors.ts';
 import { FRAMEWORK_EVENT_TYPES } from '../shared/events.ts';
 import type { ExecutorContext, RequestOptions, SendOptions, SharedState } from '../shared/executor-definition.ts';
 import type { Actor, Instance } from './instance.ts';
+import { refuseLateCall } from './late-calls.ts';
 import type { LiveUpdates } from './live-updates.ts';
-import { DirectSink, type EffectSink, type StepOutput } from './step-output.ts';
+import type { EffectSink, StepOutput } from './step-output.ts';
 
-/** The handler's view; one per invocation. */
+/** What every call of one mailbox drain shares: where it runs and where its effects go. */
+export interface CallScope {
+  readonly live: LiveUpdates;
+  readonly instance: Instance;
+  readonly output: StepOutput;
+  readonly executorId: string;
+  readonly superstep: number;
+  readonly actor: Actor | undefined;
+}
+
+/** The handler's view; one per call. */
 export class HandlerContext implements ExecutorContext<unknown>, SharedState {
-  /** Where the current call's effects go (see {@link EffectSink}). */
-  buffer: EffectSink;
-  /** The sender of the message being handled. */
-  source = '';
+  private open = true;
 
   constructor(
-    private readonly live: LiveUpdates,
-    private readonly instance: Instance,
-    readonly output: StepOutput,
-    readonly executorId: string,
-    readonly superstep: number,
-    private readonly actor: Actor | undefined,
-  ) {
-    this.buffer = new DirectSink(output, executorId);
+    private readonly scope: CallScope,
+    /** The sender of the message being handled. */
+    readonly source: string,
+    /** Where this call's effects go: the step's output, or the attempt's buffer. */
+    private readonly sink: EffectSink,
+  ) {}
+
+  get executorId(): string {
+    return this.scope.executorId;
+  }
+
+  get superstep(): number {
+    return this.scope.superstep;
+  }
+
+  /** The call settled: from now on every effect is refused. */
+  close(): void {
+    this.open = false;
   }
 
   get state(): unknown {
-    const actor = this.actor;
+    const actor = this.scope.actor;
     if (actor === undefined) return undefined;
     return actor.dirty ? actor.draft : actor.committed;
   }
 
   setState(next: unknown): void {
-    const actor = this.actor;
+    this.assertOpen('setState');
+    const { actor, executorId } = this.scope;
     if (actor === undefined) {
-      throw new SuperstepError('EXECUTOR_STATELESS_STATE', `stateless executor "${this.executorId}" cannot set state`, {
-        details: { executorId: this.executorId },
+      throw new SuperstepError('EXECUTOR_STATELESS_STATE', `stateless executor "${executorId}" cannot set state`, {
+        details: { executorId },
       });
     }
-    assertSerializable(next, { executorId: this.executorId, direction: 'state' });
+    assertSerializable(next, { executorId, direction: 'state' });
     actor.draft = next;
     actor.dirty = true;
   }
 
   send(message: unknown, options?: SendOptions): void {
-    assertSerializable(message, { executorId: this.executorId, direction: 'message' });
-    this.buffer.outbox.push([this.executorId, options?.to ?? null, message]);
+    this.assertOpen('send');
+    const { executorId } = this.scope;
+    assertSerializable(message, { executorId, direction: 'message' });
+    this.sink.outbox.push([executorId, options?.to ?? null, message]);
   }
 
   yieldOutput(value: unknown): void {
-    assertSerializable(value, { executorId: this.executorId, direction: 'output' });
-    this.buffer.outputs.push([this.executorId, value]);
+    this.assertOpen('yieldOutput');
+    const { executorId } = this.scope;
+    assertSerializable(value, { executorId, direction: 'output' });
+    this.sink.outputs.push([executorId, value]);
   }
 
   emit(name: string, data?: unknown): void {
+    this.assertOpen('emit');
+    const { executorId, output, instance, superstep } = this.scope;
     if (FRAMEWORK_EVENT_TYPES.has(name)) {
-      throw new SuperstepError('EVENT_NAME_RESERVED', `executor "${this.executorId}" cannot emit "${name}": reserved`, {
-        details: { executorId: this.executorId, name },
+      throw new SuperstepError('EVENT_NAME_RESERVED', `executor "${executorId}" cannot emit "${name}": reserved`, {
+        details: { executorId, name },
       });
     }
-    assertSerializable(data, { executorId: this.executorId, direction: 'event' });
+    assertSerializable(data, { executorId, direction: 'event' });
     // Streamed as it happens, not held with the attempt's other effects: a handler that emits progress
     // and then awaits I/O must not hold its events back (SPEC 14). A failed attempt's events stay seen.
-    this.output.events.push(['custom', this.executorId, name, data]);
-    this.live.scheduleFlush(this.instance.key, this.superstep, this.output);
+    output.events.push(['custom', executorId, name, data]);
+    this.scope.live.scheduleFlush(instance.key, superstep, output);
   }
 
   request(data: unknown, options?: RequestOptions): string {
-    assertSerializable(data, { executorId: this.executorId, direction: 'request' });
+    this.assertOpen('request');
+    const { executorId } = this.scope;
+    assertSerializable(data, { executorId, direction: 'request' });
     const requestId = options?.requestId ?? randomUUID();
     if (typeof requestId !== 'string' || requestId.length === 0) {
-      throw new SuperstepError(
-        'INVALID_OPTION',
-        `executor "${this.executorId}": requestId must be a non-empty string`,
-        {
-          details: { executorId: this.executorId, option: 'requestId' },
-        },
-      );
+      throw new SuperstepError('INVALID_OPTION', `executor "${executorId}": requestId must be a non-empty string`, {
+        details: { executorId, option: 'requestId' },
+      });
     }
-    this.buffer.requests.push([this.executorId, requestId, data]);
+    this.sink.requests.push([executorId, requestId, data]);
     return requestId;
   }
 
@@ -91,7 +117,7 @@ export class HandlerContext implements ExecutorContext<unknown>, SharedState {
   }
 
   get signal(): AbortSignal {
-    return this.instance.abort.signal;
+    return this.scope.instance.abort.signal;
   }
 
   // SharedState
@@ -99,30 +125,32 @@ export class HandlerContext implements ExecutorContext<unknown>, SharedState {
   get<T>(key: string): T | undefined {
     const own = this.ownWrite(key);
     if (own !== undefined) return own.deleted ? undefined : (own.value as T);
-    return this.instance.shared.get(key) as T | undefined;
+    return this.scope.instance.shared.get(key) as T | undefined;
   }
   has(key: string): boolean {
     const own = this.ownWrite(key);
-    return own !== undefined ? !own.deleted : this.instance.shared.has(key);
+    return own !== undefined ? !own.deleted : this.scope.instance.shared.has(key);
   }
   private ownWrite(key: string): { value: unknown; deleted: boolean } | undefined {
-    return this.buffer.ownWrites.get(key) ?? this.output.ownWrites.get(this.executorId)?.get(key);
+    const { output, executorId } = this.scope;
+    return this.sink.ownWrites.get(key) ?? output.ownWrites.get(executorId)?.get(key);
   }
 
   set(key: string, value: unknown): void {
-    assertSerializable(value, { executorId: this.executorId, direction: 'shared-state' });
+    this.assertOpen('shared.set');
+    assertSerializable(value, { executorId: this.scope.executorId, direction: 'shared-state' });
     this.write(key, value, false);
   }
   delete(key: string): void {
+    this.assertOpen('shared.delete');
     this.write(key, undefined, true);
   }
   private write(key: string, value: unknown, deleted: boolean): void {
-    this.buffer.ownWrites.set(key, { value, deleted });
-    this.buffer.sharedWrites.push([this.executorId, key, value, deleted]);
+    this.sink.ownWrites.set(key, { value, deleted });
+    this.sink.sharedWrites.push([this.scope.executorId, key, value, deleted]);
   }
 
-  /** Used by the host for the flush-if-stale check after each handler. */
-  flushHint(): void {
-    this.live.maybeFlush(this.instance.key, this.superstep, this.output);
+  private assertOpen(method: string): void {
+    if (!this.open) throw refuseLateCall(this.scope, method);
   }
 }

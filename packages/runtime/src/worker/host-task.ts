@@ -9,6 +9,7 @@ import { serveControl } from '../shared/control-plane.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import type { MainToHost, StepBatch } from '../shared/protocol.ts';
 import { ActorHost } from './actor-host.ts';
+import { ignoreUncaughtLateCalls } from './late-calls.ts';
 
 if (isMainThread) {
   throw new Error('superstep: worker/host-task.ts runs only inside a worker thread');
@@ -27,6 +28,8 @@ export default async function hostTask(input: HostTaskInput): Promise<'stopped'>
   const post = (bytes: Uint8Array): void => {
     dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   };
+  // A leftover callback's late call is refused and reported; uncaught, it must not crash the thread.
+  ignoreUncaughtLateCalls();
   const host = new ActorHost({ post, flushIntervalMs: input.flushIntervalMs });
   serveControl(host, controlPort);
 

@@ -8,11 +8,13 @@ import { SuperstepError, toErrorRecord } from '../shared/errors.ts';
 import { isExecutorDefinition, type ExecutorDefinition } from '../shared/executor-definition.ts';
 import type {
   ExecutorInfo,
+  HostEvent,
   ExecutorLocation,
   LoadInstanceRequest,
   PrepareStatesRequest,
   SharedWrite,
 } from '../shared/protocol.ts';
+import type { StepOutput } from './step-output.ts';
 import { importExecutorModule } from './typescript-loader.ts';
 
 export interface Actor {
@@ -36,6 +38,10 @@ export interface Instance {
   aborted: { readonly run: number; readonly reason: string } | undefined;
   /** States built by `prepareStates`, applied by `commitPrepared`. */
   prepared: { states: Map<string, unknown>; shared: Map<string, unknown> } | undefined;
+  /** The step this host is running for the instance, if any: late calls report into it (late-calls.ts). */
+  running: { readonly superstep: number; readonly output: StepOutput } | undefined;
+  /** Late calls reported while no step ran: sent with the instance's next step. */
+  lateWarnings: HostEvent[];
 }
 
 /** Imports the executors and builds the instance with its actors' states as of the request's snapshots. */
@@ -74,6 +80,8 @@ export async function buildInstance(
     currentRun: 0,
     aborted: undefined,
     prepared: undefined,
+    running: undefined,
+    lateWarnings: [],
   };
   return { instance, infos };
 }

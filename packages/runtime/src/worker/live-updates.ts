@@ -19,6 +19,8 @@ export class LiveUpdates {
   private lastFlush = performance.now();
   private flushTimer: NodeJS.Timeout | undefined;
   private timerSeq = 0;
+  /** Step outputs with events waiting for {@link flushTimer}. */
+  private readonly due = new Map<StepOutput, { readonly instance: string; readonly superstep: number }>();
 
   constructor(private readonly options: LiveUpdatesOptions) {}
 
@@ -30,13 +32,17 @@ export class LiveUpdates {
   /**
    * Makes sure events reach the coordinator within the flush interval even while a handler awaits: a
    * timer that fires only if the event loop gets a turn (a synchronous handler is covered by
-   * {@link maybeFlush} after it returns).
+   * {@link maybeFlush} after it returns). One timer serves every step output waiting for it — of any
+   * instance, and of a step started after the timer was set — so none is left behind by another's timer.
    */
   scheduleFlush(instance: string, superstep: number, output: StepOutput): void {
+    this.due.set(output, { instance, superstep });
     if (this.flushTimer !== undefined) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.flush(instance, superstep, output);
+      const due = [...this.due];
+      this.due.clear();
+      for (const [waiting, { instance: key, superstep: step }] of due) this.flush(key, step, waiting);
     }, this.options.flushIntervalMs);
   }
 
