@@ -1,6 +1,6 @@
 /**
- * The looping graph of fixtures/checkpoints.ts, shared by the checkpoint tests (SPEC 22–28) and the
- * malformed-checkpoint tests (SPEC 42): actor state in seed, left, right and join; a fan-in that is half
+ * The looping graph of fixtures/checkpoints.ts, shared by the checkpoint tests (guarantees 22–28) and the
+ * malformed-checkpoint tests (guarantee 42): actor state in seed, left, right and join; a fan-in that is half
  * full across a barrier; shared state written and read. Input `{ i }` runs `i + 1` rounds of 4 supersteps;
  * join yields once per round (supersteps 4, 8, 12, …).
  *

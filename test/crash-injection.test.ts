@@ -1,5 +1,5 @@
 /**
- * Crash injection (SPEC 24, 38, 39). The ledger workflow (fixtures/ledger.ts: 4 rounds, 12 supersteps,
+ * Crash injection (guarantees 24, 38, 39). The ledger workflow (fixtures/ledger.ts: 4 rounds, 12 supersteps,
  * six stateful actors on two threads, a fan-out, a fan-in and a four-message mailbox per round) is
  * interrupted at points a seeded PRNG picks, and must end exactly as an uninterrupted run does:
  *

@@ -1,5 +1,5 @@
 /**
- * Sub-workflows (SPEC 43–44): a parent workflow delegates each article to a `review` sub-workflow in which a
+ * Sub-workflows (guarantees 43–44): a parent workflow delegates each article to a `review` sub-workflow in which a
  * human approves it. Shows, in the parent's one event stream:
  * - the child's events as `subworkflow` events with their path (`review`);
  * - the child's request surfacing at the parent as a `request` event with the child's own request id, and

@@ -6,15 +6,15 @@
  * thread (encoding, hashing what no host hashed, a synchronous SQLite transaction) overlaps with the
  * handlers of N+1 running on the workers, and an asynchronous store's I/O overlaps with all of N+1.
  *
- * What stays as SPEC 3 says: the events. From barrier N until its checkpoint is written, every event of
+ * What stays as guarantee 3 says: the events. From barrier N until its checkpoint is written, every event of
  * the run (and every status change) is held back in order; when the write settles, `checkpoint.saved` (or
- * the `CHECKPOINT_FAILED` warning, SPEC 27) and `superstep.completed` N go out first, then what was held.
+ * the `CHECKPOINT_FAILED` warning, guarantee 27) and `superstep.completed` N go out first, then what was held.
  * The run's outcome is not decided before the last write settles: the coordinator flushes before it
  * waits for answers and before it returns.
  *
  * What changes: a crash while N+1 runs may find checkpoint N not yet durable, and a resume then starts
  * from N−1 and runs N again. That is what a crash during N itself would do, so replay-based recovery is
- * unaffected (SPEC 24), but handlers of N+1 can start before checkpoint N exists.
+ * unaffected (guarantee 24), but handlers of N+1 can start before checkpoint N exists.
  */
 import type { WorkflowEvent } from '../shared/events.ts';
 import type { InstanceCut, RunContext } from './coordinator-types.ts';

@@ -18,10 +18,10 @@ export interface RunContext {
   readonly emit: (event: WorkflowEvent) => void;
   /**
    * Writes a checkpoint of a barrier's cut (absent when no store is configured). Never rejects: resolves
-   * to the event reporting the outcome, `checkpoint.saved` or a `CHECKPOINT_FAILED` warning (SPEC 27).
+   * to the event reporting the outcome, `checkpoint.saved` or a `CHECKPOINT_FAILED` warning (guarantee 27).
    */
   readonly checkpoint: ((cut: InstanceCut) => Promise<WorkflowEvent>) | undefined;
-  /** Asked when requests are pending and nothing is queued: wait for answers, or end the run (SPEC 6, 18). */
+  /** Asked when requests are pending and nothing is queued: wait for answers, or end the run (guarantees 6, 18). */
   readonly onPendingRequests: () => 'wait' | 'end';
   /** False once nobody will read the run's events: per-actor progress events are then not built. */
   readonly eventsWanted: () => boolean;
@@ -36,7 +36,7 @@ export type PendingRequest = PendingRequestRecord;
 export interface InstanceCut extends BarrierState {
   /** Snapshot bytes of every actor whose state has changed since it was created. */
   readonly snapshots: ReadonlyMap<string, Uint8Array>;
-  /** The full state of each sub-workflow node (SPEC 44). */
+  /** The full state of each sub-workflow node (guarantee 44). */
   readonly children: ReadonlyMap<string, InstanceCut>;
 }
 
@@ -47,7 +47,7 @@ export interface ChildStepResult {
   readonly requests: readonly PendingRequest[];
 }
 
-/** A sub-workflow node as the coordinator drives it (SPEC 43). */
+/** A sub-workflow node as the coordinator drives it (guarantee 43). */
 export interface ChildRunner {
   /** Handles one superstep's messages for the node: each input runs the child; each answer resumes it. */
   step(messages: readonly (readonly [source: string, payload: unknown])[], run: RunContext): Promise<ChildStepResult>;
@@ -73,7 +73,7 @@ export interface CoordinatorParts {
   readonly hosts: HostSet;
   /** After a cancel, handlers get this long to return before their worker is terminated. */
   readonly cancelGraceMs: number;
-  /** How many times one superstep is replayed after a worker died (SPEC 39). */
+  /** How many times one superstep is replayed after a worker died (guarantee 39). */
   readonly maxWorkerRestarts: number;
   readonly executors: ReadonlyMap<string, ExecutorInfo>;
   /** Host index of each stateful actor. */

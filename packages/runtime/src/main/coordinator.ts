@@ -1,5 +1,5 @@
 /**
- * The superstep coordinator (SPEC 1–8, 45): the only writer of an instance's run state. Each superstep:
+ * The superstep coordinator (guarantees 1–8, 45): the only writer of an instance's run state. Each superstep:
  * partition the queue by host → one batch per host → wait for every reply (the barrier) → on failure roll
  * every host back and commit nothing; on success commit shared state and snapshots, route the outbox,
  * emit outputs and `superstep.completed`.
@@ -39,7 +39,7 @@ export class Coordinator {
   /** Messages for the next superstep (after a failed run: the failed superstep's messages). */
   queue: Envelope[] = [];
   readonly fanIn: FanInBuffers = new Map();
-  /** Committed shared state (SPEC 45), and what each host has not heard of yet. */
+  /** Committed shared state (guarantee 45), and what each host has not heard of yet. */
   private readonly sharedState: SharedState;
   /** Snapshot bytes of every actor whose state has changed since it was created. */
   readonly snapshots = new Map<string, Uint8Array>();
@@ -49,7 +49,7 @@ export class Coordinator {
   get shared(): ReadonlyMap<string, unknown> {
     return this.sharedState.values;
   }
-  /** Requests waiting for answers, and the checks an answer passes (SPEC 17–21). */
+  /** Requests waiting for answers, and the checks an answer passes (guarantees 17–21). */
   readonly requests: RequestBook;
   private readonly partitioner: Partitioner;
   private readonly dispatcher: HostDispatch;
@@ -87,7 +87,7 @@ export class Coordinator {
 
   /** Runs supersteps until the queue is empty, the limit is hit, a handler fails or the run is cancelled. */
   async execute(context: RunContext): Promise<CoordinatorOutcome> {
-    // Checkpoint N is written while superstep N+1 runs; events stay in SPEC 3 order (barrier-checkpoint.ts).
+    // Checkpoint N is written while superstep N+1 runs; events stay in guarantee 3 order (barrier-checkpoint.ts).
     this.runNumber++;
     const barrier = new BarrierCheckpoints(context);
     const run = barrier.run;
@@ -101,13 +101,13 @@ export class Coordinator {
       }
       superstep = this.superstep = 0;
       this.queue = [{ source: INPUT_SOURCE, target: this.graph.start, payload: run.start.input }];
-      // The entry checkpoint: superstep 0, the input queued (SPEC 23).
+      // The entry checkpoint: superstep 0, the input queued (guarantee 23).
       barrier.defer(0, () => this.cut(), false);
     } else {
       superstep = this.superstep;
     }
     const first = superstep;
-    // Pending requests (from a restore, or an earlier run that ended waiting) are re-emitted (SPEC 21).
+    // Pending requests (from a restore, or an earlier run that ended waiting) are re-emitted (guarantee 21).
     for (const request of this.requests.pending.values()) run.emit({ type: 'request', ...request });
     // One subscription serves every host, replacements included (the pool dispatches by instance).
     const unsubscribe = this.hosts.host(0).subscribe(this.instance, (message, hostIndex) => {
@@ -327,7 +327,7 @@ export class Coordinator {
       if (failures.length === 0 && lost.length === 0 && !run.signal.aborted) break;
       await Promise.all([...childCuts].map(([id, cut]) => this.child(id).restore(cut)));
 
-      // Nothing of this superstep survives (SPEC 8): hosts drop their drafts. A lost host needs no
+      // Nothing of this superstep survives (guarantee 8): hosts drop their drafts. A lost host needs no
       // rollback — its replacement is rebuilt from the last barrier — and must not be waited for.
       await this.rollBack(lostHosts);
       if (run.signal.aborted) {
@@ -344,7 +344,7 @@ export class Coordinator {
             reason: String(error.details.reason),
           });
         }
-        continue; // replay the superstep on the rebuilt host (SPEC 39)
+        continue; // replay the superstep on the rebuilt host (guarantee 39)
       }
       this.queue = [...delivered, ...this.queue];
       for (const failure of failures) {
@@ -372,7 +372,7 @@ export class Coordinator {
       }
       for (const entry of reply.outbox) outbox.push(entry);
     }
-    // A sub-workflow's outputs flow on as its node's messages (SPEC 43).
+    // A sub-workflow's outputs flow on as its node's messages (guarantee 43).
     for (const [id, result] of childResults) for (const output of result.outputs) outbox.push([id, null, output]);
     return { kind: 'barrier', replies, childResults, invocations, snapshots, outbox };
   }
@@ -471,12 +471,12 @@ export class Coordinator {
     return this.requests.validate(requestId, value);
   }
 
-  /** Answers a pending request (SPEC 18, 20); see {@link RequestBook.respond}. */
+  /** Answers a pending request (guarantees 18, 20); see {@link RequestBook.respond}. */
   respond(requestId: string, value: unknown): Promise<void> {
     return this.requests.respond(requestId, value);
   }
 
-  /** Answers several requests, all checked before any is recorded (SPEC 20). */
+  /** Answers several requests, all checked before any is recorded (guarantee 20). */
   respondAll(responses: ReadonlyMap<string, unknown>): Promise<void> {
     return this.requests.respondAll(responses);
   }

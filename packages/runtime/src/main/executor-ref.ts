@@ -1,6 +1,6 @@
 /**
  * References to executors, made on the main thread: an id in the graph, plus the module and export a
- * worker imports to get the definition (SPEC 13). The type parameters carry the definition's message
+ * worker imports to get the definition (guarantee 13). The type parameters carry the definition's message
  * types from the module's own types, so edges and conditions are checked by the compiler.
  */
 import { SuperstepError } from '../shared/errors.ts';
@@ -20,14 +20,14 @@ export interface ExecutorRef<
   Id extends string = string,
 > extends ExecutorLocation {
   readonly id: Id;
-  /** Set for a sub-workflow node: the child's graph (SPEC 43). */
+  /** Set for a sub-workflow node: the child's graph (guarantee 43). */
   readonly subWorkflow?: Graph;
   /** @internal phantom */
   readonly __types?: { in: In; out: Out; output: Output };
 }
 
 /**
- * Uses a whole workflow as one executor of another (SPEC 43). Each message sent to the node runs the child
+ * Uses a whole workflow as one executor of another (guarantee 43). Each message sent to the node runs the child
  * workflow with it as input; the child's outputs flow on as the node's messages; the child's events appear
  * in the parent's stream as `subworkflow` events with their executor-id path; the child's requests surface
  * at the parent with their own request ids, and answering them at the parent resumes the child.

@@ -1,6 +1,6 @@
 /**
  * The validated, frozen shape of a workflow: executors, edge groups, start. Made by the builder;
- * read by the router and the coordinator. Validation here is SPEC 11.
+ * read by the router and the coordinator. Validation here is guarantee 11.
  */
 import { createHash } from 'node:crypto';
 import { SuperstepError } from '../shared/errors.ts';
@@ -9,7 +9,7 @@ import type { ExecutorLocation } from '../shared/protocol.ts';
 export type Condition = (message: never) => boolean;
 export type Selector = (message: never, targets: readonly string[]) => readonly string[];
 
-/** How messages leave an executor (SPEC 9). */
+/** How messages leave an executor (guarantee 9). */
 export type EdgeGroup =
   | { readonly kind: 'direct'; readonly from: string; readonly to: string; readonly condition: Condition | undefined }
   | {
@@ -30,10 +30,10 @@ export interface Graph {
   readonly start: string;
   /** Every node: executors workers load, and sub-workflow nodes (also in {@link subWorkflows}). */
   readonly executors: ReadonlyMap<string, ExecutorLocation>;
-  /** Nodes that are whole workflows, run by the coordinator (SPEC 43). */
+  /** Nodes that are whole workflows, run by the coordinator (guarantee 43). */
   readonly subWorkflows: ReadonlyMap<string, Graph>;
   readonly edges: readonly EdgeGroup[];
-  /** Hash of executors and edges: a checkpoint restores only into the same shape (SPEC 25). */
+  /** Hash of executors and edges: a checkpoint restores only into the same shape (guarantee 25). */
   readonly signature: string;
 }
 
@@ -76,7 +76,7 @@ function graphError(
   return new SuperstepError(code, message, { details });
 }
 
-/** Checks the whole graph and freezes it (SPEC 11). */
+/** Checks the whole graph and freezes it (guarantee 11). */
 export function finishGraph(
   start: string | undefined,
   executors: ReadonlyMap<string, ExecutorLocation>,

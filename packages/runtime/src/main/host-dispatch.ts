@@ -1,7 +1,7 @@
 /**
  * Sends a superstep's work to the hosts and waits for every reply, and keeps the two ways a host is
  * stopped mid-superstep: a cancel (handlers are told, and a host still busy after the grace period is
- * terminated, SPEC 38) and a handler timeout (a watchdog per timed call kills its host, SPEC 40).
+ * terminated, guarantee 38) and a handler timeout (a watchdog per timed call kills its host, guarantee 40).
  */
 import type { Delivery, HostTimerMessage, SharedWrite, StepReply } from '../shared/protocol.ts';
 import type { HostSet } from './actor-pool.ts';
@@ -96,7 +96,7 @@ export class HostDispatch {
     }
   }
 
-  /** Arms or disarms the watchdog of one timed handler call; an overrun kills the host (SPEC 40). */
+  /** Arms or disarms the watchdog of one timed handler call; an overrun kills the host (guarantee 40). */
   watchTimer(run: RunContext, message: HostTimerMessage, hostIndex: number): void {
     const key = `${hostIndex}:${message.seq}`;
     if (message.phase === 'end') {

@@ -1,5 +1,5 @@
 /**
- * A workflow instance's lifecycle (SPEC 29–30, 32): an explicit status union with a transition table,
+ * A workflow instance's lifecycle (guarantees 29–30, 32): an explicit status union with a transition table,
  * and an owner token so that release is compare-and-clear.
  */
 import { SuperstepError } from '../shared/errors.ts';
@@ -25,7 +25,7 @@ export class Lifecycle {
     return this.current;
   }
 
-  /** Synchronous, so of any number of simultaneous callers exactly one wins (SPEC 29). */
+  /** Synchronous, so of any number of simultaneous callers exactly one wins (guarantee 29). */
   reserve(token: RunToken): void {
     if (this.current === 'closed') throw new SuperstepError('WORKFLOW_CLOSED', 'the workflow is closed');
     if (this.current !== 'idle') {
@@ -43,7 +43,7 @@ export class Lifecycle {
     this.move('running');
   }
 
-  /** Compare-and-clear: a stale token (an older run's late cleanup) changes nothing (SPEC 32). */
+  /** Compare-and-clear: a stale token (an older run's late cleanup) changes nothing (guarantee 32). */
   release(token: RunToken): boolean {
     if (this.owner !== token) return false;
     this.owner = undefined;

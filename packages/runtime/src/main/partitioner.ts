@@ -1,5 +1,5 @@
 /**
- * Where a superstep's messages go (SPEC 5): each stateful actor's mailbox to the host that holds it, a
+ * Where a superstep's messages go (guarantee 5): each stateful actor's mailbox to the host that holds it, a
  * stateless executor's messages into slices for whichever host is free (see host-dispatch.ts), a
  * sub-workflow node's to the main thread.
  */

@@ -11,7 +11,7 @@ import type { Graph } from './graph.ts';
 
 /** Where an instance's actors live, and what its executors handle. */
 export interface Placement {
-  /** The executors the hosts load: every node but the sub-workflows (run by the coordinator, SPEC 43). */
+  /** The executors the hosts load: every node but the sub-workflows (run by the coordinator, guarantee 43). */
   readonly locations: ExecutorLocation[];
   /** Each actor's host index. */
   readonly placement: Map<string, number>;

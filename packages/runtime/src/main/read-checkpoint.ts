@@ -1,7 +1,7 @@
 /**
- * Reading a checkpoint to restore it (SPEC 24): it must exist and have been made by the same graph, every
+ * Reading a checkpoint to restore it (guarantee 24): it must exist and have been made by the same graph, every
  * name its body uses must exist in the graph and every blob must match its key (its CRC-32; in format 1
- * its SHA-256) — all checked before anything changes (SPEC 25, 42). Once restored, each snapshot's key
+ * its SHA-256) — all checked before anything changes (guarantees 25, 42). Once restored, each snapshot's key
  * goes to the checkpointer.
  */
 import { blobKeyMatches } from '../shared/blob-key.ts';

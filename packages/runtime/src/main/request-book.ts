@@ -1,5 +1,5 @@
 /**
- * The requests of one instance waiting for a human (SPEC 17–21): which are pending, which were answered,
+ * The requests of one instance waiting for a human (guarantees 17–21): which are pending, which were answered,
  * and the checks an answer passes before it is recorded. An accepted answer becomes a message to the
  * requesting executor's `onResponse` in the next superstep, and wakes a run waiting for answers.
  */
@@ -20,7 +20,7 @@ export interface RequestBookOptions {
 }
 
 export class RequestBook {
-  /** Requests waiting for answers, in the order they were made (SPEC 17). */
+  /** Requests waiting for answers, in the order they were made (guarantee 17). */
   readonly pending = new Map<string, PendingRequest>();
   /** Ids answered since the last reset/restore, so a second answer is told apart from an unknown id. */
   private readonly answered = new Set<string>();
@@ -67,7 +67,7 @@ export class RequestBook {
   }
 
   /**
-   * Answers a pending request (SPEC 18, 20): checked first — unknown id, second answer, a value the
+   * Answers a pending request (guarantees 18, 20): checked first — unknown id, second answer, a value the
    * executor's schema rejects — and only then recorded, so a refused answer changes nothing. The answer
    * is delivered to the executor's `onResponse` in the next superstep.
    */
@@ -85,7 +85,7 @@ export class RequestBook {
 
   /**
    * Answers several requests at once: all are checked before any is recorded, so one refused answer
-   * leaves every request pending (SPEC 20).
+   * leaves every request pending (guarantee 20).
    */
   async respondAll(responses: ReadonlyMap<string, unknown>): Promise<void> {
     const ids = [...responses.keys()];

@@ -1,6 +1,6 @@
 /**
  * Routes the messages a superstep sent along the graph's edges into the next superstep's queue
- * (SPEC 9, 10, 12). Edge predicates are user code run on the main thread: keep them cheap; a throwing
+ * (guarantees 9, 10, 12). Edge predicates are user code run on the main thread: keep them cheap; a throwing
  * predicate counts as false and is reported as a warning.
  */
 import type { WarningCode } from '../shared/events.ts';

@@ -1,7 +1,7 @@
 /**
- * The handle of one run: an `AsyncIterable` of its events, streamed live (SPEC 14), its result, and
+ * The handle of one run: an `AsyncIterable` of its events, streamed live (guarantee 14), its result, and
  * cancellation. Disposing it (or breaking out of its iteration) cancels a run still going and waits
- * until the reservation is released (SPEC 31).
+ * until the reservation is released (guarantee 31).
  */
 import { SuperstepError } from '../shared/errors.ts';
 import type { RunStatus, WorkflowEvent } from '../shared/events.ts';
@@ -63,7 +63,7 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
   }
 
   /**
-   * Resolves when the run ends idle; rejects with the run's error when it fails (SPEC 8: the handler's
+   * Resolves when the run ends idle; rejects with the run's error when it fails (guarantee 8: the handler's
    * error code and message) or with `RUN_CANCELLED`. Called before the events are iterated, it also tells
    * the handle that nobody will read them, so from then on they are not kept: iterate first for both.
    */
@@ -78,9 +78,9 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
 
   /**
    * Answers a pending request while the run is live — still executing other actors, or waiting with
-   * `idle-with-pending-requests` (SPEC 18). The answer reaches the executor's `onResponse` in the next
+   * `idle-with-pending-requests` (guarantee 18). The answer reaches the executor's `onResponse` in the next
    * superstep. Rejects with `REQUEST_UNKNOWN`, `REQUEST_ALREADY_ANSWERED` or `RESPONSE_INVALID` and
-   * changes nothing (SPEC 20); with `RUN_ENDED` after the run ended.
+   * changes nothing (guarantee 20); with `RUN_ENDED` after the run ended.
    *
    * @example
    * for await (const event of run) {

@@ -24,7 +24,7 @@ export interface RunLauncherParts {
   readonly createId: () => string;
   /** The workflow's store; a run's own store takes its place for that run. */
   readonly store: CheckpointStore | undefined;
-  /** Where failed checkpoint writes are logged (SPEC 27). */
+  /** Where failed checkpoint writes are logged (guarantee 27). */
   readonly logger: Pick<Console, 'warn'>;
 }
 
@@ -33,7 +33,7 @@ export class RunLauncher {
 
   constructor(private readonly parts: RunLauncherParts) {}
 
-  /** Starts a run; throws at once if an option is refused or another run holds the instance (SPEC 29). */
+  /** Starts a run; throws at once if an option is refused or another run holds the instance (guarantee 29). */
   start<Output>(start: RunContext['start'], maxSupersteps: number, options: ResumeOptions): RunHandle<Output> {
     const { lifecycle, coordinator } = this.parts;
     const pendingMode = checkRunOptions(options);
@@ -89,7 +89,7 @@ export class RunLauncher {
     const setStatus = (next: RunStatus): void => {
       if (next !== status) emit({ type: 'status', status: next, final: false });
     };
-    // A per-run store belongs to this run only: it lives in this closure, not on the instance (SPEC 36).
+    // A per-run store belongs to this run only: it lives in this closure, not on the instance (guarantee 36).
     const store = options.store ?? this.parts.store;
     const checkpoint =
       store === undefined
@@ -104,7 +104,7 @@ export class RunLauncher {
       emit({ type: 'status', status: 'running', final: false });
       let final: RunStatus = 'failed';
       try {
-        // Answers given with resume() are checked all together before any is applied (SPEC 20, 21).
+        // Answers given with resume() are checked all together before any is applied (guarantees 20, 21).
         if (options.responses !== undefined) await coordinator.respondAll(new Map(Object.entries(options.responses)));
         const outcome = await coordinator.execute({
           runId,
@@ -140,7 +140,7 @@ export class RunLauncher {
       } finally {
         ended = true;
         external?.removeEventListener('abort', onExternalAbort);
-        // Exactly one final status per run, on every exit path (SPEC 16).
+        // Exactly one final status per run, on every exit path (guarantee 16).
         emit({ type: 'status', status: final, final: true });
         events.close();
         if (this.active?.token === token) this.active = undefined;
@@ -171,7 +171,7 @@ export class RunLauncher {
     }
   }
 
-  /** A failed write is reported and leaves the lineage as it was (SPEC 27); the run goes on. */
+  /** A failed write is reported and leaves the lineage as it was (guarantee 27); the run goes on. */
   private async writeCheckpoint(
     store: CheckpointStore,
     runId: string | null,

@@ -1,5 +1,5 @@
 /**
- * Shared state on the main thread (SPEC 45): the committed values, the writes each host has not heard of
+ * Shared state on the main thread (guarantee 45): the committed values, the writes each host has not heard of
  * yet (each host gets them with its next batch), and the barrier rule for keys written twice.
  */
 import type { SharedWrite, StepReply } from '../shared/protocol.ts';

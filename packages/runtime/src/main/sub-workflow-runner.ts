@@ -1,5 +1,5 @@
 /**
- * Drives a sub-workflow node (SPEC 43–44): a child workflow instance on the same pool, advanced by the
+ * Drives a sub-workflow node (guarantees 43–44): a child workflow instance on the same pool, advanced by the
  * parent's coordinator inside the parent's superstep. Each message to the node runs the child to rest;
  * each answer resumes it. The child ends its runs when only requests are left, so its questions surface at
  * the parent (with their own ids) instead of holding the parent's superstep open.

@@ -1,5 +1,5 @@
 /**
- * The builder: wires executor references with edges (SPEC 9) and validates (SPEC 11). Errors that one
+ * The builder: wires executor references with edges (guarantee 9) and validates (guarantee 11). Errors that one
  * call can already see are thrown by that call; whole-graph checks run in `build()`.
  */
 import { SuperstepError } from '../shared/errors.ts';
@@ -165,7 +165,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
     return this as never;
   }
 
-  /** Sets the start executor: `run(input)` delivers `input` to it in superstep 1 (SPEC 2). */
+  /** Sets the start executor: `run(input)` delivers `input` to it in superstep 1 (guarantee 2). */
   setStart<K extends KnownEnds, const S extends EndPoint>(
     this: WorkflowBuilder<Input, Output, K>,
     start: S,
@@ -265,7 +265,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
 
   /**
    * A fan-in (join): the target runs once with one list holding every source's messages, when each
-   * source has contributed at least one — even across supersteps (SPEC 9). Compiles only when the target
+   * source has contributed at least one — even across supersteps (guarantee 9). Compiles only when the target
    * takes a list of the sources' messages.
    *
    * @example
@@ -284,7 +284,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
     }) as never;
   }
 
-  /** Validates the graph (SPEC 11) without starting anything. */
+  /** Validates the graph (guarantee 11) without starting anything. */
   toGraph(): Graph {
     return finishGraph(this.start, new Map(this.executors), this.edges, new Map(this.subWorkflows));
   }
@@ -296,7 +296,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
 
   /**
    * Validates the graph, starts (or joins) a pool and loads every executor in the workers; a module or
-   * export that cannot be loaded rejects here with `EXECUTOR_LOAD_FAILED` (SPEC 13).
+   * export that cannot be loaded rejects here with `EXECUTOR_LOAD_FAILED` (guarantee 13).
    */
   async build(options: WorkflowOptions = {}): Promise<Workflow<Input, Output>> {
     return await Workflow.create<Input, Output>(this.toGraph(), options);

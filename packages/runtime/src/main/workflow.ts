@@ -32,9 +32,9 @@ import { checkLimit, resolveWorkflowOptions, storeOption } from './workflow-opti
 export interface WorkflowOptions extends PoolOptions {
   /** Share a pool between workflows. Without one, the workflow creates its own and closes it with itself. */
   readonly pool?: ActorPool;
-  /** Default superstep limit of each run (SPEC 7). Default 100. */
+  /** Default superstep limit of each run (guarantee 7). Default 100. */
   readonly maxSupersteps?: number;
-  /** Initial workflow-scoped shared state (SPEC 45). */
+  /** Initial workflow-scoped shared state (guarantee 45). */
   readonly sharedState?: Readonly<Record<string, unknown>>;
   /** Makes run, lineage and checkpoint ids (inject for deterministic tests). Default `crypto.randomUUID`. */
   readonly createId?: () => string;
@@ -42,26 +42,26 @@ export interface WorkflowOptions extends PoolOptions {
   readonly now?: () => number;
   /** A stable name: checkpoints are listed by it. Default: the start executor's id. */
   readonly name?: string;
-  /** Checkpoint every barrier of every run to this store (SPEC 23). */
+  /** Checkpoint every barrier of every run to this store (guarantee 23). */
   readonly store?: CheckpointStore;
-  /** Where failed checkpoint writes are logged (SPEC 27). Default `console`. */
+  /** Where failed checkpoint writes are logged (guarantee 27). Default `console`. */
   readonly logger?: Pick<Console, 'warn'>;
-  /** After a cancel, how long handlers get to return before their worker is terminated (SPEC 38). Default 500. */
+  /** After a cancel, how long handlers get to return before their worker is terminated (guarantee 38). Default 500. */
   readonly cancelGraceMs?: number;
-  /** How many times a superstep is replayed after its worker died before the run fails (SPEC 39). Default 3. */
+  /** How many times a superstep is replayed after its worker died before the run fails (guarantee 39). Default 3. */
   readonly maxWorkerRestarts?: number;
 }
 
 /** Options of {@link Workflow.run} and {@link Workflow.resume}. */
 export interface RunOptions {
-  /** Aborting cancels the run (SPEC 38). */
+  /** Aborting cancels the run (guarantee 38). */
   readonly signal?: AbortSignal;
-  /** This run's superstep limit; overrides the workflow's (SPEC 7). */
+  /** This run's superstep limit; overrides the workflow's (guarantee 7). */
   readonly maxSupersteps?: number;
   /** Checkpoint this run (only) to this store instead of the workflow's. */
   readonly store?: CheckpointStore;
   /**
-   * Answers requests as they come (SPEC 19): called for each `request` event; what it returns (or resolves
+   * Answers requests as they come (guarantee 19): called for each `request` event; what it returns (or resolves
    * to) is the answer. If it throws, or the answer is refused, a `warning` is emitted and the request
    * stays pending.
    */
@@ -79,7 +79,7 @@ export interface RunOptions {
 
 /** Options of {@link Workflow.resume}. */
 export interface ResumeOptions extends RunOptions {
-  /** Answers to pending requests, applied before the run starts; unanswered ones are re-emitted (SPEC 21). */
+  /** Answers to pending requests, applied before the run starts; unanswered ones are re-emitted (guarantee 21). */
   readonly responses?: Readonly<Record<string, unknown>>;
 }
 
@@ -107,7 +107,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   private readonly store: CheckpointStore | undefined;
   private readonly initialShared: ReadonlyMap<string, unknown>;
   private unregister: () => void = () => undefined;
-  /** Sub-workflow nodes' instances (SPEC 43). */
+  /** Sub-workflow nodes' instances (guarantee 43). */
   private children: ReadonlyMap<string, Workflow> = new Map();
 
   private constructor(
@@ -150,7 +150,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     pool.assertOpen();
     const instance = `wf${++instanceCounter}-${randomUUID().slice(0, 8)}`;
     const hosts = allHosts(pool);
-    // Sub-workflow nodes are run by the coordinator, not loaded by workers (SPEC 43).
+    // Sub-workflow nodes are run by the coordinator, not loaded by workers (guarantee 43).
     const children = new Map<string, Workflow>();
     let placed: Placement;
     try {
@@ -205,7 +205,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   /**
-   * Starts a run. The reservation is synchronous (SPEC 29): while another run holds the instance this
+   * Starts a run. The reservation is synchronous (guarantee 29): while another run holds the instance this
    * throws `WORKFLOW_BUSY` at once and the running run is unaffected.
    *
    * @example
@@ -258,7 +258,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   /**
-   * Captures the whole idle instance as a checkpoint — also before its first run (SPEC 33). Refused with
+   * Captures the whole idle instance as a checkpoint — also before its first run (guarantee 33). Refused with
    * `WORKFLOW_NOT_IDLE` if messages are still queued (from a failed run), or `WORKFLOW_BUSY` during a run.
    *
    * @example
@@ -281,8 +281,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   /**
-   * Replaces the instance's state with a checkpoint's (SPEC 24). Everything is checked — format version,
-   * graph signature, every byte — before anything changes (SPEC 25, 42). Then {@link resume} carries on.
+   * Replaces the instance's state with a checkpoint's (guarantee 24). Everything is checked — format version,
+   * graph signature, every byte — before anything changes (guarantees 25, 42). Then {@link resume} carries on.
    *
    * @example
    * const latest = await store.latest({ workflowName: 'orders' });
@@ -320,9 +320,9 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   /**
-   * Returns the instance to its initial state (SPEC 34): actor state, shared state, queued messages, fan-in
+   * Returns the instance to its initial state (guarantee 34): actor state, shared state, queued messages, fan-in
    * buffers and pending requests are cleared — in sub-workflows too — reset hooks run, and a new checkpoint
-   * lineage starts. Atomic: if a reset hook throws (`RESET_FAILED`) the instance is exactly as before (SPEC 35).
+   * lineage starts. Atomic: if a reset hook throws (`RESET_FAILED`) the instance is exactly as before (guarantee 35).
    */
   async reset(): Promise<void> {
     await this.exclusive(async () => {

@@ -1,5 +1,5 @@
 /**
- * Blob keys (SPEC 28, 42): unique per snapshot, well-formed for every store, and a check that catches
+ * Blob keys (guarantees 28, 42): unique per snapshot, well-formed for every store, and a check that catches
  * changed bytes — by the CRC-32 in the key for format 2, by SHA-256 for format-1 keys.
  */
 import { createHash } from 'node:crypto';

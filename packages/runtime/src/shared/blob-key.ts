@@ -7,10 +7,10 @@
  *
  * Why not a content hash (checkpoint format 1 used SHA-256): an unchanged actor keeps its bytes object
  * from one barrier to the next, so it keeps its key either way, and that is all incremental checkpoints
- * need (SPEC 28). What a content hash added — one blob for equal states of different snapshots — is rare,
+ * need (guarantee 28). What a content hash added — one blob for equal states of different snapshots — is rare,
  * and hashing every changed snapshot was the largest cost of a checkpoint (about 10 µs per 16 KB, against
  * 3.4 µs for CRC-32). A unique key also cannot be made to collide by choosing a state. The CRC still
- * catches bytes damaged in a store: restore refuses a blob whose CRC does not match its key (SPEC 42).
+ * catches bytes damaged in a store: restore refuses a blob whose CRC does not match its key (guarantee 42).
  */
 import * as crypto from 'node:crypto';
 import { crc32 } from 'node:zlib';

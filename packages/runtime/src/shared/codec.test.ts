@@ -1,5 +1,5 @@
 /**
- * The codec's round-trip and robustness suite (SPEC 41, 42), property-based with fast-check.
+ * The codec's round-trip and robustness suite (guarantees 41, 42), property-based with fast-check.
  *
  * - Every value {@link findUnserializable} accepts comes back equal from `decode(encode(value))`, also
  *   through a separate decoder (another thread has its own): each buffer is self-contained.
@@ -78,7 +78,7 @@ const json = fc
   .map((v) => JSON.parse(JSON.stringify(v)) as unknown)
   .filter((v) => !JSON.stringify(v).includes('"__proto__"'));
 
-describe('codec round trip (SPEC 41)', () => {
+describe('codec round trip (guarantee 41)', () => {
   it(
     'encode → decode gives back an equal value for everything findUnserializable accepts (JSON, typed arrays, Map, Set, Date, bigint, RegExp, ArrayBuffer)',
     () => {
@@ -122,11 +122,11 @@ describe('codec round trip (SPEC 41)', () => {
 
   // Regression guard for a codec gap (reported): msgpack cannot carry these faithfully, yet
   // findUnserializable accepts them, so they change silently on the way. Either the codec carries them or
-  // findUnserializable must name them (SPEC 41: "fails with a typed error, not a crash deep inside").
+  // findUnserializable must name them (guarantee 41: "fails with a typed error, not a crash deep inside").
   it.each([
     ['a string with a lone surrogate (e.g. an emoji cut in half by slice())', { text: '\ud83d' }],
     ['an own "__proto__" key (JSON.parse makes those)', JSON.parse('{"__proto__": {"admin": true}}') as unknown],
-  ])('SPEC 41: %s either round-trips or is refused by findUnserializable', (_what, original) => {
+  ])('guarantee 41: %s either round-trips or is refused by findUnserializable', (_what, original) => {
     if (findUnserializable(original) !== undefined) return;
     expect(decode(encode(original))).toStrictEqual(original);
   });
@@ -201,7 +201,7 @@ function plant(steps: readonly Step[], bad: BadKind): { value: unknown; path: st
   return { value: root, path: `${path} (${REASONS[bad]})` };
 }
 
-describe('findUnserializable (SPEC 41)', () => {
+describe('findUnserializable (guarantee 41)', () => {
   it('finds a function, symbol, class instance or cycle planted anywhere, at its exact path', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 5 }), fc.constantFrom(...badKinds), (steps, bad) => {
@@ -281,7 +281,7 @@ function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
   }
 }
 
-describe('decode of bytes it did not make (SPEC 42)', () => {
+describe('decode of bytes it did not make (guarantee 42)', () => {
   it(
     'random bytes either decode or fail with DECODE_FAILED — never another error — and the codec keeps working',
     () => {

@@ -2,7 +2,7 @@
  * The data plane's codec: the only module that touches msgpackr.
  *
  * Why the extra checks: msgpackr silently turns a function into `undefined` and a class instance into a
- * plain object, and recurses forever on a cycle. A workflow must fail loudly instead (SPEC 41), so every
+ * plain object, and recurses forever on a cycle. A workflow must fail loudly instead (guarantee 41), so every
  * value an executor produces passes {@link findUnserializable} at the point it is produced.
  */
 import { Packr } from 'msgpackr';

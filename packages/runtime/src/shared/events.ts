@@ -1,14 +1,14 @@
 /**
- * The event vocabulary of a run (SPEC 14–16): one discriminated union on `type`.
+ * The event vocabulary of a run (guarantees 14–16): one discriminated union on `type`.
  */
 import type { ErrorRecord } from './errors.ts';
 
-/** A run's status (SPEC 15). The last four are terminal for a run. */
+/** A run's status (guarantee 15). The last four are terminal for a run. */
 export type RunStatus =
   'running' | 'running-with-pending-requests' | 'idle' | 'idle-with-pending-requests' | 'failed' | 'cancelled';
 
 /**
- * Statuses a run can end with. Each run emits exactly one status event with `final: true` (SPEC 16);
+ * Statuses a run can end with. Each run emits exactly one status event with `final: true` (guarantee 16);
  * `idle-with-pending-requests` is also emitted with `final: false` by a run that waits for answers.
  */
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
@@ -38,7 +38,7 @@ export interface StatusEvent {
   readonly type: 'status';
   readonly status: RunStatus;
   /**
-   * True for the one status that ends the run (SPEC 16). A run that waits for answers emits
+   * True for the one status that ends the run (guarantee 16). A run that waits for answers emits
    * `idle-with-pending-requests` with `final: false`, and goes on when they come.
    */
   readonly final: boolean;
@@ -86,7 +86,7 @@ export interface RunFailedEvent {
   readonly type: 'run.failed';
   readonly error: ErrorRecord;
 }
-/** An executor asked a question (SPEC 17); answer it with `handle.respond(requestId, value)`. */
+/** An executor asked a question (guarantee 17); answer it with `handle.respond(requestId, value)`. */
 export interface RequestEvent<T = unknown> {
   readonly type: 'request';
   readonly requestId: string;
@@ -102,7 +102,7 @@ export interface CheckpointSavedEvent {
   readonly superstep: number;
   readonly store: string;
 }
-/** A worker thread died (crash, memory limit, or killed by a cancel) and was replaced (SPEC 39). */
+/** A worker thread died (crash, memory limit, or killed by a cancel) and was replaced (guarantee 39). */
 export interface WorkerRestartedEvent {
   readonly type: 'worker.restarted';
   readonly hostIndex: number;
@@ -111,7 +111,7 @@ export interface WorkerRestartedEvent {
   readonly attempt: number;
   readonly reason: string;
 }
-/** An event of a sub-workflow, seen in its parent's stream (SPEC 43). */
+/** An event of a sub-workflow, seen in its parent's stream (guarantee 43). */
 export interface SubWorkflowEvent {
   readonly type: 'subworkflow';
   /** The sub-workflow node in this workflow. */

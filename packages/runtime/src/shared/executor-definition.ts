@@ -9,7 +9,7 @@ import { SuperstepError } from './errors.ts';
 /** Marks a definition; `Symbol.for` so two copies of this module still agree. */
 export const EXECUTOR_BRAND: unique symbol = Symbol.for('superstep.executor') as never;
 
-/** Workflow-scoped key-value state (SPEC 45), seen by every executor. */
+/** Workflow-scoped key-value state (guarantee 45), seen by every executor. */
 export interface SharedState {
   /** The value committed at the last barrier, or this executor's own write in this superstep. */
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the type it stored; values are not validated
@@ -21,7 +21,7 @@ export interface SharedState {
 }
 
 /**
- * How a failing handler call is retried (SPEC 40): in the worker, for that one message, with its state
+ * How a failing handler call is retried (guarantee 40): in the worker, for that one message, with its state
  * changes and sends from the failed attempt discarded. Delay of retry n (n ≥ 1):
  * `min(maxDelayMs, initialDelayMs × factor^(n−1))`, reduced by up to `jitter` × itself at random.
  */
@@ -85,7 +85,7 @@ function checkRetryPolicy(policy: RetryPolicy): void {
     fail('jitter', 'a number from 0 to 1');
 }
 
-/** An answer to a request, as the executor's `onResponse` handler receives it (SPEC 18). */
+/** An answer to a request, as the executor's `onResponse` handler receives it (guarantee 18). */
 export interface RequestResponse<Request = unknown, Response = unknown> {
   readonly requestId: string;
   /** The data the executor asked with. */
@@ -100,7 +100,7 @@ export interface RequestOptions {
   readonly requestId?: string;
 }
 
-/** Where `send` delivers: along every outgoing edge, or to one target an edge reaches (SPEC 10). */
+/** Where `send` delivers: along every outgoing edge, or to one target an edge reaches (guarantee 10). */
 export interface SendOptions {
   readonly to?: string;
 }
@@ -135,19 +135,19 @@ export interface ExecutorContext<State = undefined, Out = unknown, Output = unkn
    * frozen once committed, so update immutably (`setState({ ...ctx.state, n: ctx.state.n + 1 })`).
    */
   setState(next: State): void;
-  /** Sends a message, delivered in the next superstep (SPEC 1). */
+  /** Sends a message, delivered in the next superstep (guarantee 1). */
   send(message: Out, options?: SendOptions): void;
   /** Yields a workflow output; it becomes an `output` event when the superstep commits. */
   yieldOutput(value: Output): void;
-  /** Emits a custom event (streamed at once). `name` cannot be a framework event type (SPEC 14). */
+  /** Emits a custom event (streamed at once). `name` cannot be a framework event type (guarantee 14). */
   emit(name: string, data?: unknown): void;
   /**
    * Asks a question outside the workflow (a human, another system) and returns its request id at once.
    * The request becomes pending at the barrier and is streamed as a `request` event; the answer arrives
-   * in a later superstep at this executor's `onResponse` handler (SPEC 17–18). Other actors go on.
+   * in a later superstep at this executor's `onResponse` handler (guarantees 17–18). Other actors go on.
    */
   request(data: unknown, options?: RequestOptions): string;
-  /** Workflow-scoped shared state (SPEC 45). */
+  /** Workflow-scoped shared state (guarantee 45). */
   readonly shared: SharedState;
   /** Aborted when the run is cancelled: long handlers should check it. */
   readonly signal: AbortSignal;
@@ -177,11 +177,11 @@ interface DefinitionCommon<State, Out, Output, Response> {
   /**
    * Runs on `workflow.reset()` in every worker that loaded this executor, before any state changes. Use it
    * to clear caches the executor keeps outside its state. If it throws, the reset is abandoned and the
-   * instance is left exactly as it was (SPEC 35).
+   * instance is left exactly as it was (guarantee 35).
    */
   readonly reset?: () => void | Promise<void>;
   /**
-   * Receives answers to this executor's requests, with the original request (SPEC 18). `response.value`
+   * Receives answers to this executor's requests, with the original request (guarantee 18). `response.value`
    * has the type `responseSchema` produces.
    */
   readonly onResponse?: (
@@ -190,16 +190,16 @@ interface DefinitionCommon<State, Out, Output, Response> {
   ) => void | Promise<void>;
   /**
    * Validates answers before they are accepted: any Standard Schema validator (zod, valibot, arktype…).
-   * A rejected value makes `respond()` fail with `RESPONSE_INVALID` and changes nothing (SPEC 20). Its
+   * A rejected value makes `respond()` fail with `RESPONSE_INVALID` and changes nothing (guarantee 20). Its
    * output type is the type of `response.value` in `onResponse`.
    */
   readonly responseSchema?: StandardSchemaV1<unknown, Response>;
   /**
-   * A hard limit per message, in ms (SPEC 40): a handler still running after it has its worker terminated
+   * A hard limit per message, in ms (guarantee 40): a handler still running after it has its worker terminated
    * and the superstep fails with `EXECUTOR_TIMEOUT` (the same mechanism as cancellation).
    */
   readonly timeoutMs?: number;
-  /** Retries of a failing handler call (SPEC 40). */
+  /** Retries of a failing handler call (guarantee 40). */
   readonly retry?: RetryPolicy;
 }
 
@@ -220,7 +220,7 @@ export type ExecutorOptions<In, Out, State, Output = unknown, Response = unknown
         readonly handle?: never;
         /**
          * One handler per message `type`. A message whose `type` has no handler is not dropped silently:
-         * it becomes a `warning` event (code `MESSAGE_UNHANDLED`, SPEC 12).
+         * it becomes a `warning` event (code `MESSAGE_UNHANDLED`, guarantee 12).
          */
         readonly on: HandlersByType<In, State, Out, Output>;
       }
@@ -258,7 +258,7 @@ export interface ExecutorDefinition<
 
 /**
  * Defines an executor. Export the result from a module; the workflow builder refers to it by module
- * URL and export name, and every worker thread imports it from there (SPEC 13).
+ * URL and export name, and every worker thread imports it from there (guarantee 13).
  *
  * The type parameters: `In` what it takes, `Out` what it `send`s, `State` its actor state, `Output` what it
  * `yieldOutput`s, `Response` the answers `onResponse` gets. The builder checks edges against `In` and `Out`

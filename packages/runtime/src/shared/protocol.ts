@@ -15,12 +15,12 @@
 import type { ErrorRecord } from './errors.ts';
 import type { WarningCode } from './events.ts';
 
-/** The source id of a run's input message (SPEC 2). */
+/** The source id of a run's input message (guarantee 2). */
 export const INPUT_SOURCE = '$input';
-/** The source id of an answer to a request: delivered to the executor's `onResponse` (SPEC 18). */
+/** The source id of an answer to a request: delivered to the executor's `onResponse` (guarantee 18). */
 export const RESPONSE_SOURCE = '$response';
 
-/** Where an executor's code is: a module a worker can import, and an export in it (SPEC 13). */
+/** Where an executor's code is: a module a worker can import, and an export in it (guarantee 13). */
 export interface ExecutorLocation {
   readonly id: string;
   readonly module: string;
@@ -86,7 +86,7 @@ export interface HostControl {
   commitPrepared(instance: string): Promise<void>;
   /** Drops prepared states. */
   discardPrepared(instance: string): Promise<void>;
-  /** Checks an answer against the executor's `responseSchema` (SPEC 20). */
+  /** Checks an answer against the executor's `responseSchema` (guarantee 20). */
   validateResponse(instance: string, executorId: string, value: unknown): Promise<ResponseCheck>;
   /**
    * Cooperative cancel: aborts the signal handlers of `instance` see in run `run` (a
@@ -156,12 +156,12 @@ export interface StepReply {
    * blob key when the batch asked for it (`null` otherwise).
    */
   readonly snapshots: readonly (readonly [actorId: string, bytes: Uint8Array, key: string | null])[];
-  /** Requests made in this superstep: pending once it commits (SPEC 17). */
+  /** Requests made in this superstep: pending once it commits (guarantee 17). */
   readonly requests: readonly (readonly [executorId: string, requestId: string, data: unknown])[];
   readonly failure: { readonly executorId: string; readonly error: ErrorRecord } | null;
 }
 
-/** Host → main while a superstep runs: events streamed before the reply (SPEC 14, live). */
+/** Host → main while a superstep runs: events streamed before the reply (guarantee 14, live). */
 export interface HostEventsMessage {
   readonly op: 'events';
   readonly instance: string;
@@ -173,7 +173,7 @@ export interface HostEventsMessage {
 
 /**
  * Host → main, sent at once (not batched) around each call of an executor that has `timeoutMs`, so the
- * main thread can terminate a worker stuck in it (SPEC 40).
+ * main thread can terminate a worker stuck in it (guarantee 40).
  */
 export interface HostTimerMessage {
   readonly op: 'timer';

@@ -1,5 +1,5 @@
 /**
- * Checks an answer against an executor's `responseSchema` (SPEC 20). Pure: used by the main thread (which
+ * Checks an answer against an executor's `responseSchema` (guarantee 20). Pure: used by the main thread (which
  * imports the executor's module to validate without waiting for a busy worker) and by actor hosts.
  */
 import type { ExecutorDefinition } from './executor-definition.ts';

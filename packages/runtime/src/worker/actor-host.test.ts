@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 
-describe('actor host: cooperative abort (SPEC 38)', () => {
+describe('actor host: cooperative abort (guarantee 38)', () => {
   it('an abort that overtakes its batch still reaches that batch, and never a later run', async () => {
     const worker = new Worker(new URL('./fixtures/abort-order.mjs', import.meta.url));
     try {

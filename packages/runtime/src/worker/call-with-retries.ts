@@ -1,5 +1,5 @@
 /**
- * One handler call under its executor's retry and timeout policies (SPEC 40): with retries, each
+ * One handler call under its executor's retry and timeout policies (guarantee 40): with retries, each
  * attempt's effects are buffered and kept only if it succeeds; a timed attempt is reported to the main
  * thread as it starts and ends.
  */
@@ -13,7 +13,7 @@ export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 /**
- * Calls a handler for one message, retrying per the executor's policy (SPEC 40). A failed attempt leaves
+ * Calls a handler for one message, retrying per the executor's policy (guarantee 40). A failed attempt leaves
  * no trace: its buffer is dropped and the actor's draft put back. Each attempt has its own context,
  * closed when the attempt settles. Resolves to the final error, if any.
  */

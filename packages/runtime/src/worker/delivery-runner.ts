@@ -1,6 +1,6 @@
 /**
  * Runs a superstep's deliveries on a host: each actor's mailbox drained one message at a time, in order
- * (SPEC 5), with the handler each message picks; the first failure marks the step lost (SPEC 8).
+ * (guarantee 5), with the handler each message picks; the first failure marks the step lost (guarantee 8).
  */
 import { SuperstepError, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import type { ExecutorDefinition, Handler } from '../shared/executor-definition.ts';
@@ -40,7 +40,7 @@ export class DeliveryRunner {
   }
 
   /**
-   * Drains one mailbox: one message at a time, in order (SPEC 5). Synchronous while handlers are (no
+   * Drains one mailbox: one message at a time, in order (guarantee 5). Synchronous while handlers are (no
    * promise per call); from the first handler that returns a promise, or for an executor with a retry or
    * timeout policy, the rest of the mailbox continues in {@link drainAsync}. Each call gets its own
    * context, closed as soon as the call settles.
@@ -127,7 +127,7 @@ function closeWhenSettled(result: PromiseLike<unknown>, context: HandlerContext)
   });
 }
 
-/** The handler for a message, or `undefined` after reporting it unhandled (SPEC 12). */
+/** The handler for a message, or `undefined` after reporting it unhandled (guarantee 12). */
 function handlerFor(
   definition: ExecutorDefinition,
   scope: CallScope,
@@ -171,7 +171,7 @@ function internalFailure(output: StepOutput, executorId: string, message: string
   output.failure ??= { executorId, error: new SuperstepError('INTERNAL', message).toRecord() };
 }
 
-/** A handler's error as the run will report it (SPEC 8): our own errors keep their code. */
+/** A handler's error as the run will report it (guarantee 8): our own errors keep their code. */
 function failureRecord(executorId: string, error: unknown): ErrorRecord {
   if (error instanceof SuperstepError) {
     return { ...error.toRecord(), details: { executorId, ...error.details } };

@@ -93,7 +93,7 @@ export class HandlerContext implements ExecutorContext<unknown>, SharedState {
     }
     assertSerializable(data, { executorId, direction: 'event' });
     // Streamed as it happens, not held with the attempt's other effects: a handler that emits progress
-    // and then awaits I/O must not hold its events back (SPEC 14). A failed attempt's events stay seen.
+    // and then awaits I/O must not hold its events back (guarantee 14). A failed attempt's events stay seen.
     output.events.push(['custom', executorId, name, data]);
     this.scope.live.scheduleFlush(instance.key, superstep, output);
   }

@@ -1,6 +1,6 @@
 /**
  * What a host tells the coordinator while a superstep is still running, outside the step's reply: the
- * events gathered so far (streamed at most every flush interval, SPEC 14), and the start and end of each
+ * events gathered so far (streamed at most every flush interval, guarantee 14), and the start and end of each
  * timed call (at once, so the main thread can time it out).
  */
 import { performance } from 'node:perf_hooks';

@@ -24,7 +24,7 @@ export class StepOutput {
   completed: string[] = [];
   readonly sharedWrites: (readonly [string, string, unknown, boolean])[] = [];
   readonly requests: (readonly [string, string, unknown])[] = [];
-  /** Each executor's own shared writes, for its reads in the same superstep (SPEC 45). */
+  /** Each executor's own shared writes, for its reads in the same superstep (guarantee 45). */
   readonly ownWrites = new Map<string, Map<string, { value: unknown; deleted: boolean }>>();
   failure: { executorId: string; error: ErrorRecord } | null = null;
   /** Set once the reply is built: late flushes must not send events twice. */

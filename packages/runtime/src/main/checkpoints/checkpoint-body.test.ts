@@ -1,5 +1,5 @@
 /**
- * The checkpoint body decoder against bytes it should refuse (SPEC 42), property-based with fast-check.
+ * The checkpoint body decoder against bytes it should refuse (guarantee 42), property-based with fast-check.
  *
  * Bodies are made by the real encoder ({@link encodeCheckpointBody}, what the checkpointer writes) from
  * generated instance states — queued messages, half-filled fan-in buffers, shared state, actor snapshot
@@ -8,7 +8,7 @@
  * the decoder returns a well-formed state or refuses with CHECKPOINT_CORRUPT,
  * CHECKPOINT_VERSION_UNSUPPORTED or CHECKPOINT_SIGNATURE_MISMATCH — nothing else, never a crash.
  * Structural edits (a wrong version, signature, field type, missing field) get exactly their code.
- * test/spec-g-malformed-input.test.ts does fewer, whole `restore()` round trips on a real run's bodies.
+ * test/malformed-checkpoints-and-options.test.ts does fewer, whole `restore()` round trips on a real run's bodies.
  *
  * CI runs a fixed seed. For a longer hunt: `FUZZ_RUNS=100000 FUZZ_SEED=$RANDOM npx vitest run
  * packages/runtime/src/main/checkpoints/checkpoint-body.test.ts` (see docs/reliability.md).
@@ -241,7 +241,7 @@ describe('checkpoint body: round trip', () => {
   );
 });
 
-describe('checkpoint body: malformed bytes (SPEC 42)', () => {
+describe('checkpoint body: malformed bytes (guarantee 42)', () => {
   it(
     'a body truncated, bit-flipped, overwritten or spliced (1–4 times) decodes to a well-formed state or is refused with CHECKPOINT_CORRUPT / _VERSION_UNSUPPORTED / _SIGNATURE_MISMATCH',
     () => {
@@ -338,7 +338,7 @@ const WRONG: Readonly<Record<string, readonly unknown[]>> = {
   children: [undefined, [], [['approval']], [['approval', 'not a body']], [['unknown', {}]], [['approval', []]]],
 };
 
-describe('checkpoint body: structural edits get their own code (SPEC 25, 42)', () => {
+describe('checkpoint body: structural edits get their own code (guarantees 25, 42)', () => {
   it('a formatVersion other than the readable ones (1, 2) is CHECKPOINT_VERSION_UNSUPPORTED, checked before anything else but decoding', () => {
     fc.assert(
       fc.property(unreadable, fc.boolean(), (version, alsoWrongSignature) => {

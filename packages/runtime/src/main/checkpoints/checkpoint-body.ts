@@ -1,7 +1,7 @@
 /**
- * The checkpoint body: the consistent cut at a barrier (SPEC 22), as msgpack bytes. Decoding checks
+ * The checkpoint body: the consistent cut at a barrier (guarantee 22), as msgpack bytes. Decoding checks
  * format version, graph signature and the whole shape before returning anything, so malformed bytes
- * fail with a typed error and nothing is half-applied (SPEC 25, 42).
+ * fail with a typed error and nothing is half-applied (guarantees 25, 42).
  */
 import { decode, encode, locateUnserializable } from '../../shared/codec.ts';
 import { SuperstepError } from '../../shared/errors.ts';
@@ -36,11 +36,11 @@ export interface CheckpointState extends BarrierState {
   readonly formatVersion: number;
   /** Actor id → key of its snapshot blob (shared/blob-key.ts). Actors absent here are at their initial state. */
   readonly actors: ReadonlyMap<string, string>;
-  /** Each sub-workflow node's full state (SPEC 44). */
+  /** Each sub-workflow node's full state (guarantee 44). */
   readonly children: ReadonlyMap<string, CheckpointState>;
 }
 
-/** The graph shape a body is checked against: its signature, and its sub-workflows' (SPEC 25). */
+/** The graph shape a body is checked against: its signature, and its sub-workflows' (guarantee 25). */
 export interface SignatureTree {
   readonly signature: string;
   readonly subWorkflows: ReadonlyMap<string, SignatureTree>;

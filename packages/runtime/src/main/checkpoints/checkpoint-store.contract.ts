@@ -1,5 +1,5 @@
 /**
- * The one contract every checkpoint store passes (SPEC 26). A store's test file calls
+ * The one contract every checkpoint store passes (guarantee 26). A store's test file calls
  * {@link describeCheckpointStoreContract} with a factory that opens a fresh, empty store; everything here
  * goes through the public {@link CheckpointStore} interface, so a new store gets the whole suite for free.
  */

@@ -1,18 +1,18 @@
 /**
- * The checkpoint store contract (SPEC 22–28). A checkpoint is stored as
+ * The checkpoint store contract (guarantees 22–28). A checkpoint is stored as
  * - `meta`: the indexed fields (lineage, parent, superstep, signature…),
  * - `body`: msgpack bytes of the cut at a barrier (queue, fan-in buffers, shared state, pending
  *   requests, and per-actor snapshot *references*),
  * - `blobs`: actor snapshots, each under a key: 64 lowercase hex characters, unique to the snapshot and
  *   ending in the CRC-32 of its bytes (format 1 keyed blobs by their SHA-256). A checkpoint references
  *   every actor's snapshot by key but ships only the blobs the store has not seen, so the bytes written
- *   per checkpoint grow with what changed, not with total state (SPEC 28). Stores treat keys as opaque.
+ *   per checkpoint grow with what changed, not with total state (guarantee 28). Stores treat keys as opaque.
  *
  * The field names say "hash" (`blobHashes`, `[hash, bytes]`): that is what format 1 keys were, and what
  * stores already persist under those names.
  *
  * Stores hold immutable bytes: they copy on save and on load, so a stored checkpoint never aliases live
- * state (SPEC 26). Every store passes one contract suite (`checkpoint-store.contract.ts`).
+ * state (guarantee 26). Every store passes one contract suite (`checkpoint-store.contract.ts`).
  */
 
 /**
@@ -21,7 +21,7 @@
  */
 export const CHECKPOINT_FORMAT_VERSION = 2;
 
-/** The formats this runtime restores; anything else is refused with `CHECKPOINT_VERSION_UNSUPPORTED` (SPEC 42). */
+/** The formats this runtime restores; anything else is refused with `CHECKPOINT_VERSION_UNSUPPORTED` (guarantee 42). */
 export const READABLE_FORMAT_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
 /** Indexed fields of a stored checkpoint. camelCase, also in persisted records. */
@@ -34,13 +34,13 @@ export interface CheckpointMeta {
   readonly lineageId: string;
   /** The run that wrote it, or `null` for `createCheckpoint()` on an idle instance. */
   readonly runId: string | null;
-  /** The checkpoint this one follows (SPEC 23), or `null` for a lineage's first. */
+  /** The checkpoint this one follows (guarantee 23), or `null` for a lineage's first. */
   readonly parentId: string | null;
   /** The barrier it captures: 0 is a run's entry checkpoint. */
   readonly superstep: number;
   /** Milliseconds since the epoch (from the workflow's injectable clock). */
   readonly createdAt: number;
-  /** Graph signature hash (SPEC 25). */
+  /** Graph signature hash (guarantee 25). */
   readonly signature: string;
   readonly formatVersion: number;
   /** Keys of every blob the body references (for retention's garbage collection). */

@@ -1,5 +1,5 @@
 /**
- * Runs the checkpoint store contract against every store (SPEC 26), plus what only one store has: the
+ * Runs the checkpoint store contract against every store (guarantee 26), plus what only one store has: the
  * file store's path safety and crash leftovers, SQLite's persistence and WAL mode, PostgreSQL's sharing.
  * PostgreSQL runs against a real server (`SUPERSTEP_PG_URL`, default the local one) and is skipped, with a
  * warning naming the URL, only if no server answers there.

@@ -83,7 +83,7 @@ const runtimeWrites = new WeakSet<CheckpointWrite>();
  * barrier, and the checks cost more than the memory store's whole save (measured). Nothing can change a
  * sealed write afterwards, so a store wrapper that passes it on passes on exactly what was sealed. Its
  * body and blobs are immutable too: the body is encoded for it, the blobs are snapshot bytes the
- * coordinator holds and never writes (SPEC 26 allows "immutable bytes"), so a store that keeps bytes in
+ * coordinator holds and never writes (guarantee 26 allows "immutable bytes"), so a store that keeps bytes in
  * memory may keep these without its defensive copy ({@link isRuntimeWrite}).
  */
 export function sealRuntimeWrite(write: CheckpointWrite): CheckpointWrite {

@@ -1,5 +1,5 @@
 /**
- * Writes an instance's checkpoints and keeps its lineage (SPEC 23, 27, 28). Actor snapshots are blobs
+ * Writes an instance's checkpoints and keeps its lineage (guarantees 23, 27, 28). Actor snapshots are blobs
  * under keys that stay with their bytes (shared/blob-key.ts): a checkpoint references every actor's blob
  * by key but ships only blobs this store has not been sent yet, so the bytes written grow with what
  * changed, not with total state.
@@ -22,7 +22,7 @@ export class Checkpointer {
   lineageId: string;
   /**
    * The last checkpoint written to (or restored from) each store: the next one's parent there. Kept per
-   * store, so a per-run store never gets a parent that lives in another store (SPEC 23, 36).
+   * store, so a per-run store never gets a parent that lives in another store (guarantees 23, 36).
    */
   private lastIds = new WeakMap<CheckpointStore, string>();
   /**
@@ -62,7 +62,7 @@ export class Checkpointer {
 
   /**
    * Writes one checkpoint. Resolves to its meta; rejects with the store's error, in which case the lineage
-   * is unchanged: the next checkpoint's parent is still the last one written (SPEC 27).
+   * is unchanged: the next checkpoint's parent is still the last one written (guarantee 27).
    */
   async write(store: CheckpointStore, cut: InstanceCut, runId: string | null): Promise<CheckpointMeta> {
     const references: References = { known: this.knownBlobs(store), keys: new Set(), shipped: [] };
@@ -110,7 +110,7 @@ interface References {
   readonly shipped: (readonly [key: string, bytes: Uint8Array])[];
 }
 
-/** A cut as a checkpoint body states it: snapshots become blob keys, at every level of sub-workflows (SPEC 44). */
+/** A cut as a checkpoint body states it: snapshots become blob keys, at every level of sub-workflows (guarantee 44). */
 function stateOf(level: InstanceCut, references: References): CheckpointState {
   const actors = new Map<string, string>();
   for (const [actorId, bytes] of level.snapshots) {

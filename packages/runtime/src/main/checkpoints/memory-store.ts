@@ -1,7 +1,7 @@
 /**
  * The in-memory checkpoint store: for tests and for short-lived processes that only need restore within
  * one process. Bytes are copied on save (except the runtime's own, which are immutable) and on load, so
- * nothing stored aliases live state (SPEC 26).
+ * nothing stored aliases live state (guarantee 26).
  */
 import type {
   CheckpointFilter,

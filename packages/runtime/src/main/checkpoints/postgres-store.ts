@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL checkpoint store, for checkpoints shared between processes and machines (SPEC 26).
+ * The PostgreSQL checkpoint store, for checkpoints shared between processes and machines (guarantee 26).
  * Driver: node-postgres (`pg`), wrapped here and nowhere else. Tables are created if missing:
  *
  *     <schema>.<prefix>checkpoints       (seq identity, id unique, indexed meta columns, blob_hashes text[], body bytea)

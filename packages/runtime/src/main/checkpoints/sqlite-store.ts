@@ -1,5 +1,5 @@
 /**
- * The SQLite checkpoint store: the embedded default for durable checkpoints (SPEC 26). One database file,
+ * The SQLite checkpoint store: the embedded default for durable checkpoints (guarantee 26). One database file,
  * WAL mode, one transaction per save, so a checkpoint is there whole or not at all, also after a crash.
  * Several processes may share the file: writers take SQLite's write lock (`BEGIN IMMEDIATE`) and wait for
  * each other up to the busy timeout.

@@ -1,7 +1,7 @@
 /**
  * What every checkpoint store does at its boundary: refuse calls once closed, let `close()` wait for calls
  * in flight, report driver failures as `CHECKPOINT_STORE_FAILED` (cause kept), and hand out bytes that
- * alias nothing (SPEC 26).
+ * alias nothing (guarantee 26).
  */
 import { SuperstepError } from '../../shared/errors.ts';
 

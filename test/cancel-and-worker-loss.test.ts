@@ -16,8 +16,8 @@ async function collect(run: AsyncIterable<WorkflowEvent>): Promise<WorkflowEvent
   return events;
 }
 
-describe('SPEC 38: cancellation', () => {
-  it('SPEC 38: cancel() stops a handler spinning in while(true) by replacing its worker; the instance is reusable', async () => {
+describe('guarantee 38: cancellation', () => {
+  it('guarantee 38: cancel() stops a handler spinning in while(true) by replacing its worker; the instance is reusable', async () => {
     await using workflow = await new WorkflowBuilder(mod.executor('forward'))
       .addSwitch('forward', [{ when: (m) => m === 'spin', to: mod.executor('spin') }], mod.executor('sink'))
       .build({ threads: 2, cancelGraceMs: 50 });
@@ -40,7 +40,7 @@ describe('SPEC 38: cancellation', () => {
     expect(next.outputs).toEqual(['hello']);
   });
 
-  it('SPEC 16/38: a cancelled run emits exactly one terminal status, `cancelled`', async () => {
+  it('guarantees 16/38: a cancelled run emits exactly one terminal status, `cancelled`', async () => {
     await using workflow = await new WorkflowBuilder(mod.executor('forward'))
       .addEdge('forward', mod.executor('spin'))
       .build({
@@ -59,8 +59,8 @@ describe('SPEC 38: cancellation', () => {
   });
 });
 
-describe('SPEC 39: worker faults', () => {
-  it('SPEC 39: a worker that exits mid-superstep is replaced, the superstep replayed, and the run completes', async () => {
+describe('guarantee 39: worker faults', () => {
+  it('guarantee 39: a worker that exits mid-superstep is replaced, the superstep replayed, and the run completes', async () => {
     const marker = join(scratch, 'crash-once');
     await using workflow = await new WorkflowBuilder(mod.executor('forward'))
       .addEdge('forward', mod.executor('crashOnce'))
@@ -75,7 +75,7 @@ describe('SPEC 39: worker faults', () => {
     expect(restarts[0]).toMatchObject({ superstep: 2, attempt: 1 });
   });
 
-  it('SPEC 39: past maxWorkerRestarts the run fails with WORKER_LOST', async () => {
+  it('guarantee 39: past maxWorkerRestarts the run fails with WORKER_LOST', async () => {
     await using workflow = await new WorkflowBuilder(mod.executor('forward'))
       .addEdge('forward', mod.executor('crashOnce'))
       .build({

@@ -1,5 +1,5 @@
 /**
- * SPEC D (17–21): human in the loop — requests become pending at their barrier and are streamed at once,
+ * Guarantees 17–21 (docs/guarantees.md#requests): human in the loop — requests become pending at their barrier and are streamed at once,
  * answers reach `onResponse` in the next superstep, the three ways of consuming a run, typed refusals that
  * change nothing, and pending requests in checkpoints. Public API only, real worker threads.
  */
@@ -41,7 +41,7 @@ function twoAskers(options: WorkflowOptions = {}) {
     .build({ pool, ...options });
 }
 
-/** The final status events of a run (SPEC 16: exactly one). */
+/** The final status events of a run (guarantee 16: exactly one). */
 function finals(events: readonly WorkflowEvent[]) {
   return ofType(events, 'status').filter((event) => event.final);
 }
@@ -53,8 +53,8 @@ function answers(outputs: readonly unknown[] | undefined): Answered[] {
     .sort((a, b) => a.executorId.localeCompare(b.executorId));
 }
 
-describe('SPEC 17: requests', () => {
-  it('SPEC 17: a request becomes pending at its barrier, is streamed at once as a `request` event, and other actors go on', async () => {
+describe('guarantee 17: requests', () => {
+  it('guarantee 17: a request becomes pending at its barrier, is streamed at once as a `request` event, and other actors go on', async () => {
     // kick → { ask, tick }; tick → tick. ask asks in superstep 2; tick keeps ticking through superstep 5.
     await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
       .addFanOut('kick', [req.executor('asker', { id: 'ask' }), req.executor('ticker', { id: 'tick' })])
@@ -87,7 +87,7 @@ describe('SPEC 17: requests', () => {
     ]);
   });
 
-  it("SPEC 17: by default (onPendingRequests 'wait') a run with only pending requests left waits, holding the instance, with status idle-with-pending-requests (final: false)", async () => {
+  it("guarantee 17: by default (onPendingRequests 'wait') a run with only pending requests left waits, holding the instance, with status idle-with-pending-requests (final: false)", async () => {
     await using wf = await soloAsker();
     const run = wf.run({ item: 'po-1' });
     const events: WorkflowEvent[] = [];
@@ -114,8 +114,8 @@ describe('SPEC 17: requests', () => {
   });
 });
 
-describe('SPEC 18: respond on the live run handle', () => {
-  it('SPEC 18: respond() while the run is still running delivers the answer, with the original request, to onResponse in the next superstep', async () => {
+describe('guarantee 18: respond on the live run handle', () => {
+  it('guarantee 18: respond() while the run is still running delivers the answer, with the original request, to onResponse in the next superstep', async () => {
     // kick → { ask, relay }; relay → hold. ask asks in superstep 2; hold sits at the gate all of superstep 3.
     await using gate = await createGate({ fallbackMs: 10_000 });
     await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
@@ -157,7 +157,7 @@ describe('SPEC 18: respond on the live run handle', () => {
     expect(finals(events)).toHaveLength(1);
   });
 
-  it('SPEC 18: respond() after the run went idle wakes it; the answer reaches onResponse in the next superstep', async () => {
+  it('guarantee 18: respond() after the run went idle wakes it; the answer reaches onResponse in the next superstep', async () => {
     await using wf = await soloAsker();
     const run = wf.run({ item: 'po-2' });
     const events: WorkflowEvent[] = [];
@@ -177,8 +177,8 @@ describe('SPEC 18: respond on the live run handle', () => {
   });
 });
 
-describe('SPEC 19: ways to consume a run', () => {
-  it('SPEC 19: an onRequest callback that returns the answer: just await result(), no iteration', async () => {
+describe('guarantee 19: ways to consume a run', () => {
+  it('guarantee 19: an onRequest callback that returns the answer: just await result(), no iteration', async () => {
     await using wf = await twoAskers();
     const result = await wf
       .run(
@@ -195,7 +195,7 @@ describe('SPEC 19: ways to consume a run', () => {
     expect(answers(result.outputs).every((a) => a.superstep > 2)).toBe(true);
   });
 
-  it('SPEC 19: an onRequest callback that resolves to the answer (async)', async () => {
+  it('guarantee 19: an onRequest callback that resolves to the answer (async)', async () => {
     await using wf = await soloAsker();
     const result = await wf
       .run(
@@ -211,7 +211,7 @@ describe('SPEC 19: ways to consume a run', () => {
     expect(answers(result.outputs)).toMatchObject([{ approved: true, superstep: 2 }]);
   });
 
-  it("SPEC 19: just await result() with onPendingRequests 'end', then answer with resume({ responses })", async () => {
+  it("guarantee 19: just await result() with onPendingRequests 'end', then answer with resume({ responses })", async () => {
     await using wf = await twoAskers();
     const first = await wf.run({ item: 'chair' }, { onPendingRequests: 'end' }).result();
     expect(first.status).toBe('idle-with-pending-requests');
@@ -227,7 +227,7 @@ describe('SPEC 19: ways to consume a run', () => {
     ]);
   });
 
-  it('SPEC 19: an onRequest answer the schema refuses is reported as a REQUEST_HANDLER_FAILED warning and the request stays pending', async () => {
+  it('guarantee 19: an onRequest answer the schema refuses is reported as a REQUEST_HANDLER_FAILED warning and the request stays pending', async () => {
     await using wf = await soloAsker();
     const run = wf.run({ item: 'sofa' }, { onRequest: () => ({ approved: 'sure' }) });
     const events: WorkflowEvent[] = [];
@@ -243,7 +243,7 @@ describe('SPEC 19: ways to consume a run', () => {
     expect(answers(result.outputs)).toMatchObject([{ approved: true, superstep: 2 }]);
   });
 
-  it('SPEC 19: an onRequest callback that throws is reported as a warning; the request stays pending', async () => {
+  it('guarantee 19: an onRequest callback that throws is reported as a warning; the request stays pending', async () => {
     await using wf = await soloAsker();
     const { events, result } = await drain(
       wf.run(
@@ -264,7 +264,7 @@ describe('SPEC 19: ways to consume a run', () => {
   });
 });
 
-describe('SPEC 20: refused answers change nothing', () => {
+describe('guarantee 20: refused answers change nothing', () => {
   /** Starts a run of `ask` alone and resolves once it waits for its answer. */
   async function waitingRun(wf: Awaited<ReturnType<typeof soloAsker>>) {
     const run = wf.run({ item: 'crate' });
@@ -286,7 +286,7 @@ describe('SPEC 20: refused answers change nothing', () => {
     return { run, events, rest, requestId: ofType(events, 'request')[0]?.requestId ?? '' };
   }
 
-  it('SPEC 20: an unknown request id is refused with REQUEST_UNKNOWN; the run still waits and the real request can be answered', async () => {
+  it('guarantee 20: an unknown request id is refused with REQUEST_UNKNOWN; the run still waits and the real request can be answered', async () => {
     await using wf = await soloAsker();
     const { run, rest, requestId } = await waitingRun(wf);
     const error = await rejectionOf(run.respond('no-such-request', { approved: true }));
@@ -297,7 +297,7 @@ describe('SPEC 20: refused answers change nothing', () => {
     expect(answers((await run.result()).outputs)).toMatchObject([{ approved: true, asked: 1 }]);
   });
 
-  it('SPEC 20: a second answer to the same request is refused with REQUEST_ALREADY_ANSWERED; the first one stands', async () => {
+  it('guarantee 20: a second answer to the same request is refused with REQUEST_ALREADY_ANSWERED; the first one stands', async () => {
     await using wf = await soloAsker();
     const { run, rest, requestId } = await waitingRun(wf);
     await run.respond(requestId, { approved: true });
@@ -309,7 +309,7 @@ describe('SPEC 20: refused answers change nothing', () => {
     expect(result.outputs).toHaveLength(1);
   });
 
-  it('SPEC 20: of two simultaneous answers to one request exactly one is accepted; the other gets REQUEST_ALREADY_ANSWERED', async () => {
+  it('guarantee 20: of two simultaneous answers to one request exactly one is accepted; the other gets REQUEST_ALREADY_ANSWERED', async () => {
     await using wf = await soloAsker();
     const { run, rest, requestId } = await waitingRun(wf);
     const settled = await Promise.allSettled([
@@ -324,7 +324,7 @@ describe('SPEC 20: refused answers change nothing', () => {
     expect(answers((await run.result()).outputs)).toMatchObject([{ approved: accepted }]);
   });
 
-  it("SPEC 20: a value the executor's responseSchema rejects is refused with RESPONSE_INVALID; the same request can still be answered correctly", async () => {
+  it("guarantee 20: a value the executor's responseSchema rejects is refused with RESPONSE_INVALID; the same request can still be answered correctly", async () => {
     await using wf = await soloAsker();
     const { run, events, rest, requestId } = await waitingRun(wf);
     const invalid = await rejectionOf(run.respond(requestId, { approved: 'yes' }));
@@ -341,7 +341,7 @@ describe('SPEC 20: refused answers change nothing', () => {
     expect(ofType(events, 'executor.invoked').filter((e) => e.executorId === 'ask')).toHaveLength(2);
   });
 
-  it('SPEC 20: respond() on a handle whose run has ended is refused with RUN_ENDED; the request stays pending for resume()', async () => {
+  it('guarantee 20: respond() on a handle whose run has ended is refused with RUN_ENDED; the request stays pending for resume()', async () => {
     await using wf = await soloAsker();
     const run = wf.run({ item: 'box' }, { onPendingRequests: 'end' });
     const result = await run.result();
@@ -352,7 +352,7 @@ describe('SPEC 20: refused answers change nothing', () => {
     expect(answers(resumed.outputs)).toMatchObject([{ approved: true, asked: 1 }]);
   });
 
-  it('SPEC 20: resume({ responses }) naming an unknown request is refused with REQUEST_UNKNOWN before any answer is applied', async () => {
+  it('guarantee 20: resume({ responses }) naming an unknown request is refused with REQUEST_UNKNOWN before any answer is applied', async () => {
     await using wf = await twoAskers();
     const first = await wf.run({ item: 'shelf' }, { onPendingRequests: 'end' }).result();
     const [a, b] = first.pendingRequests.map((r) => r.requestId);
@@ -369,7 +369,7 @@ describe('SPEC 20: refused answers change nothing', () => {
     ]);
   });
 
-  it('SPEC 20: resume({ responses }) with one answer the schema rejects is refused with RESPONSE_INVALID before any answer is applied', async () => {
+  it('guarantee 20: resume({ responses }) with one answer the schema rejects is refused with RESPONSE_INVALID before any answer is applied', async () => {
     await using wf = await twoAskers();
     const first = await wf.run({ item: 'stool' }, { onPendingRequests: 'end' }).result();
     const ids = Object.fromEntries(first.pendingRequests.map((r) => [r.executorId, r.requestId]));
@@ -386,7 +386,7 @@ describe('SPEC 20: refused answers change nothing', () => {
   });
 });
 
-describe('SPEC 21: pending requests in checkpoints', () => {
+describe('guarantee 21: pending requests in checkpoints', () => {
   let store: CheckpointStore;
   beforeAll(() => {
     store = createMemoryStore();
@@ -404,7 +404,7 @@ describe('SPEC 21: pending requests in checkpoints', () => {
     return { checkpointId, a: ids['ask-a'] ?? '', b: ids['ask-b'] ?? '', requests: ofType(events, 'request') };
   }
 
-  it('SPEC 21: restoring a checkpoint with pending requests on a fresh instance re-emits them before any superstep', async () => {
+  it('guarantee 21: restoring a checkpoint with pending requests on a fresh instance re-emits them before any superstep', async () => {
     const { checkpointId, a, b, requests } = await pendingCheckpoint('pending-restore');
     await using fresh = await twoAskers({ store, name: 'pending-restore' });
     await fresh.restore(checkpointId);
@@ -420,7 +420,7 @@ describe('SPEC 21: pending requests in checkpoints', () => {
     expect(result?.pendingRequests.map((r) => r.requestId).sort()).toEqual([a, b].sort());
   });
 
-  it('SPEC 21: restoring together with answers re-emits only the unanswered requests; the answered one is not asked again', async () => {
+  it('guarantee 21: restoring together with answers re-emits only the unanswered requests; the answered one is not asked again', async () => {
     const { checkpointId, a, b } = await pendingCheckpoint('pending-answers');
     await using fresh = await twoAskers({ store, name: 'pending-answers' });
     await fresh.restore(checkpointId);
@@ -429,7 +429,7 @@ describe('SPEC 21: pending requests in checkpoints', () => {
     expect(answers(partial.result?.outputs)).toMatchObject([
       { executorId: 'ask-a', approved: true, asked: 1, superstep: 3 },
     ]);
-    // SPEC 15: one of two answered, so the run ends with requests still pending.
+    // guarantee 15: one of two answered, so the run ends with requests still pending.
     expect(partial.result?.status).toBe('idle-with-pending-requests');
     expect(partial.result?.pendingRequests.map((r) => r.requestId)).toEqual([b]);
 
@@ -442,7 +442,7 @@ describe('SPEC 21: pending requests in checkpoints', () => {
     expect(done.result?.status).toBe('idle');
   });
 
-  it('SPEC 21: a new run(input) on an instance with unanswered requests re-emits them at its start', async () => {
+  it('guarantee 21: a new run(input) on an instance with unanswered requests re-emits them at its start', async () => {
     await using wf = await soloAsker();
     const first = await wf.run({ item: 'lamp-1' }, { onPendingRequests: 'end' }).result();
     const earlier = first.pendingRequests[0];
@@ -459,7 +459,7 @@ describe('SPEC 21: pending requests in checkpoints', () => {
     expect(result?.pendingRequests).toHaveLength(2);
   });
 
-  it('SPEC 19/21: after a restore, an onRequest callback answers the re-emitted requests and the run completes', async () => {
+  it('guarantees 19/21: after a restore, an onRequest callback answers the re-emitted requests and the run completes', async () => {
     const { checkpointId } = await pendingCheckpoint('pending-callback');
     await using fresh = await twoAskers({ store, name: 'pending-callback' });
     await fresh.restore(checkpointId);

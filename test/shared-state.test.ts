@@ -1,5 +1,5 @@
 /**
- * SPEC I (45): workflow-scoped shared state — barrier visibility, own writes, the conflict rule, initial
+ * Guarantee 45 (docs/guarantees.md#shared-state): workflow-scoped shared state — barrier visibility, own writes, the conflict rule, initial
  * state, and failed supersteps. Public API only, real worker threads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ function sightings(outputs: readonly unknown[] | undefined): string[] {
     .sort();
 }
 
-describe('SPEC 45: shared state', () => {
+describe('guarantee 45: shared state', () => {
   let pool: ActorPool;
   /** One thread: actors of one superstep run one after the other, so a read really follows a write. */
   let onePool: ActorPool;
@@ -39,7 +39,7 @@ describe('SPEC 45: shared state', () => {
     await Promise.all([pool.close(), onePool.close()]);
   });
 
-  it('SPEC 45: initial shared state from build({ sharedState }) is visible in superstep 1', async () => {
+  it('guarantee 45: initial shared state from build({ sharedState }) is visible in superstep 1', async () => {
     await using wf = await new WorkflowBuilder(shared.executor('reader')).build({
       pool,
       sharedState: { x: 0, y: { nested: [1, 2] } },
@@ -49,7 +49,7 @@ describe('SPEC 45: shared state', () => {
     expect(sightings((await wf.run({ key: 'z' }).result()).outputs)).toEqual(['reader@1=null (absent)']);
   });
 
-  it('SPEC 45: initial shared state the codec cannot carry is refused at build() with SERIALIZATION_FAILED', async () => {
+  it('guarantee 45: initial shared state the codec cannot carry is refused at build() with SERIALIZATION_FAILED', async () => {
     const error = await rejectionOf(
       new WorkflowBuilder(shared.executor('reader')).build({ pool, sharedState: { fn: () => 1 } }),
     );
@@ -60,7 +60,7 @@ describe('SPEC 45: shared state', () => {
     ['one thread', 'one'],
     ['two threads', 'two'],
   ] as const) {
-    it(`SPEC 45: a read in superstep N sees the last barrier plus the reader's own writes; others' writes only after the barrier (${label})`, async () => {
+    it(`guarantee 45: a read in superstep N sees the last barrier plus the reader's own writes; others' writes only after the barrier (${label})`, async () => {
       // kick → {w, r} in superstep 2 (w is served first), then w → r in superstep 3.
       await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
         .addFanOut('kick', [shared.executor('writer', { id: 'w' }), shared.executor('reader', { id: 'r' })])
@@ -75,7 +75,7 @@ describe('SPEC 45: shared state', () => {
     });
   }
 
-  it('SPEC 45: committed writes reach every thread, including threads that did not run the writer', async () => {
+  it('guarantee 45: committed writes reach every thread, including threads that did not run the writer', async () => {
     await using wf = await new WorkflowBuilder(shared.executor('writer', { id: 'w' }))
       .addEdge('w', shared.executor('statelessReader'))
       .build({ pool });
@@ -88,7 +88,7 @@ describe('SPEC 45: shared state', () => {
     expect(threads.has(mainThreadId)).toBe(false);
   });
 
-  it('SPEC 45: two writers of one key in one superstep: the executor whose id sorts last wins, with a SHARED_STATE_CONFLICT warning', async () => {
+  it('guarantee 45: two writers of one key in one superstep: the executor whose id sorts last wins, with a SHARED_STATE_CONFLICT warning', async () => {
     // w-b is registered (and served) first, so the rule cannot be "last served wins".
     await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
       .addFanOut('kick', [shared.executor('writer', { id: 'w-b' }), shared.executor('writer', { id: 'w-a' })])
@@ -102,7 +102,7 @@ describe('SPEC 45: shared state', () => {
     expect(conflicts[0]).toMatchObject({ superstep: 2, details: { key: 'k', writers: ['w-a', 'w-b'], winner: 'w-b' } });
   });
 
-  it('SPEC 45: a delete is visible to its writer at once and to others after the barrier, and outlives the run', async () => {
+  it('guarantee 45: a delete is visible to its writer at once and to others after the barrier, and outlives the run', async () => {
     interface Mode {
       readonly mode: 'delete' | 'read';
     }
@@ -118,7 +118,7 @@ describe('SPEC 45: shared state', () => {
     expect(sightings((await wf.run({ key: 'x', mode: 'read' }).result()).outputs)).toEqual(['r@2=null (absent)']);
   });
 
-  it('SPEC 45: one executor writing one key twice in a superstep is no conflict: its last write is committed', async () => {
+  it('guarantee 45: one executor writing one key twice in a superstep is no conflict: its last write is committed', async () => {
     await using wf = await new WorkflowBuilder(shared.executor('writeTwice', { id: 'w' }))
       .addEdge('w', shared.executor('reader', { id: 'r' }))
       .build({ pool });
@@ -141,7 +141,7 @@ describe('SPEC 45: shared state', () => {
   const read = async (wf: Workflow, key: string): Promise<string[]> =>
     sightings((await wf.run({ key, mode: 'read' }).result()).outputs);
 
-  it('SPEC 45: reset() puts shared state back to the initial state given to build()', async () => {
+  it('guarantee 45: reset() puts shared state back to the initial state given to build()', async () => {
     await using wf = await buildReadWrite({ sharedState: { k: 'initial', other: 1 } });
     await write(wf, 'k', 'changed');
     await write(wf, 'new', 'added');
@@ -152,7 +152,7 @@ describe('SPEC 45: shared state', () => {
     expect(await read(wf, 'other')).toEqual(['r@2=1']);
   });
 
-  it('SPEC 45: the initial shared state is captured at build(): mutating the caller’s object later changes nothing', async () => {
+  it('guarantee 45: the initial shared state is captured at build(): mutating the caller’s object later changes nothing', async () => {
     const config = { limit: 1, tags: ['a'] };
     await using wf = await buildReadWrite({ sharedState: { config } });
     config.limit = 99;
@@ -163,7 +163,7 @@ describe('SPEC 45: shared state', () => {
     expect(await read(wf, 'config')).toEqual(['r@2={"limit":1,"tags":["a"]}']);
   });
 
-  it('SPEC 45: shared state is part of a checkpoint: restoring it on a fresh instance brings the values back', async () => {
+  it('guarantee 45: shared state is part of a checkpoint: restoring it on a fresh instance brings the values back', async () => {
     const store = createMemoryStore();
     await using original = await buildReadWrite({ store, sharedState: { k: 'initial' } });
     await write(original, 'k', 'checkpointed');
@@ -175,7 +175,7 @@ describe('SPEC 45: shared state', () => {
     expect(await read(fresh, 'k')).toEqual(['r@2="checkpointed"']);
   });
 
-  it('SPEC 45: a failed superstep commits none of its shared writes — neither the failing executor’s nor its siblings’', async () => {
+  it('guarantee 45: a failed superstep commits none of its shared writes — neither the failing executor’s nor its siblings’', async () => {
     interface Mode {
       readonly mode: 'write' | 'fail' | 'read';
     }

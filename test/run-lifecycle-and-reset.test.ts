@@ -1,5 +1,5 @@
 /**
- * SPEC F (29–37): the run lifecycle — synchronous reservation, explicit states, deterministic release on
+ * Guarantees 29–37 (docs/guarantees.md#lifecycle): the run lifecycle — synchronous reservation, explicit states, deterministic release on
  * dispose/break/abort, compare-and-clear, createCheckpoint on an idle instance, atomic reset, per-run
  * flags, and events of abandoned runs. Public API only, real worker threads.
  */
@@ -83,8 +83,8 @@ async function until(run: RunHandle, stop: (event: WorkflowEvent) => boolean) {
   }
 }
 
-describe('SPEC 29: one run at a time', () => {
-  it('SPEC 29: of 1,000 simultaneous run() calls exactly one gets a handle and 999 throw WORKFLOW_BUSY synchronously; the winner completes and the instance runs again', async () => {
+describe('guarantee 29: one run at a time', () => {
+  it('guarantee 29: of 1,000 simultaneous run() calls exactly one gets a handle and 999 throw WORKFLOW_BUSY synchronously; the winner completes and the instance runs again', async () => {
     await using wf = await stateful();
     const handles: RunHandle[] = [];
     const errors: unknown[] = [];
@@ -105,7 +105,7 @@ describe('SPEC 29: one run at a time', () => {
     expect(report((await wf.run('again').result()).outputs)).toMatchObject({ count: 2, hits: 101 });
   });
 
-  it('SPEC 29: 1,000 callers from separate async tasks: exactly one proceeds; the others get WORKFLOW_BUSY at once', async () => {
+  it('guarantee 29: 1,000 callers from separate async tasks: exactly one proceeds; the others get WORKFLOW_BUSY at once', async () => {
     await using wf = await stateful();
     const settled = await Promise.allSettled(
       Array.from({ length: 1000 }, async (_, k) => {
@@ -121,7 +121,7 @@ describe('SPEC 29: one run at a time', () => {
     expect(wf.status).toBe('idle');
   });
 
-  it('SPEC 29: run() calls while a run is in progress all fail with WORKFLOW_BUSY and the running run is unaffected', async () => {
+  it('guarantee 29: run() calls while a run is in progress all fail with WORKFLOW_BUSY and the running run is unaffected', async () => {
     await using wf = await router();
     const run = wf.run({ tag: 'long', n: 5 });
     const events: WorkflowEvent[] = [];
@@ -145,8 +145,8 @@ describe('SPEC 29: one run at a time', () => {
   });
 });
 
-describe('SPEC 30: lifecycle states', () => {
-  it('SPEC 30: idle → reserved (synchronously in run()) → running → idle; closed after close()', async () => {
+describe('guarantee 30: lifecycle states', () => {
+  it('guarantee 30: idle → reserved (synchronously in run()) → running → idle; closed after close()', async () => {
     await using gate = await createGate({ fallbackMs: 10_000 });
     const wf = await holding();
     try {
@@ -171,7 +171,7 @@ describe('SPEC 30: lifecycle states', () => {
     expect(thrownBy(() => wf.run({ item: 'late' })).code).toBe('WORKFLOW_CLOSED');
   });
 
-  it('SPEC 29/30: createCheckpoint(), restore() and reset() reserve the instance synchronously while they work', async () => {
+  it('guarantees 29/30: createCheckpoint(), restore() and reset() reserve the instance synchronously while they work', async () => {
     await using store = createMemoryStore();
     await using wf = await stateful({ store });
     const operations: [string, () => Promise<unknown>][] = [
@@ -190,8 +190,8 @@ describe('SPEC 30: lifecycle states', () => {
   });
 });
 
-describe('SPEC 31: deterministic release', () => {
-  it('SPEC 31: disposing a handle before iterating it cancels the run and releases the instance by the time dispose resolves', async () => {
+describe('guarantee 31: deterministic release', () => {
+  it('guarantee 31: disposing a handle before iterating it cancels the run and releases the instance by the time dispose resolves', async () => {
     await using wf = await stateful();
     const run = wf.run('never iterated');
     await run[Symbol.asyncDispose]();
@@ -202,7 +202,7 @@ describe('SPEC 31: deterministic release', () => {
     expect(report((await wf.run('next').result()).outputs)).toMatchObject({ count: 1, hits: 100 });
   });
 
-  it('SPEC 31: `await using` a run handle releases the instance at the end of its block', async () => {
+  it('guarantee 31: `await using` a run handle releases the instance at the end of its block', async () => {
     await using wf = await stateful();
     let runId: string | undefined;
     {
@@ -214,7 +214,7 @@ describe('SPEC 31: deterministic release', () => {
     expect((await wf.run('next').result()).outputs).toHaveLength(2);
   });
 
-  it('SPEC 31: breaking out of `for await` mid-run cancels it; the instance is idle when the loop has exited', async () => {
+  it('guarantee 31: breaking out of `for await` mid-run cancels it; the instance is idle when the loop has exited', async () => {
     await using wf = await router();
     const run = wf.run({ tag: 'broken', n: 10_000 }, { maxSupersteps: 20_000 });
     for await (const event of run) {
@@ -226,7 +226,7 @@ describe('SPEC 31: deterministic release', () => {
     expect((await wf.run('next').result()).outputs).toMatchObject([{ id: 't', count: 1 }]);
   });
 
-  it('SPEC 31: aborting the signal mid-run cancels it and releases the instance by the time result() settles', async () => {
+  it('guarantee 31: aborting the signal mid-run cancels it and releases the instance by the time result() settles', async () => {
     await using wf = await router();
     const controller = new AbortController();
     const run = wf.run({ tag: 'aborted', n: 10_000 }, { signal: controller.signal, maxSupersteps: 20_000 });
@@ -243,7 +243,7 @@ describe('SPEC 31: deterministic release', () => {
     expect((await wf.run('next').result()).outputs).toMatchObject([{ id: 't', count: 1 }]);
   });
 
-  it('SPEC 31: a signal aborted before run() cancels the run before any superstep and releases the instance', async () => {
+  it('guarantee 31: a signal aborted before run() cancels the run before any superstep and releases the instance', async () => {
     await using wf = await stateful();
     const run = wf.run('too late', { signal: AbortSignal.abort('already') });
     const { events, error } = await drain(run);
@@ -253,7 +253,7 @@ describe('SPEC 31: deterministic release', () => {
     expect(report((await wf.run('next').result()).outputs)).toMatchObject({ count: 1, hits: 100 });
   });
 
-  it('SPEC 31: disposing a run that waits for answers releases the instance', async () => {
+  it('guarantee 31: disposing a run that waits for answers releases the instance', async () => {
     await using wf = await new WorkflowBuilder(req.executor('asker', { id: 'ask' })).build({ pool });
     const run = wf.run({ item: 'pending' });
     await until(run, (event) => event.type === 'status' && event.status === 'idle-with-pending-requests');
@@ -265,7 +265,7 @@ describe('SPEC 31: deterministic release', () => {
     expect(next.pendingRequests.map((r) => r.data)).toContainEqual({ item: 'next', asker: 'ask' });
   });
 
-  it('SPEC 31: a handle whose events are never consumed does not hold the instance once its run has ended', async () => {
+  it('guarantee 31: a handle whose events are never consumed does not hold the instance once its run has ended', async () => {
     await using wf = await stateful();
     const done = wf.run('fire and forget').result();
     await done;
@@ -274,8 +274,8 @@ describe('SPEC 31: deterministic release', () => {
   });
 });
 
-describe('SPEC 32: compare-and-clear', () => {
-  it("SPEC 32: late cancel(), dispose, break and signal abort of older runs' handles do not touch a newer run that holds the instance", async () => {
+describe('guarantee 32: compare-and-clear', () => {
+  it("guarantee 32: late cancel(), dispose, break and signal abort of older runs' handles do not touch a newer run that holds the instance", async () => {
     await using gate = await createGate({ fallbackMs: 10_000 });
     await using wf = await holding();
     // An older run that completed (with a signal), and one abandoned before iteration.
@@ -312,8 +312,8 @@ describe('SPEC 32: compare-and-clear', () => {
   });
 });
 
-describe('SPEC 33: createCheckpoint on an idle instance', () => {
-  it('SPEC 33: before the first run it captures superstep 0 with runId null; restoring it onto a used instance gives fresh-instance behaviour', async () => {
+describe('guarantee 33: createCheckpoint on an idle instance', () => {
+  it('guarantee 33: before the first run it captures superstep 0 with runId null; restoring it onto a used instance gives fresh-instance behaviour', async () => {
     await using store = createMemoryStore();
     await using wf = await stateful({ store });
     const initial = await wf.createCheckpoint();
@@ -326,7 +326,7 @@ describe('SPEC 33: createCheckpoint on an idle instance', () => {
     expect(report((await wf.run('again').result()).outputs)).toMatchObject({ count: 1, hits: 100 });
   });
 
-  it('SPEC 33: after runs it captures the whole instance (actor and shared state): a fresh instance restored from it goes on', async () => {
+  it('guarantee 33: after runs it captures the whole instance (actor and shared state): a fresh instance restored from it goes on', async () => {
     await using store = createMemoryStore();
     await using wf = await stateful({ store });
     await wf.run('one').result();
@@ -340,7 +340,7 @@ describe('SPEC 33: createCheckpoint on an idle instance', () => {
     expect(report((await fresh.run('three').result()).outputs)).toMatchObject({ count: 3, hits: 102 });
   });
 
-  it('SPEC 33: createCheckpoint() is refused with WORKFLOW_BUSY during a run, and with WORKFLOW_NOT_IDLE while a failed run left messages queued', async () => {
+  it('guarantee 33: createCheckpoint() is refused with WORKFLOW_BUSY during a run, and with WORKFLOW_NOT_IDLE while a failed run left messages queued', async () => {
     await using store = createMemoryStore();
     await using gate = await createGate({ fallbackMs: 10_000 });
     await using held = await holding({ store, name: 'held' });
@@ -367,8 +367,8 @@ describe('SPEC 33: createCheckpoint on an idle instance', () => {
   });
 });
 
-describe('SPEC 34: reset', () => {
-  it('SPEC 34: reset() clears actor state and shared state (back to build-time sharedState) and runs reset hooks', async () => {
+describe('guarantee 34: reset', () => {
+  it('guarantee 34: reset() clears actor state and shared state (back to build-time sharedState) and runs reset hooks', async () => {
     await using wf = await stateful();
     expect(report((await wf.run(1).result()).outputs)).toMatchObject({ count: 1, hits: 100 });
     const before = report((await wf.run(2).result()).outputs);
@@ -380,7 +380,7 @@ describe('SPEC 34: reset', () => {
     expect(after.resets).toBe((before.resets ?? 0) + 1);
   });
 
-  it('SPEC 34: reset() clears messages a failed run left queued', async () => {
+  it('guarantee 34: reset() clears messages a failed run left queued', async () => {
     await using wf = await router();
     expect((await rejectionOf(wf.run('boom').result())).code).toBe('EXECUTOR_FAILED');
     await wf.reset();
@@ -390,7 +390,7 @@ describe('SPEC 34: reset', () => {
     expect(ofType(events, 'run.failed')).toEqual([]);
   });
 
-  it('SPEC 34: reset() clears partially filled fan-in buffers', async () => {
+  it('guarantee 34: reset() clears partially filled fan-in buffers', async () => {
     const graph = () =>
       new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
         .addFanOut('kick', [life.executor('maybe', { id: 'a' }), life.executor('maybe', { id: 'b' })])
@@ -411,7 +411,7 @@ describe('SPEC 34: reset', () => {
     expect(sorted((await wf.run({ senders: ['a', 'b'], tag: 'r2' }).result()).outputs)).toEqual([['r2:a', 'r2:b']]);
   });
 
-  it('SPEC 34: reset() clears pending requests', async () => {
+  it('guarantee 34: reset() clears pending requests', async () => {
     await using wf = await new WorkflowBuilder(req.executor('asker', { id: 'ask' })).build({ pool });
     const first = await wf.run({ item: 'forgotten' }, { onPendingRequests: 'end' }).result();
     const requestId = first.pendingRequests[0]?.requestId ?? '';
@@ -425,7 +425,7 @@ describe('SPEC 34: reset', () => {
     expect(refused.code).toBe('REQUEST_UNKNOWN');
   });
 
-  it('SPEC 34: after reset() a new checkpoint lineage starts (new lineageId, parentId null)', async () => {
+  it('guarantee 34: after reset() a new checkpoint lineage starts (new lineageId, parentId null)', async () => {
     await using store = createMemoryStore();
     await using wf = await stateful({ store });
     const first = wf.run(1);
@@ -441,7 +441,7 @@ describe('SPEC 34: reset', () => {
     expect(entry?.lineageId).not.toBe(lineage);
   });
 
-  it('SPEC 34: reset() (and restore()) during a run is refused with WORKFLOW_BUSY and the run is unaffected', async () => {
+  it('guarantee 34: reset() (and restore()) during a run is refused with WORKFLOW_BUSY and the run is unaffected', async () => {
     await using store = createMemoryStore();
     await using gate = await createGate({ fallbackMs: 10_000 });
     await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
@@ -465,8 +465,8 @@ describe('SPEC 34: reset', () => {
   });
 });
 
-describe('SPEC 35: atomic reset', () => {
-  it('SPEC 35: a reset hook that throws fails reset() with RESET_FAILED and leaves the instance exactly as before', async () => {
+describe('guarantee 35: atomic reset', () => {
+  it('guarantee 35: a reset hook that throws fails reset() with RESET_FAILED and leaves the instance exactly as before', async () => {
     await using store = createMemoryStore();
     // Its own pool (closed with it): bomb's armed flag lives in the worker threads' module copies.
     await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
@@ -505,13 +505,13 @@ describe('SPEC 35: atomic reset', () => {
   });
 });
 
-describe('SPEC 36: per-run flags are cleared on every exit path', () => {
+describe('guarantee 36: per-run flags are cleared on every exit path', () => {
   /** How many checkpoints each store holds. */
   async function sizes(...stores: CheckpointStore[]): Promise<number[]> {
     return await Promise.all(stores.map(async (store) => (await store.list()).length));
   }
 
-  it('SPEC 36: a per-run store is used by its run only, after success, failure and cancellation', async () => {
+  it('guarantee 36: a per-run store is used by its run only, after success, failure and cancellation', async () => {
     await using own = createMemoryStore();
     await using perRun = createMemoryStore();
     await using wf = await router({ store: own });
@@ -540,7 +540,7 @@ describe('SPEC 36: per-run flags are cleared on every exit path', () => {
     expect(await sizes(own, perRun)).toEqual([9, afterCancel]);
   });
 
-  it('SPEC 36: the parent id does not leak between stores: every checkpoint names a parent in its own store, or none', async () => {
+  it('guarantee 36: the parent id does not leak between stores: every checkpoint names a parent in its own store, or none', async () => {
     await using own = createMemoryStore();
     await using perRun = createMemoryStore();
     await using wf = await router({ store: own });
@@ -563,7 +563,7 @@ describe('SPEC 36: per-run flags are cleared on every exit path', () => {
     }
   });
 
-  it('SPEC 36: after a resumed run ends — by success, failure or cancellation — the next run(input) starts afresh at superstep 1 with its own entry checkpoint', async () => {
+  it('guarantee 36: after a resumed run ends — by success, failure or cancellation — the next run(input) starts afresh at superstep 1 with its own entry checkpoint', async () => {
     await using store = createMemoryStore();
     await using wf = await router({ store });
     const chat = wf.run({ tag: 'chat', n: 4 });
@@ -610,7 +610,7 @@ describe('SPEC 36: per-run flags are cleared on every exit path', () => {
   });
 });
 
-describe('SPEC 37: events of abandoned runs', () => {
+describe('guarantee 37: events of abandoned runs', () => {
   /** chatter alone, looping on itself; starts from a checkpoint taken before any run. */
   async function chatty(store: CheckpointStore) {
     const wf = await new WorkflowBuilder(life.executor('chatter')).addEdge('chatter', 'chatter').build({ pool, store });
@@ -626,7 +626,7 @@ describe('SPEC 37: events of abandoned runs', () => {
     expect(statuses(events)).toEqual(['running', 'idle']);
   }
 
-  it('SPEC 37: events of a run never iterated, then disposed, do not appear in a later run after reset()', async () => {
+  it('guarantee 37: events of a run never iterated, then disposed, do not appear in a later run after reset()', async () => {
     await using store = createMemoryStore();
     const { wf } = await chatty(store);
     await using _wf = wf;
@@ -639,7 +639,7 @@ describe('SPEC 37: events of abandoned runs', () => {
     expect(custom(events, 'chat')).toHaveLength(3);
   });
 
-  it('SPEC 37: events of a run that ran to its end unconsumed, or was disposed mid-iteration, do not appear in a later run after restore()', async () => {
+  it('guarantee 37: events of a run that ran to its end unconsumed, or was disposed mid-iteration, do not appear in a later run after restore()', async () => {
     await using store = createMemoryStore();
     const { wf, initial } = await chatty(store);
     await using _wf = wf;

@@ -1,5 +1,5 @@
 /**
- * SPEC 39: worker supervision. A worker thread that exits, dies of an uncaught exception thrown from a
+ * guarantee 39: worker supervision. A worker thread that exits, dies of an uncaught exception thrown from a
  * timer, or runs out of its memory limit is replaced at the same index; its actors come back from the
  * last barrier on the new thread, the superstep is replayed, and the run ends as an unfailing run would,
  * with one `worker.restarted` per recovery. Actors on the other thread keep their thread and their state.
@@ -45,7 +45,7 @@ afterAll(async () => {
   process.off('uncaughtException', onEscape);
   process.off('unhandledRejection', onEscape);
   rmSync(scratch, { recursive: true, force: true });
-  // The main thread never saw any of the workers' deaths as its own error (SPEC 39).
+  // The main thread never saw any of the workers' deaths as its own error (guarantee 39).
   expect(escaped).toEqual([]);
 });
 
@@ -84,8 +84,8 @@ function sideEffects(path: string): number[] {
   return readFileSync(path, 'utf8').trim().split('\n').map(Number);
 }
 
-describe('SPEC 39: a dead worker is replaced and its superstep replayed', () => {
-  it('SPEC 39: the unfailing run, for reference: three rounds, both counters at 1, 2, 3, no restart', async () => {
+describe('guarantee 39: a dead worker is replaced and its superstep replayed', () => {
+  it('guarantee 39: the unfailing run, for reference: three rounds, both counters at 1, 2, 3, no restart', async () => {
     await using wf = await rounds(pool);
     const { events, result } = await drain(wf.run({ round: 1, rounds: ROUNDS } satisfies Tick));
     expect(result?.outputs).toEqual(UNFAILING);
@@ -99,7 +99,7 @@ describe('SPEC 39: a dead worker is replaced and its superstep replayed', () => 
     { kind: 'oom', what: 'allocates past its resourceLimits (maxOldGenerationSizeMb: 32)' },
   ];
   for (const { kind, what } of cases) {
-    it(`SPEC 39: a worker that ${what} is replaced; its actor is restored from the last barrier on the new thread, the superstep replayed, and the run yields what an unfailing run yields`, async () => {
+    it(`guarantee 39: a worker that ${what} is replaced; its actor is restored from the last barrier on the new thread, the superstep replayed, and the run yields what an unfailing run yields`, async () => {
       await using wf = await rounds(kind === 'oom' ? limitedPool : pool);
       const fault = plan(kind);
       const { events, result, error } = await drain(wf.run({ round: 1, rounds: ROUNDS, fault } satisfies Tick));
@@ -132,7 +132,7 @@ describe('SPEC 39: a dead worker is replaced and its superstep replayed', () => 
     });
   }
 
-  it('SPEC 39: the actor on the surviving thread runs the replayed superstep again (side effects repeat) but commits it once (its count is exact)', async () => {
+  it('guarantee 39: the actor on the surviving thread runs the replayed superstep again (side effects repeat) but commits it once (its count is exact)', async () => {
     await using wf = await rounds(pool);
     const clean = scratchFile('effects-clean');
     await wf.run({ round: 1, rounds: ROUNDS, sideEffects: clean } satisfies Tick).result();
@@ -149,7 +149,7 @@ describe('SPEC 39: a dead worker is replaced and its superstep replayed', () => 
     expect(result.outputs).toEqual(UNFAILING);
   });
 
-  it('SPEC 39: a fault that strikes maxWorkerRestarts times in one superstep is survived, one worker.restarted per recovery', async () => {
+  it('guarantee 39: a fault that strikes maxWorkerRestarts times in one superstep is survived, one worker.restarted per recovery', async () => {
     await using wf = await rounds(pool, { maxWorkerRestarts: 2 });
     const fault = plan('exit', 2);
     const { events, result } = await drain(wf.run({ round: 1, rounds: ROUNDS, fault } satisfies Tick));
@@ -161,7 +161,7 @@ describe('SPEC 39: a dead worker is replaced and its superstep replayed', () => 
     expect(readFileSync(fault.counter, 'utf8')).toBe('xx');
   });
 
-  it('SPEC 39: one fault more than maxWorkerRestarts fails the run with WORKER_LOST, commits nothing of that superstep, and resume() finishes it with the unfailing result', async () => {
+  it('guarantee 39: one fault more than maxWorkerRestarts fails the run with WORKER_LOST, commits nothing of that superstep, and resume() finishes it with the unfailing result', async () => {
     await using wf = await rounds(pool, { maxWorkerRestarts: 2 });
     const fault = plan('exit', 3);
     const failed = await drain(wf.run({ round: 1, rounds: ROUNDS, fault } satisfies Tick));
@@ -181,7 +181,7 @@ describe('SPEC 39: a dead worker is replaced and its superstep replayed', () => 
     expect(ofType(resumed.events, 'worker.restarted')).toEqual([]);
   });
 
-  it('SPEC 39: a worker killed under one workflow leaves another workflow sharing the pool correct', async () => {
+  it('guarantee 39: a worker killed under one workflow leaves another workflow sharing the pool correct', async () => {
     await using struck = await rounds(pool);
     await using bystander = await rounds(pool);
     const [a, b] = await Promise.all([
@@ -197,7 +197,7 @@ describe('SPEC 39: a dead worker is replaced and its superstep replayed', () => 
   });
 });
 
-describe('SPEC 39: faults around a replacement, seen from the whole process', () => {
+describe('guarantee 39: faults around a replacement, seen from the whole process', () => {
   const PROBE = new URL('./children/probe.ts', import.meta.url);
   afterEach(() => {
     killChildren();
@@ -212,7 +212,7 @@ describe('SPEC 39: faults around a replacement, seen from the whole process', ()
   // Regression guard for a runtime bug (reported): the replacement host's reload (a control-plane call to a
   // thread that has died) never settles, so the step waiting for the host to be ready hangs — and with it
   // the run, cancel() and close().
-  it('SPEC 39: a replacement worker that itself dies while its actors are reloaded is replaced again, and the run completes', async () => {
+  it('guarantee 39: a replacement worker that itself dies while its actors are reloaded is replaced again, and the run completes', async () => {
     const dir = join(scratch, `dies-on-reload-${++files}`);
     mkdirSync(dir);
     const probe = startScript(PROBE, ['dies-on-reload', dir], { fallbackMs: 20_000 });
@@ -226,7 +226,7 @@ describe('SPEC 39: faults around a replacement, seen from the whole process', ()
   // Regression guard for a runtime bug (reported): piscina emits 'error' on the pool for a worker that dies
   // outside a task (here: of its memory limit while starting); the pool has no listener, so the main thread
   // gets an uncaught exception, and createPool() waits for a ping that never comes.
-  it('SPEC 39: a pool whose threads cannot start within their memory limit is refused with a typed error, and the main thread does not crash', async () => {
+  it('guarantee 39: a pool whose threads cannot start within their memory limit is refused with a typed error, and the main thread does not crash', async () => {
     const probe = startScript(PROBE, ['tiny-heap'], { fallbackMs: 20_000 });
     const exit = await probe.exited;
     expect(exit.timedOut, 'createPool hung: the probe had to be killed').toBe(false);

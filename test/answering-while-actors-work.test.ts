@@ -1,5 +1,5 @@
 /**
- * Issue acceptance for SPEC 17/18: a request is answered while three other actors are still in the middle
+ * Issue acceptance for guarantees 17/18: a request is answered while three other actors are still in the middle
  * of CPU work in the same run; the answer is handled in the next superstep and no earlier work runs twice.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,8 +21,8 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-describe('SPEC 17/18: answering while other actors work', () => {
-  it('SPEC 18: an answer given while three actors are mid-CPU-work is handled in the next superstep; no work runs twice', async () => {
+describe('guarantees 17/18: answering while other actors work', () => {
+  it('guarantee 18: an answer given while three actors are mid-CPU-work is handled in the next superstep; no work runs twice', async () => {
     const grinders = ['g1', 'g2', 'g3'].map((id) => hitl.executor('grinder', { id }));
     const builder = new WorkflowBuilder(basic.executor('forward', { id: 'start' })).addFanOut('start', [
       hitl.executor('approver'),

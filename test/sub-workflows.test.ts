@@ -1,5 +1,5 @@
 /**
- * SPEC H (43–44): sub-workflows — a workflow used as an executor of another: outputs flow on as the node's
+ * Guarantees 43–44 (docs/guarantees.md#sub-workflows): sub-workflows — a workflow used as an executor of another: outputs flow on as the node's
  * messages, events appear with their path, a failing child fails the parent's superstep and is rolled back,
  * requests surface at the parent with their ids and are answered there, and the parent's checkpoint embeds
  * the child. Public API only, real worker threads.
@@ -70,8 +70,8 @@ function nestedEvents(events: readonly WorkflowEvent[]): [string, string, string
   });
 }
 
-describe('SPEC 43: a workflow as an executor of another', () => {
-  it('SPEC 43: nested two levels deep, outputs flow on as the node’s messages, inside the parent’s supersteps', async () => {
+describe('guarantee 43: a workflow as an executor of another', () => {
+  it('guarantee 43: nested two levels deep, outputs flow on as the node’s messages, inside the parent’s supersteps', async () => {
     await using wf = await nested().build({ pool });
     const { events, result } = await drain(wf.run({ item: 'x' }));
     expect(result?.outputs).toEqual([{ item: 'x', trail: ['start', 'middle-stamp', 'inner-stamp'] }]);
@@ -80,7 +80,7 @@ describe('SPEC 43: a workflow as an executor of another', () => {
     expect(ofType(events, 'output').map((e) => e.executorId)).toEqual(['out']);
   });
 
-  it('SPEC 43: the parent’s stream shows the children’s events as `subworkflow` events with their path', async () => {
+  it('guarantee 43: the parent’s stream shows the children’s events as `subworkflow` events with their path', async () => {
     await using wf = await nested().build({ pool });
     const { events } = await drain(wf.run({ item: 'x' }));
     const seen = nestedEvents(events);
@@ -100,7 +100,7 @@ describe('SPEC 43: a workflow as an executor of another', () => {
     }
   });
 
-  it('SPEC 43: a failing child fails the parent’s superstep (executor.failed names the node) and is rolled back', async () => {
+  it('guarantee 43: a failing child fails the parent’s superstep (executor.failed names the node) and is rolled back', async () => {
     await using wf = await checked().build({ pool });
     expect((await wf.run({ item: 'a' }).result()).outputs).toEqual([{ item: 'a', trail: ['start'], seen: 1 }]);
 
@@ -120,8 +120,8 @@ describe('SPEC 43: a workflow as an executor of another', () => {
   });
 });
 
-describe('SPEC 43: requests of a child surface at the parent', () => {
-  it('SPEC 43: the child’s request surfaces with its own id, answered at the parent it resumes the child', async () => {
+describe('guarantee 43: requests of a child surface at the parent', () => {
+  it('guarantee 43: the child’s request surfaces with its own id, answered at the parent it resumes the child', async () => {
     await using wf = await approvals().build({ pool });
     const run = wf.run({ items: ['doc'] });
     const events: WorkflowEvent[] = [];
@@ -149,7 +149,7 @@ describe('SPEC 43: requests of a child surface at the parent', () => {
     expect(nestedEvents(events).filter(([, type]) => type === 'request')).toEqual([]);
   });
 
-  it('SPEC 43: a grandchild’s request surfaces at the top with its id; answering there resumes it', async () => {
+  it('guarantee 43: a grandchild’s request surfaces at the top with its id; answering there resumes it', async () => {
     const inner = new WorkflowBuilder(sw.executor('approve'));
     const outer = new WorkflowBuilder(sw.executor('stamp', { id: 'outer-stamp' }))
       .addEdge('outer-stamp', subWorkflow('inner', inner))
@@ -169,7 +169,7 @@ describe('SPEC 43: requests of a child surface at the parent', () => {
     expect((await run.result()).outputs).toEqual([{ item: 'deep', approved: true, requestId: 'req-deep', asked: 1 }]);
   });
 
-  it('SPEC 43: an onRequest callback at the parent answers the child', async () => {
+  it('guarantee 43: an onRequest callback at the parent answers the child', async () => {
     await using wf = await approvals().build({ pool });
     const result = await wf
       .run({ items: ['a', 'b'] }, { onRequest: (request) => ({ approved: request.requestId === 'req-a' }) })
@@ -181,7 +181,7 @@ describe('SPEC 43: requests of a child surface at the parent', () => {
   });
 });
 
-describe('SPEC 44: checkpoints embed the child', () => {
+describe('guarantee 44: checkpoints embed the child', () => {
   /** Runs `approvals` until it waits for answers to `items`; returns the store and the last checkpoint id. */
   async function pendingCheckpoint(items: string[]): Promise<{ store: CheckpointStore; checkpointId: string }> {
     const store = createMemoryStore();
@@ -196,7 +196,7 @@ describe('SPEC 44: checkpoints embed the child', () => {
     return { store, checkpointId: saved.checkpointId };
   }
 
-  it('SPEC 44: the parent’s checkpoint holds the child’s state and its pending requests', async () => {
+  it('guarantee 44: the parent’s checkpoint holds the child’s state and its pending requests', async () => {
     const { store, checkpointId } = await pendingCheckpoint(['doc']);
     const read = await store.load(checkpointId);
     const body = decode(read?.body ?? new Uint8Array()) as {
@@ -211,7 +211,7 @@ describe('SPEC 44: checkpoints embed the child', () => {
     expect(read?.blobs.has(keys)).toBe(true);
   });
 
-  it('SPEC 44: restored on a fresh instance and answered with resume({ responses }), the child resumes once', async () => {
+  it('guarantee 44: restored on a fresh instance and answered with resume({ responses }), the child resumes once', async () => {
     const { store, checkpointId } = await pendingCheckpoint(['doc']);
     await using fresh = await approvals().build({ pool, store });
     await fresh.restore(checkpointId);
@@ -222,7 +222,7 @@ describe('SPEC 44: checkpoints embed the child', () => {
     expect(result?.outputs).toEqual([{ item: 'doc', approved: true, requestId: 'req-doc', asked: 1 }]);
   });
 
-  it('SPEC 44: with two pending, answering one on restore re-emits only the other, once; answering it live finishes', async () => {
+  it('guarantee 44: with two pending, answering one on restore re-emits only the other, once; answering it live finishes', async () => {
     const { store, checkpointId } = await pendingCheckpoint(['a', 'b']);
     await using fresh = await approvals().build({ pool, store });
     await fresh.restore(checkpointId);
@@ -242,7 +242,7 @@ describe('SPEC 44: checkpoints embed the child', () => {
     expect(result.pendingRequests).toEqual([]);
   });
 
-  it('SPEC 44: restoring twice from the same checkpoint gives the same result (no request lost or doubled)', async () => {
+  it('guarantee 44: restoring twice from the same checkpoint gives the same result (no request lost or doubled)', async () => {
     const { store, checkpointId } = await pendingCheckpoint(['doc']);
     await using fresh = await approvals().build({ pool, store });
     for (const approved of [true, false]) {

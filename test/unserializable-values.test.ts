@@ -1,5 +1,5 @@
 /**
- * SPEC 41: values the codec cannot carry — a function, a class instance, a symbol, a cycle — fail with
+ * guarantee 41: values the codec cannot carry — a function, a class instance, a symbol, a cycle — fail with
  * SERIALIZATION_FAILED naming executor, direction and path, where they are produced: a message, an
  * output, actor state, an event, shared state or a request inside a handler (the run fails, the
  * superstep commits nothing, the instance goes on); the input of `run()` (thrown at the call); initial
@@ -35,9 +35,9 @@ function producerGraph() {
 const DIRECTIONS: readonly Direction[] = ['message', 'output', 'state', 'event', 'shared-state', 'request'];
 const BADS: readonly Bad[] = ['function', 'class', 'symbol', 'cycle'];
 
-describe('SPEC 41: unserialisable values inside a handler', () => {
+describe('guarantee 41: unserialisable values inside a handler', () => {
   for (const direction of DIRECTIONS) {
-    it(`SPEC 41: a class instance, a symbol, a cycle or a function in a ${direction} fails the run with SERIALIZATION_FAILED { executorId, direction: '${direction}', path }; nothing of the superstep is committed and the instance goes on`, async () => {
+    it(`guarantee 41: a class instance, a symbol, a cycle or a function in a ${direction} fails the run with SERIALIZATION_FAILED { executorId, direction: '${direction}', path }; nothing of the superstep is committed and the instance goes on`, async () => {
       await using wf = await producerGraph().build({ pool });
       let good = 0;
       for (const bad of BADS) {
@@ -67,7 +67,7 @@ describe('SPEC 41: unserialisable values inside a handler', () => {
     });
   }
 
-  it('SPEC 41: details.path names where the bad part is — inside an array or a Map', async () => {
+  it('guarantee 41: details.path names where the bad part is — inside an array or a Map', async () => {
     await using wf = await producerGraph().build({ pool });
     for (const container of ['array', 'map'] as const) {
       const { error } = await drain(wf.run({ direction: 'message', bad: 'class', container } satisfies Order));
@@ -80,7 +80,7 @@ describe('SPEC 41: unserialisable values inside a handler', () => {
 
   // Regression guard: the path used to be cut at its first space, so a Set member (`$.set<set 1>`) or a key
   // with a space lost its tail.
-  it('SPEC 41: details.path is whole when it contains a space — a Set member, a key with a space', async () => {
+  it('guarantee 41: details.path is whole when it contains a space — a Set member, a key with a space', async () => {
     await using wf = await producerGraph().build({ pool });
     for (const container of ['set', 'spaced-key'] as const) {
       const { error } = await drain(wf.run({ direction: 'message', bad: 'class', container } satisfies Order));
@@ -92,8 +92,8 @@ describe('SPEC 41: unserialisable values inside a handler', () => {
   });
 });
 
-describe('SPEC 41: unserialisable values at the public boundary', () => {
-  it('SPEC 41: run() with a class instance, a symbol, a cycle or a function in its input throws SERIALIZATION_FAILED { direction: input } synchronously and leaves the instance free', async () => {
+describe('guarantee 41: unserialisable values at the public boundary', () => {
+  it('guarantee 41: run() with a class instance, a symbol, a cycle or a function in its input throws SERIALIZATION_FAILED { direction: input } synchronously and leaves the instance free', async () => {
     await using wf = await producerGraph().build({ pool });
     for (const bad of BADS) {
       const error = thrownBy(() => wf.run(badValue(bad, 'object')));
@@ -111,7 +111,7 @@ describe('SPEC 41: unserialisable values at the public boundary', () => {
     expect((await wf.run(null).result()).outputs).toEqual([{ good: 1, shared: null }]);
   });
 
-  it('SPEC 41: build({ sharedState }) with a value the codec cannot carry is refused with SERIALIZATION_FAILED naming the key', async () => {
+  it('guarantee 41: build({ sharedState }) with a value the codec cannot carry is refused with SERIALIZATION_FAILED naming the key', async () => {
     for (const bad of BADS) {
       const error = await rejectionOf(
         producerGraph().build({ pool, sharedState: { fine: 1, seen: badValue(bad, 'object') } }),
@@ -126,7 +126,7 @@ describe('SPEC 41: unserialisable values at the public boundary', () => {
     expect((await wf.run(null).result()).outputs).toEqual([{ good: 1, shared: { plain: true } }]);
   });
 
-  it('SPEC 20, 41: an answer holding a class instance, a symbol, a cycle or a function is refused with RESPONSE_INVALID naming the path; the request stays pending', async () => {
+  it('guarantees 20, 41: an answer holding a class instance, a symbol, a cycle or a function is refused with RESPONSE_INVALID naming the path; the request stays pending', async () => {
     await using wf = await new WorkflowBuilder(ser.executor('questioner')).build({ pool });
     const run = wf.run('why?', { onPendingRequests: 'wait' });
     const refused: CodedError[] = [];

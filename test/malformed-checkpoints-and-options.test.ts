@@ -1,5 +1,5 @@
 /**
- * SPEC 42 and bad input at the public boundary.
+ * guarantee 42 and bad input at the public boundary.
  *
  * - Real checkpoints (a run of the looping fan-in graph of fixtures/checkpoints.ts, in a memory store) are
  *   served with their body or one actor snapshot truncated, bit-flipped, overwritten or spliced: `restore()`
@@ -9,7 +9,7 @@
  * - Options out of range and malformed graph definitions are refused with typed errors, leaving nothing
  *   running; answers of the wrong shape are RESPONSE_INVALID and change nothing.
  *
- * CI runs a fixed seed. More: `FUZZ_RUNS=2000 FUZZ_SEED=$RANDOM npx vitest run test/spec-g-malformed-input.test.ts`.
+ * CI runs a fixed seed. More: `FUZZ_RUNS=2000 FUZZ_SEED=$RANDOM npx vitest run test/malformed-checkpoints-and-options.test.ts`.
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
@@ -103,7 +103,7 @@ const RESTORE_REFUSALS = [
   'DECODE_FAILED',
 ];
 
-describe('SPEC 42: restoring malformed checkpoints', () => {
+describe('guarantee 42: restoring malformed checkpoints', () => {
   let store: CheckpointStore;
   /** Checkpoints 0..12 of one run, and the outputs it yielded. */
   let metas: CheckpointMeta[];
@@ -137,7 +137,7 @@ describe('SPEC 42: restoring malformed checkpoints', () => {
   }
 
   it(
-    `SPEC 42: ${RESTORE_RUNS} real checkpoints with their body or a snapshot mutated either restore or are refused with a checkpoint code; a refused restore leaves the instance exactly as it was`,
+    `guarantee 42: ${RESTORE_RUNS} real checkpoints with their body or a snapshot mutated either restore or are refused with a checkpoint code; a refused restore leaves the instance exactly as it was`,
     async () => {
       await using wf = await atBase();
       const seen = new Map<string, number>();
@@ -192,13 +192,13 @@ describe('SPEC 42: restoring malformed checkpoints', () => {
         ),
         { seed: SEED, numRuns: RESTORE_RUNS },
       );
-      console.log(`SPEC 42 restore fuzz (seed ${SEED}):`, Object.fromEntries(seen));
+      console.log(`guarantee 42 restore fuzz (seed ${SEED}):`, Object.fromEntries(seen));
       expect(seen.get('CHECKPOINT_CORRUPT')).toBeGreaterThan(0);
     },
     Math.max(120_000, RESTORE_RUNS * 200),
   );
 
-  it('SPEC 42: a body of a future format version is refused with CHECKPOINT_VERSION_UNSUPPORTED; nothing changes', async () => {
+  it('guarantee 42: a body of a future format version is refused with CHECKPOINT_VERSION_UNSUPPORTED; nothing changes', async () => {
     await using wf = await atBase();
     const future = tamperedStore(
       store,
@@ -213,7 +213,7 @@ describe('SPEC 42: restoring malformed checkpoints', () => {
     expect((await wf.resume().result()).outputs).toEqual(afterBase());
   });
 
-  it('SPEC 42: a truncated actor snapshot is refused with CHECKPOINT_CORRUPT after every thread prepared its part; no thread keeps anything of it', async () => {
+  it('guarantee 42: a truncated actor snapshot is refused with CHECKPOINT_CORRUPT after every thread prepared its part; no thread keeps anything of it', async () => {
     await using wf = await atBase();
     // Checkpoint 9 holds snapshots of actors on both threads; one of them is cut short.
     const truncated = tamperedStore(store, (read) => {
@@ -228,7 +228,7 @@ describe('SPEC 42: restoring malformed checkpoints', () => {
   // Regression guard for a runtime bug (reported): restore checks that snapshot references name known actors,
   // but not that queued messages, fan-in buffers and pending requests do. Such a checkpoint restores, and the
   // resumed run dies with INTERNAL ("executor … is not loaded on this host").
-  it('SPEC 42: a checkpoint whose queue names an executor the graph does not have is refused with CHECKPOINT_CORRUPT', async () => {
+  it('guarantee 42: a checkpoint whose queue names an executor the graph does not have is refused with CHECKPOINT_CORRUPT', async () => {
     await using wf = await atBase();
     const ghost = tamperedStore(
       store,
@@ -247,7 +247,7 @@ describe('SPEC 42: restoring malformed checkpoints', () => {
   // Regression guard for a runtime bug (reported): restore did not check that the bytes it loaded are the ones
   // their key names, so a flipped bit that still decodes became actor state silently. A key ends in the CRC-32
   // of its bytes (format 2; in format 1 it was their SHA-256, tested below).
-  it("SPEC 42: a snapshot whose bytes do not match its key's checksum is refused with CHECKPOINT_CORRUPT", async () => {
+  it("guarantee 42: a snapshot whose bytes do not match its key's checksum is refused with CHECKPOINT_CORRUPT", async () => {
     await using wf = await atBase();
     const meta = metas[9];
     const read = await store.load(meta?.id ?? '');
@@ -286,7 +286,7 @@ describe('SPEC 42: restoring malformed checkpoints', () => {
     });
   }
 
-  it('SPEC 24, 42: a checkpoint of format 1 (blobs keyed by SHA-256) restores and runs on, and so do the checkpoints written after it; a format-1 blob that does not match its SHA-256 is refused', async () => {
+  it('guarantees 24, 42: a checkpoint of format 1 (blobs keyed by SHA-256) restores and runs on, and so do the checkpoints written after it; a format-1 blob that does not match its SHA-256 is refused', async () => {
     const nine = metas[9];
     if (nine === undefined) throw new Error('no checkpoint 9');
     await using old = createMemoryStore();
@@ -486,7 +486,7 @@ describe('bad graph definitions are refused with typed errors', () => {
   });
 });
 
-describe('SPEC 20: answers of the wrong shape', () => {
+describe('guarantee 20: answers of the wrong shape', () => {
   it('undefined, null, a string, a list, a missing or mistyped field: each RESPONSE_INVALID naming the request; the request stays pending and a right answer is taken', async () => {
     await using wf = await new WorkflowBuilder(hitl.executor('approver')).build({ pool });
     const wrong: unknown[] = [undefined, null, 'yes', [true], {}, { approved: 'yes' }, { approved: 1 }, { ok: true }];

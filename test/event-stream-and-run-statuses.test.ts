@@ -1,5 +1,5 @@
 /**
- * SPEC C (14–16): the event union, live streaming, forged events, run statuses and the single terminal
+ * Guarantees 14–16 (docs/guarantees.md#events): the event union, live streaming, forged events, run statuses and the single terminal
  * status. Public API only, real worker threads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ const basic = executorModule<typeof import('./fixtures/basic.ts')>(new URL('./fi
 
 /**
  * One line per event. The switch is exhaustive over the union (`never` below): adding an event type
- * without handling it here fails the type check (SPEC 14: a discriminated union on `type`).
+ * without handling it here fails the type check (guarantee 14: a discriminated union on `type`).
  */
 function describeEvent(event: WorkflowEvent): string {
   switch (event.type) {
@@ -64,7 +64,7 @@ function describeEvent(event: WorkflowEvent): string {
   }
 }
 
-/** The statuses of a run's final `status` events (SPEC 16: exactly one, and it is the last event). */
+/** The statuses of a run's final `status` events (guarantee 16: exactly one, and it is the last event). */
 function finalStatuses(events: readonly WorkflowEvent[]): RunStatus[] {
   return ofType(events, 'status')
     .filter((event) => event.final)
@@ -88,7 +88,7 @@ async function drainWith<Output>(
   }
 }
 
-describe('SPEC C: events and run states', () => {
+describe('events and run states', () => {
   let pool: ActorPool;
   /** Streams what a handler emitted as soon as that handler returns (`eventFlushMs: 0`). */
   let livePool: ActorPool;
@@ -99,8 +99,8 @@ describe('SPEC C: events and run states', () => {
     await Promise.all([pool.close(), livePool.close()]);
   });
 
-  describe('SPEC 14: the event union', () => {
-    it('SPEC 14: every event is a member of the discriminated union, with the fields of its type', async () => {
+  describe('guarantee 14: the event union', () => {
+    it('guarantee 14: every event is a member of the discriminated union, with the fields of its type', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addEdge('each', ev.executor('chatty'))
         .addEdge('each', graph.executor('typed'))
@@ -134,7 +134,7 @@ describe('SPEC C: events and run states', () => {
       ]);
     });
 
-    it('SPEC 14: failure events carry error records', async () => {
+    it('guarantee 14: failure events carry error records', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('explode')).build({ pool });
       const { events } = await drain(wf.run('x'));
       expect(events.map(describeEvent).slice(-3)).toEqual([
@@ -144,7 +144,7 @@ describe('SPEC C: events and run states', () => {
       ]);
     });
 
-    it('SPEC 14: events are streamed while a superstep is still running (the test must see `ready` to let the superstep finish)', async () => {
+    it('guarantee 14: events are streamed while a superstep is still running (the test must see `ready` to let the superstep finish)', async () => {
       // livePool (eventFlushMs 0): the host streams what a handler emitted as soon as that handler returns.
       await using gate = await createGate();
       await using wf = await new WorkflowBuilder(graph.executor('each'))
@@ -165,7 +165,7 @@ describe('SPEC C: events and run states', () => {
       expect(ready).toBeLessThan(indexOf(events, (e) => e.type === 'superstep.completed' && e.superstep === 2));
     });
 
-    it('SPEC 14: an event emitted by a handler is streamed while that same handler is still awaiting (default flush interval)', async () => {
+    it('guarantee 14: an event emitted by a handler is streamed while that same handler is still awaiting (default flush interval)', async () => {
       // ctx.emit is documented as "streamed at once"; a handler that emits progress and then awaits
       // slow I/O must not hold its events back until it returns.
       await using gate = await createGate();
@@ -194,7 +194,7 @@ describe('SPEC C: events and run states', () => {
       expect(custom(events, 'ready')).toHaveLength(1);
     });
 
-    it('SPEC 14: executors cannot forge any framework event type: EVENT_NAME_RESERVED', async () => {
+    it('guarantee 14: executors cannot forge any framework event type: EVENT_NAME_RESERVED', async () => {
       const reserved = [...FRAMEWORK_EVENT_TYPES];
       expect(reserved).toEqual(
         expect.arrayContaining(['output', 'status', 'request', 'warning', 'run.failed', 'custom', 'checkpoint.saved']),
@@ -221,7 +221,7 @@ describe('SPEC C: events and run states', () => {
     });
 
     const places = ['message', 'output', 'state', 'event', 'shared-state'] as const;
-    it(`SPEC 14, 41: a function in a ${places.join(' / ')} fails the run with SERIALIZATION_FAILED naming executor and path`, async () => {
+    it(`guarantees 14, 41: a function in a ${places.join(' / ')} fails the run with SERIALIZATION_FAILED naming executor and path`, async () => {
       await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'start' }))
         .addEdge('start', ev.executor('unserialisable'))
         .addEdge('unserialisable', basic.executor('sink'))
@@ -239,7 +239,7 @@ describe('SPEC C: events and run states', () => {
       }
     });
 
-    it('SPEC 41: a non-serialisable run input is refused at run() and leaves the instance free', async () => {
+    it('guarantee 41: a non-serialisable run input is refused at run() and leaves the instance free', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('sink')).build({ pool });
       const error = thrownBy(() => wf.run({ callback: () => 1 }));
       expect(error).toMatchObject({
@@ -251,7 +251,7 @@ describe('SPEC C: events and run states', () => {
     });
   });
 
-  describe('SPEC 15–16: statuses', () => {
+  describe('guarantees 15–16: statuses', () => {
     /**
      * each → numbers to a countdown loop, items to the asker. The asker's two requests become pending at
      * the barrier of superstep 2 while the countdown still has supersteps to go.
@@ -267,7 +267,7 @@ describe('SPEC C: events and run states', () => {
         .build({ pool });
     }
 
-    it('SPEC 15: a run is `running` while it streams and ends `idle`', async () => {
+    it('guarantee 15: a run is `running` while it streams and ends `idle`', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('countdown'))
         .addEdge('countdown', 'countdown')
         .build({ pool });
@@ -282,7 +282,7 @@ describe('SPEC C: events and run states', () => {
       expect(result?.status).toBe('idle');
     });
 
-    it('SPEC 15: a failing run ends `failed`', async () => {
+    it('guarantee 15: a failing run ends `failed`', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('explode')).build({ pool });
       const run = wf.run('x');
       const { events } = await drain(run);
@@ -290,7 +290,7 @@ describe('SPEC C: events and run states', () => {
       expect(run.status).toBe('failed');
     });
 
-    it('SPEC 15, 16: aborting the run signal while a cooperative handler runs ends `cancelled`, and the instance is reusable', async () => {
+    it('guarantees 15, 16: aborting the run signal while a cooperative handler runs ends `cancelled`, and the instance is reusable', async () => {
       // livePool streams `waiting` as soon as the first handler returns, while the second one waits.
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addEdge('each', ev.executor('cooperative'))
@@ -314,7 +314,7 @@ describe('SPEC C: events and run states', () => {
       expect(again.result?.status).toBe('idle');
     });
 
-    it('SPEC 15, 16: handle.cancel() while a cooperative handler runs ends `cancelled`', async () => {
+    it('guarantees 15, 16: handle.cancel() while a cooperative handler runs ends `cancelled`', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addEdge('each', ev.executor('cooperative'))
         .build({ pool: livePool });
@@ -330,7 +330,7 @@ describe('SPEC C: events and run states', () => {
       expect(ofType(events, 'output')).toEqual([]);
     });
 
-    it('SPEC 15, 16: a signal aborted before the run starts ends `cancelled` without running a superstep', async () => {
+    it('guarantees 15, 16: a signal aborted before the run starts ends `cancelled` without running a superstep', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('sink')).build({ pool });
       const { events, error } = await drain(wf.run('x', { signal: AbortSignal.abort('too late') }));
       expect(error).toMatchObject({ code: 'RUN_CANCELLED' });
@@ -339,7 +339,7 @@ describe('SPEC C: events and run states', () => {
       expect((await wf.run('y').result()).outputs).toEqual(['y']);
     });
 
-    it('SPEC 6, 15: pending requests give running-with-pending-requests, then idle-with-pending-requests while waiting, recomputed after each answer', async () => {
+    it('guarantees 6, 15: pending requests give running-with-pending-requests, then idle-with-pending-requests while waiting, recomputed after each answer', async () => {
       await using wf = await buildAsking();
       const run = wf.run([{ item: 'a' }, { item: 'b' }, 2]);
       const answered: string[] = [];
@@ -360,7 +360,7 @@ describe('SPEC C: events and run states', () => {
       expect(statuses(events)).toEqual([
         'running',
         'running-with-pending-requests', // the countdown still runs while two requests are pending
-        'idle-with-pending-requests', // nothing queued: waiting, not running (SPEC 6)
+        'idle-with-pending-requests', // nothing queued: waiting, not running (guarantee 6)
         'running-with-pending-requests', // req-a answered; req-b still pending
         'idle-with-pending-requests', // one of two answered: still waiting
         'running', // req-b answered: nothing pending any more
@@ -376,7 +376,7 @@ describe('SPEC C: events and run states', () => {
       expect(result?.pendingRequests).toEqual([]);
     });
 
-    it('SPEC 6, 15, 16: with onPendingRequests "end" the run ends idle-with-pending-requests; answering one of two still ends so', async () => {
+    it('guarantees 6, 15, 16: with onPendingRequests "end" the run ends idle-with-pending-requests; answering one of two still ends so', async () => {
       await using wf = await buildAsking();
       const first = await drain(wf.run([{ item: 'a' }, { item: 'b' }], { onPendingRequests: 'end' }));
       expect(first.result?.status).toBe('idle-with-pending-requests');
@@ -396,7 +396,7 @@ describe('SPEC C: events and run states', () => {
       expect(finalStatuses(third.events)).toEqual(['idle']);
     });
 
-    it('SPEC 16: every way a run ends emits exactly one terminal status, as its last event', async () => {
+    it('guarantee 16: every way a run ends emits exactly one terminal status, as its last event', async () => {
       await using ok = await new WorkflowBuilder(basic.executor('sink')).build({ pool: livePool });
       await using failing = await new WorkflowBuilder(basic.executor('explode')).build({ pool: livePool });
       await using looping = await new WorkflowBuilder(basic.executor('countdown'))

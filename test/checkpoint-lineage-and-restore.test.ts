@@ -1,5 +1,5 @@
 /**
- * SPEC E (22–28): checkpoints — the cut at a barrier, N+1 checkpoints in one lineage, restore on a fresh
+ * Guarantees 22–28 (docs/guarantees.md#checkpoints): checkpoints — the cut at a barrier, N+1 checkpoints in one lineage, restore on a fresh
  * instance (and from SQLite, with a fresh store and pool), signature checks, stored bytes that never
  * alias, failed writes that keep the lineage, and incremental snapshot blobs. Public API only, real
  * worker threads.
@@ -97,8 +97,8 @@ function expectChain(metas: readonly CheckpointMeta[]): void {
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, k) => from + k);
 
-describe('SPEC 22: a checkpoint is the consistent cut at a barrier', () => {
-  it('SPEC 22: a checkpoint records superstep, graph signature, parent, timestamp (injected clock) and format version, and references every changed actor', async () => {
+describe('guarantee 22: a checkpoint is the consistent cut at a barrier', () => {
+  it('guarantee 22: a checkpoint records superstep, graph signature, parent, timestamp (injected clock) and format version, and references every changed actor', async () => {
     await using store = createMemoryStore();
     let clock = 1_700_000_000_000;
     let ids = 0;
@@ -122,7 +122,7 @@ describe('SPEC 22: a checkpoint is the consistent cut at a barrier', () => {
     expect(atBarrier2?.blobs.size).toBe(3);
   });
 
-  it("SPEC 22: restoring the barrier between right's and lag's contributions brings back queued messages, the half-filled fan-in buffer, shared state and actor state", async () => {
+  it("guarantee 22: restoring the barrier between right's and lag's contributions brings back queued messages, the half-filled fan-in buffer, shared state and actor state", async () => {
     await using store = createMemoryStore();
     await using wf = await buildLoop({ store });
     const { events, result } = await drain(wf.run({ i: 1 }));
@@ -147,8 +147,8 @@ describe('SPEC 22: a checkpoint is the consistent cut at a barrier', () => {
   });
 });
 
-describe('SPEC 23: lineage', () => {
-  it('SPEC 23: a run of N supersteps writes N+1 checkpoints (0..N), each the child of the one before, announced by checkpoint.saved at each barrier', async () => {
+describe('guarantee 23: lineage', () => {
+  it('guarantee 23: a run of N supersteps writes N+1 checkpoints (0..N), each the child of the one before, announced by checkpoint.saved at each barrier', async () => {
     await using store = createMemoryStore();
     await using wf = await buildLoop({ store });
     const run = wf.run({ i: 1 });
@@ -176,7 +176,7 @@ describe('SPEC 23: lineage', () => {
     }
   });
 
-  it('SPEC 23: checkpoints are listed under build({ name }) (default: the start executor id); run(input, { store }) checkpoints that run too', async () => {
+  it('guarantee 23: checkpoints are listed under build({ name }) (default: the start executor id); run(input, { store }) checkpoints that run too', async () => {
     await using named = createMemoryStore();
     await using wf = await buildLoop({ store: named, name: 'orders' });
     const first = await wf.run({ i: 0 }).result();
@@ -190,7 +190,7 @@ describe('SPEC 23: lineage', () => {
     expect(metas.map((meta) => meta.superstep)).toEqual(range(0, second.supersteps));
   });
 
-  it("SPEC 23: a second run's entry checkpoint is the child of the first run's last one (same lineage)", async () => {
+  it("guarantee 23: a second run's entry checkpoint is the child of the first run's last one (same lineage)", async () => {
     await using store = createMemoryStore();
     await using wf = await buildLoop({ store });
     const first = wf.run({ i: 0 });
@@ -204,7 +204,7 @@ describe('SPEC 23: lineage', () => {
     expect(secondMetas[0]?.lineageId).toBe(firstMetas[0]?.lineageId);
   });
 
-  it("SPEC 23: after restore(id) and resume(), the next checkpoint's parent is id (same instance and fresh instance)", async () => {
+  it("guarantee 23: after restore(id) and resume(), the next checkpoint's parent is id (same instance and fresh instance)", async () => {
     await using store = createMemoryStore();
     await using wf = await buildLoop({ store });
     await wf.run({ i: 1 }).result();
@@ -237,8 +237,8 @@ describe('SPEC 23: lineage', () => {
   });
 });
 
-describe('SPEC 24: restore on a fresh instance yields the same outputs', () => {
-  it('SPEC 24: for every checkpoint of a run with actor state, fan-in and shared state, a fresh instance restored from it produces the outputs the uninterrupted run produced after it (memory store)', async () => {
+describe('guarantee 24: restore on a fresh instance yields the same outputs', () => {
+  it('guarantee 24: for every checkpoint of a run with actor state, fan-in and shared state, a fresh instance restored from it produces the outputs the uninterrupted run produced after it (memory store)', async () => {
     await using store = createMemoryStore();
     await using wf = await buildLoop({ store });
     const { events, result } = await drain(wf.run({ i: 2 }));
@@ -260,7 +260,7 @@ describe('SPEC 24: restore on a fresh instance yields the same outputs', () => {
     }
   });
 
-  it('SPEC 24/26: from a SQLite file, a new store on the same file and a new pool (a "fresh process") restore every checkpoint and produce the same outputs', async () => {
+  it('guarantees 24/26: from a SQLite file, a new store on the same file and a new pool (a "fresh process") restore every checkpoint and produce the same outputs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'superstep-spec24-'));
     try {
       const path = join(dir, 'checkpoints.db');
@@ -290,8 +290,8 @@ describe('SPEC 24: restore on a fresh instance yields the same outputs', () => {
   });
 });
 
-describe('SPEC 25: restoring into a different graph', () => {
-  it('SPEC 25: a checkpoint of another graph is refused with CHECKPOINT_SIGNATURE_MISMATCH and the instance is unchanged', async () => {
+describe('guarantee 25: restoring into a different graph', () => {
+  it('guarantee 25: a checkpoint of another graph is refused with CHECKPOINT_SIGNATURE_MISMATCH and the instance is unchanged', async () => {
     await using store = createMemoryStore();
     // A: kick → count. B: kick → { count, sink }. B2: like A, but "count" is other code.
     await using a = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
@@ -331,8 +331,8 @@ describe('SPEC 25: restoring into a different graph', () => {
   });
 });
 
-describe('SPEC 26: stored checkpoints never alias live state', () => {
-  it('SPEC 26: mutating the bytes of a checkpoint loaded from the memory store does not change a later load, nor what a restore produces', async () => {
+describe('guarantee 26: stored checkpoints never alias live state', () => {
+  it('guarantee 26: mutating the bytes of a checkpoint loaded from the memory store does not change a later load, nor what a restore produces', async () => {
     await using store = createMemoryStore();
     await using wf = await buildLoop({ store });
     const outputs = (await wf.run({ i: 1 }).result()).outputs as Joined[];
@@ -355,8 +355,8 @@ describe('SPEC 26: stored checkpoints never alias live state', () => {
   });
 });
 
-describe('SPEC 26: what the runtime hands a store cannot be changed', () => {
-  it('SPEC 26: every write is frozen all the way down — a store (or a wrapper) that tries to change it fails, and the run goes on with its lineage intact', async () => {
+describe('guarantee 26: what the runtime hands a store cannot be changed', () => {
+  it('guarantee 26: every write is frozen all the way down — a store (or a wrapper) that tries to change it fails, and the run goes on with its lineage intact', async () => {
     const writes: CheckpointWrite[] = [];
     const inner = createMemoryStore();
     let tampered = 0;
@@ -390,8 +390,8 @@ describe('SPEC 26: what the runtime hands a store cannot be changed', () => {
   });
 });
 
-describe('SPEC 27: failed checkpoint writes', () => {
-  it('SPEC 27: a failed write is reported by a CHECKPOINT_FAILED warning and the logger; the run succeeds and the next checkpoint is the child of the last one written', async () => {
+describe('guarantee 27: failed checkpoint writes', () => {
+  it('guarantee 27: a failed write is reported by a CHECKPOINT_FAILED warning and the logger; the run succeeds and the next checkpoint is the child of the last one written', async () => {
     const { store, saves } = probeStore(createMemoryStore(), new Set([3]));
     await using _store = store;
     const warn = vi.fn();
@@ -416,7 +416,7 @@ describe('SPEC 27: failed checkpoint writes', () => {
     expect(saves.map((s) => s.id)).toEqual(metas.map((meta) => meta.id));
   });
 
-  it('SPEC 27: failed entry and consecutive writes leave no gap in the lineage, and the checkpoints after them restore correctly', async () => {
+  it('guarantee 27: failed entry and consecutive writes leave no gap in the lineage, and the checkpoints after them restore correctly', async () => {
     const { store } = probeStore(createMemoryStore(), new Set([1, 4, 5]));
     await using _store = store;
     const warn = vi.fn();
@@ -444,7 +444,7 @@ describe('SPEC 27: failed checkpoint writes', () => {
   });
 });
 
-describe('SPEC 28: incremental checkpoints', () => {
+describe('guarantee 28: incremental checkpoints', () => {
   const ACTORS = 16;
   const STATE_BYTES = 16 * 1024;
   const HOPS = 8;
@@ -461,7 +461,7 @@ describe('SPEC 28: incremental checkpoints', () => {
   }
   const input: Touch = { kind: 'init', bytes: STATE_BYTES, first: 'bulky-0', hops: HOPS };
 
-  it('SPEC 28: with 16 actors of ~16 KB state and one changing per superstep, each checkpoint ships only the changed blob', async () => {
+  it('guarantee 28: with 16 actors of ~16 KB state and one changing per superstep, each checkpoint ships only the changed blob', async () => {
     const { store, saves } = probeStore(createMemoryStore());
     await using _store = store;
     await using wf = await bulkyGraph().build({ pool, store });
@@ -490,7 +490,7 @@ describe('SPEC 28: incremental checkpoints', () => {
     expect((await store.load(saves.at(-1)?.id ?? ''))?.blobs.size).toBe(ACTORS);
   });
 
-  it('SPEC 28: after a restore, a resumed run ships only the blobs of actors it changes (the store already holds the rest)', async () => {
+  it('guarantee 28: after a restore, a resumed run ships only the blobs of actors it changes (the store already holds the rest)', async () => {
     const { store, saves } = probeStore(createMemoryStore());
     await using _store = store;
     await using wf = await bulkyGraph().build({ pool, store });

@@ -1,5 +1,5 @@
 /**
- * SPEC B (9–13): the graph — edge kinds, targeted messages, build-time validation, unhandled messages
+ * Guarantees 9–13 (docs/guarantees.md#graph): the graph — edge kinds, targeted messages, build-time validation, unhandled messages
  * and executors that workers cannot load. Public API only, real worker threads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ function warnings(events: readonly WorkflowEvent[], code: string): Readonly<Reco
     .map((w) => w.details);
 }
 
-describe('SPEC B: graph', () => {
+describe('graph', () => {
   let pool: ActorPool;
   beforeAll(async () => {
     pool = await createPool({ threads: 2 });
@@ -42,8 +42,8 @@ describe('SPEC B: graph', () => {
     await pool.close();
   });
 
-  describe('SPEC 9: edges', () => {
-    it('SPEC 9: a direct edge with a condition passes only the messages it accepts', async () => {
+  describe('guarantee 9: edges', () => {
+    it('guarantee 9: a direct edge with a condition passes only the messages it accepts', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addEdge('each', graph.executor('tag', { id: 'even' }), { condition: (n) => (n as number) % 2 === 0 })
         .addEdge('each', graph.executor('tag', { id: 'odd' }), { condition: (n) => (n as number) % 2 === 1 })
@@ -54,7 +54,7 @@ describe('SPEC B: graph', () => {
       expect(ofType(events, 'warning')).toEqual([]);
     });
 
-    it('SPEC 9: a throwing edge condition counts as false and is reported as PREDICATE_FAILED', async () => {
+    it('guarantee 9: a throwing edge condition counts as false and is reported as PREDICATE_FAILED', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addEdge('each', graph.executor('tag', { id: 'picky' }), {
           condition: (n) => {
@@ -71,7 +71,7 @@ describe('SPEC B: graph', () => {
       expect(result?.status).toBe('idle');
     });
 
-    it('SPEC 9: a fan-out sends each message to all its targets', async () => {
+    it('guarantee 9: a fan-out sends each message to all its targets', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addFanOut(
           'each',
@@ -82,7 +82,7 @@ describe('SPEC B: graph', () => {
       expect(received(result?.outputs)).toEqual({ x: [1, 2, 3], y: [1, 2, 3], z: [1, 2, 3] });
     });
 
-    it('SPEC 9: a fan-out with a selector sends each message to the selected targets only', async () => {
+    it('guarantee 9: a fan-out with a selector sends each message to the selected targets only', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addFanOut(
           'each',
@@ -95,7 +95,7 @@ describe('SPEC B: graph', () => {
       expect(ofType(events, 'warning')).toEqual([]);
     });
 
-    it('SPEC 9: a fan-out selector that picks a non-target or throws is reported as PREDICATE_FAILED; only valid picks receive', async () => {
+    it('guarantee 9: a fan-out selector that picks a non-target or throws is reported as PREDICATE_FAILED; only valid picks receive', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addFanOut(
           'each',
@@ -116,7 +116,7 @@ describe('SPEC B: graph', () => {
       expect(result?.status).toBe('idle');
     });
 
-    it('SPEC 9: a switch delivers to the first true case, else to the default; a throwing case counts as false and is reported', async () => {
+    it('guarantee 9: a switch delivers to the first true case, else to the default; a throwing case counts as false and is reported', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addSwitch(
           'each',
@@ -141,7 +141,7 @@ describe('SPEC B: graph', () => {
       ]);
     });
 
-    it('SPEC 9, 12: a switch without a default reports a message no case accepts instead of dropping it', async () => {
+    it('guarantees 9, 12: a switch without a default reports a message no case accepts instead of dropping it', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addSwitch('each', [{ when: (n) => (n as number) > 5, to: graph.executor('tag', { id: 'big' }) }])
         .build({ pool });
@@ -152,7 +152,7 @@ describe('SPEC B: graph', () => {
       ]);
     });
 
-    it('SPEC 9: a fan-in runs its target once, with one list of every source’s messages, when sources contribute in different supersteps', async () => {
+    it('guarantee 9: a fan-in runs its target once, with one list of every source’s messages, when sources contribute in different supersteps', async () => {
       // fast contributes in superstep 2; slow1 → slow2 contributes in superstep 3; join runs in 4.
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addFanOut('each', [graph.executor('stamp', { id: 'fast' }), graph.executor('stamp', { id: 'slow1' })])
@@ -178,7 +178,7 @@ describe('SPEC B: graph', () => {
       ]);
     });
 
-    it('SPEC 9: a fan-in does not run its target while one of its sources has not contributed', async () => {
+    it('guarantee 9: a fan-in does not run its target while one of its sources has not contributed', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addFanOut('each', [graph.executor('stamp', { id: 'left' }), graph.executor('stamp', { id: 'right' })], {
           select: (_message, targets) => targets.slice(0, 1),
@@ -192,8 +192,8 @@ describe('SPEC B: graph', () => {
     });
   });
 
-  describe('SPEC 10: targeted messages', () => {
-    it('SPEC 10: a targeted message reaches only its target, and only along an edge; otherwise MESSAGE_UNROUTED', async () => {
+  describe('guarantee 10: targeted messages', () => {
+    it('guarantee 10: a targeted message reaches only its target, and only along an edge; otherwise MESSAGE_UNROUTED', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('aim'))
         .addFanOut('aim', [graph.executor('tag', { id: 'p' }), graph.executor('tag', { id: 'q' })])
         // r exists and is reachable, but not by an edge from aim.
@@ -215,7 +215,7 @@ describe('SPEC B: graph', () => {
       expect(result?.status).toBe('idle');
     });
 
-    it('SPEC 10: a targeted message still obeys the condition of the edge that reaches its target', async () => {
+    it('guarantee 10: a targeted message still obeys the condition of the edge that reaches its target', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('aim'))
         .addEdge('aim', graph.executor('tag', { id: 'p' }), { condition: (value) => value !== 'blocked' })
         .addEdge('aim', graph.executor('tag', { id: 'q' }))
@@ -231,8 +231,8 @@ describe('SPEC B: graph', () => {
     });
   });
 
-  describe('SPEC 11: build-time validation', () => {
-    it('SPEC 11: GRAPH_DUPLICATE_EXECUTOR — one id registered for two different executors', () => {
+  describe('guarantee 11: build-time validation', () => {
+    it('guarantee 11: GRAPH_DUPLICATE_EXECUTOR — one id registered for two different executors', () => {
       const error = thrownBy(() =>
         new WorkflowBuilder(graph.executor('tag', { id: 'x' })).addEdge('x', graph.executor('stamp', { id: 'x' })),
       );
@@ -247,7 +247,7 @@ describe('SPEC B: graph', () => {
       expect(other.code).toBe('GRAPH_DUPLICATE_EXECUTOR');
     });
 
-    it('SPEC 11: registering the same executor twice under one id is not a duplicate', async () => {
+    it('guarantee 11: registering the same executor twice under one id is not a duplicate', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addEdge('each', graph.executor('tag'))
         .addExecutor(graph.executor('tag'))
@@ -255,7 +255,7 @@ describe('SPEC B: graph', () => {
       expect((await wf.run([1]).result()).outputs).toEqual([['tag', 1]]);
     });
 
-    it('SPEC 11: GRAPH_DUPLICATE_EDGE — the same edge twice', () => {
+    it('guarantee 11: GRAPH_DUPLICATE_EDGE — the same edge twice', () => {
       const direct = thrownBy(() =>
         new WorkflowBuilder(graph.executor('each')).addEdge('each', graph.executor('tag')).addEdge('each', 'tag'),
       );
@@ -268,13 +268,13 @@ describe('SPEC B: graph', () => {
       expect(fanOut.code).toBe('GRAPH_DUPLICATE_EDGE');
     });
 
-    it('SPEC 11: GRAPH_MISSING_START — no start executor', async () => {
+    it('guarantee 11: GRAPH_MISSING_START — no start executor', async () => {
       const builder = new WorkflowBuilder().addEdge(graph.executor('each'), graph.executor('tag'));
       expect(thrownBy(() => builder.toGraph()).code).toBe('GRAPH_MISSING_START');
       expect((await rejectionOf(builder.build({ pool }))).code).toBe('GRAPH_MISSING_START');
     });
 
-    it('SPEC 11: GRAPH_UNREACHABLE_EXECUTOR — an executor no edge path reaches from the start', async () => {
+    it('guarantee 11: GRAPH_UNREACHABLE_EXECUTOR — an executor no edge path reaches from the start', async () => {
       const island = new WorkflowBuilder(graph.executor('each'))
         .addEdge('each', graph.executor('tag'))
         .addExecutor(graph.executor('stamp'));
@@ -289,7 +289,7 @@ describe('SPEC B: graph', () => {
       expect((await rejectionOf(upstream.build({ pool }))).details).toMatchObject({ executorId: 'stamp' });
     });
 
-    it('SPEC 11: GRAPH_UNKNOWN_EXECUTOR — an edge or the start names an id never registered', async () => {
+    it('guarantee 11: GRAPH_UNKNOWN_EXECUTOR — an edge or the start names an id never registered', async () => {
       const edge = await rejectionOf(
         new WorkflowBuilder(graph.executor('each')).addEdge('each', 'ghost').build({ pool }),
       );
@@ -306,7 +306,7 @@ describe('SPEC B: graph', () => {
       expect(start.code).toBe('GRAPH_UNKNOWN_EXECUTOR');
     });
 
-    it('SPEC 11: GRAPH_FAN_TOO_FEW — fan-out, fan-in or switch with fewer than 2 ends', () => {
+    it('guarantee 11: GRAPH_FAN_TOO_FEW — fan-out, fan-in or switch with fewer than 2 ends', () => {
       const builder = (): WorkflowBuilder => new WorkflowBuilder(graph.executor('each'));
       expect(thrownBy(() => builder().addFanOut('each', [graph.executor('tag')])).code).toBe('GRAPH_FAN_TOO_FEW');
       expect(thrownBy(() => builder().addFanOut('each', [])).code).toBe('GRAPH_FAN_TOO_FEW');
@@ -314,7 +314,7 @@ describe('SPEC B: graph', () => {
       expect(thrownBy(() => builder().addSwitch('each', [])).code).toBe('GRAPH_FAN_TOO_FEW');
     });
 
-    it('SPEC 11: a graph that fails validation starts nothing, and the pool stays usable', async () => {
+    it('guarantee 11: a graph that fails validation starts nothing, and the pool stays usable', async () => {
       await rejectionOf(new WorkflowBuilder(graph.executor('each')).addEdge('each', 'ghost').build({ pool }));
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addEdge('each', graph.executor('tag'))
@@ -323,8 +323,8 @@ describe('SPEC B: graph', () => {
     });
   });
 
-  describe('SPEC 12: unhandled messages', () => {
-    it('SPEC 12: a message no handler accepts becomes a MESSAGE_UNHANDLED warning naming source, target and kind', async () => {
+  describe('guarantee 12: unhandled messages', () => {
+    it('guarantee 12: a message no handler accepts becomes a MESSAGE_UNHANDLED warning naming source, target and kind', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addEdge('each', graph.executor('typed'))
         .build({ pool });
@@ -340,7 +340,7 @@ describe('SPEC B: graph', () => {
       expect(ofType(events, 'executor.completed').map((e) => e.executorId)).toContain('typed');
       expect(statuses(events)).toEqual(['running', 'idle']);
     });
-    it('SPEC 2, 12: an input the start executor cannot handle is reported with source $input', async () => {
+    it('guarantees 2, 12: an input the start executor cannot handle is reported with source $input', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('typed')).build({ pool });
       const { events, result } = await drain(wf.run({ type: 'b' }));
       expect(warnings(events, 'MESSAGE_UNHANDLED')).toEqual([{ source: '$input', target: 'typed', kind: 'b' }]);
@@ -348,7 +348,7 @@ describe('SPEC B: graph', () => {
     });
   });
 
-  describe('SPEC 13: executors workers cannot load', () => {
+  describe('guarantee 13: executors workers cannot load', () => {
     const cases = [
       {
         name: 'a module that does not exist',
@@ -364,7 +364,7 @@ describe('SPEC B: graph', () => {
       { name: 'an export not made by defineExecutor', module: basic.module, exportName: 'notAnExecutor' },
     ];
     for (const { name, module, exportName } of cases) {
-      it(`SPEC 13: ${name} fails build() with EXECUTOR_LOAD_FAILED naming module and export`, async () => {
+      it(`guarantee 13: ${name} fails build() with EXECUTOR_LOAD_FAILED naming module and export`, async () => {
         const broken = executor('broken', { module, export: exportName });
         const error = await rejectionOf(
           new WorkflowBuilder(graph.executor('each')).addEdge('each', broken).build({ pool }),
@@ -374,7 +374,7 @@ describe('SPEC B: graph', () => {
       });
     }
 
-    it('SPEC 13: after a failed load the shared pool still builds and runs workflows', async () => {
+    it('guarantee 13: after a failed load the shared pool still builds and runs workflows', async () => {
       await rejectionOf(
         new WorkflowBuilder(executor('broken', { module: graph.module, export: 'noSuchExport' })).build({ pool }),
       );
@@ -384,7 +384,7 @@ describe('SPEC B: graph', () => {
       expect((await wf.run([1]).result()).outputs).toEqual([['tag', 1]]);
     });
 
-    it('SPEC 13: a malformed executor reference is refused with INVALID_EXECUTOR_REF', () => {
+    it('guarantee 13: a malformed executor reference is refused with INVALID_EXECUTOR_REF', () => {
       expect(thrownBy(() => executor('', { module: graph.module, export: 'tag' })).code).toBe('INVALID_EXECUTOR_REF');
       expect(thrownBy(() => executor('$input', { module: graph.module, export: 'tag' })).code).toBe(
         'INVALID_EXECUTOR_REF',

@@ -15,14 +15,14 @@ afterAll(async () => {
   await pool.close();
 });
 
-describe('SPEC 40: retry policy', () => {
-  it('SPEC 40: backoff is exponential, capped and jittered by the injected random', () => {
+describe('guarantee 40: retry policy', () => {
+  it('guarantee 40: backoff is exponential, capped and jittered by the injected random', () => {
     const policy = { attempts: 5, initialDelayMs: 100, factor: 3, maxDelayMs: 500, jitter: 0.5 };
     expect([1, 2, 3, 4].map((retry) => retryDelay(policy, retry, () => 0.5))).toEqual([75, 225, 375, 375]);
     expect(retryDelay(policy, 1, () => 0)).toBe(100);
   });
 
-  it('SPEC 40: a failing handler is retried with the policy delays; failed attempts leave no trace', async () => {
+  it('guarantee 40: a failing handler is retried with the policy delays; failed attempts leave no trace', async () => {
     await using workflow = await new WorkflowBuilder(retries.executor('flaky'))
       .addEdge('flaky', basic.executor('sink'))
       .build({ pool });
@@ -35,19 +35,19 @@ describe('SPEC 40: retry policy', () => {
     expect(outputs.slice(1)).toEqual(['attempt 3']);
   });
 
-  it('SPEC 40: an error code the policy does not list is not retried', async () => {
+  it('guarantee 40: an error code the policy does not list is not retried', async () => {
     await using workflow = await new WorkflowBuilder(retries.executor('flaky')).build({ pool });
     const run = workflow.run({ id: 'b', failures: 1, code: 'E_FATAL' });
     await expect(run.result()).rejects.toMatchObject({ code: 'EXECUTOR_FAILED', original: { code: 'E_FATAL' } });
   });
 
-  it('SPEC 40: past the attempts the run fails with the last error', async () => {
+  it('guarantee 40: past the attempts the run fails with the last error', async () => {
     await using workflow = await new WorkflowBuilder(retries.executor('flaky')).build({ pool });
     const run = workflow.run({ id: 'c', failures: 10, code: 'E_FLAKY' });
     await expect(run.result()).rejects.toMatchObject({ code: 'EXECUTOR_FAILED', message: 'flaky failure 4' });
   });
 
-  it('SPEC 40: policies are validated when defined', () => {
+  it('guarantee 40: policies are validated when defined', () => {
     const codeOf = (define: () => unknown): unknown => {
       try {
         define();
@@ -61,8 +61,8 @@ describe('SPEC 40: retry policy', () => {
   });
 });
 
-describe('SPEC 40: timeouts', () => {
-  it('SPEC 40: a handler past its timeout has its worker replaced and the run fails with EXECUTOR_TIMEOUT; the instance is reusable', async () => {
+describe('guarantee 40: timeouts', () => {
+  it('guarantee 40: a handler past its timeout has its worker replaced and the run fails with EXECUTOR_TIMEOUT; the instance is reusable', async () => {
     await using workflow = await new WorkflowBuilder(retries.executor('overrun')).build({ pool });
     const run = workflow.run('spin');
     const events: WorkflowEvent[] = [];
@@ -75,7 +75,7 @@ describe('SPEC 40: timeouts', () => {
     expect((await workflow.run('quick').result()).outputs).toEqual(['quick']);
   });
 
-  it('SPEC 40: a stateless handler past its timeout is reported once, though its worker held two batches of the superstep', async () => {
+  it('guarantee 40: a stateless handler past its timeout is reported once, though its worker held two batches of the superstep', async () => {
     await using workflow = await new WorkflowBuilder(retries.executor('scatter'))
       .addEdge('scatter', retries.executor('overrunStateless'))
       .build({ pool });

@@ -1,5 +1,5 @@
 /**
- * SPEC A (1–8): the execution model — supersteps, the barrier, mailboxes, parallelism, convergence,
+ * Guarantees 1–8 (docs/guarantees.md#execution): the execution model — supersteps, the barrier, mailboxes, parallelism, convergence,
  * the superstep limit and handler failure. Public API only, real worker threads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ function expectedMarks(k: number): [string, number][] {
   ]).flat() as [string, number][];
 }
 
-describe('SPEC A: execution model', () => {
+describe('execution model', () => {
   let pool: ActorPool;
   beforeAll(async () => {
     pool = await createPool({ threads: 2 });
@@ -52,8 +52,8 @@ describe('SPEC A: execution model', () => {
     await pool.close();
   });
 
-  describe('SPEC 1–2: supersteps and delivery', () => {
-    it('SPEC 2: the input is a message to the start executor, which runs in superstep 1', async () => {
+  describe('guarantees 1–2: supersteps and delivery', () => {
+    it('guarantee 2: the input is a message to the start executor, which runs in superstep 1', async () => {
       await using wf = await new WorkflowBuilder(exec.executor('relay', { id: 'start' })).build({ pool });
       const { events, result } = await drain(wf.run({ sentIn: 0, hops: 0 }));
       expect(result?.outputs).toEqual([{ id: 'start', sentIn: 0, receivedIn: 1 }]);
@@ -61,7 +61,7 @@ describe('SPEC A: execution model', () => {
       expect(invoked).toEqual([{ type: 'executor.invoked', executorId: 'start', superstep: 1, messages: 1 }]);
     });
 
-    it('SPEC 1: a message sent in superstep N is handled in N+1, never in N, along every path', async () => {
+    it('guarantee 1: a message sent in superstep N is handled in N+1, never in N, along every path', async () => {
       // A diamond: a → {b, c} in superstep 2, and b → c again, so c also has work in superstep 2 when
       // b's message is sent; that message must wait for superstep 3.
       await using wf = await new WorkflowBuilder(exec.executor('relay', { id: 'a' }))
@@ -87,7 +87,7 @@ describe('SPEC A: execution model', () => {
       expect(result?.supersteps).toBe(3);
     });
 
-    it('SPEC 1: a self-loop advances one superstep per message', async () => {
+    it('guarantee 1: a self-loop advances one superstep per message', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('countdown'))
         .addEdge('countdown', 'countdown')
         .build({ pool });
@@ -102,8 +102,8 @@ describe('SPEC A: execution model', () => {
     });
   });
 
-  describe('SPEC 3–4: the barrier and superstep events', () => {
-    it('SPEC 3: every executor.completed and output of superstep N comes before superstep.completed N, and N+1 starts after', async () => {
+  describe('guarantees 3–4: the barrier and superstep events', () => {
+    it('guarantee 3: every executor.completed and output of superstep N comes before superstep.completed N, and N+1 starts after', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('split'))
         .addFanOut('split', [exec.executor('spin', { id: 'right' }), basic.executor('forward', { id: 'left' })])
         .addEdge('left', exec.executor('audit'))
@@ -133,7 +133,7 @@ describe('SPEC A: execution model', () => {
       ]);
     });
 
-    it('SPEC 3: with a store, each barrier commits, then writes its checkpoint, then emits superstep.completed', async () => {
+    it('guarantee 3: with a store, each barrier commits, then writes its checkpoint, then emits superstep.completed', async () => {
       await using wf = await new WorkflowBuilder(exec.executor('relay', { id: 'a' }))
         .addEdge('a', exec.executor('relay', { id: 'b' }))
         .build({ pool, store: createMemoryStore() });
@@ -149,7 +149,7 @@ describe('SPEC A: execution model', () => {
       expect(ofType(events, 'checkpoint.saved').map((e) => e.superstep)).toEqual([0, 1, 2]);
     });
 
-    it('SPEC 3: the checkpoint of barrier N is written while N+1 runs, and its events still come first', async () => {
+    it('guarantee 3: the checkpoint of barrier N is written while N+1 runs, and its events still come first', async () => {
       // The save of checkpoint 1 finishes only once a handler of superstep 2 has started: without the
       // overlap this run could not finish (the fallback then makes the store see `timeout`, not `arrived`).
       await using gate = await createGate({ openAt: 1 });
@@ -188,7 +188,7 @@ describe('SPEC A: execution model', () => {
       expect(superstepMarks(events)).toEqual(expectedMarks(2));
     });
 
-    it('SPEC 4: k supersteps emit exactly k started/completed pairs numbered 1..k', async () => {
+    it('guarantee 4: k supersteps emit exactly k started/completed pairs numbered 1..k', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('countdown'))
         .addEdge('countdown', 'countdown')
         .build({ pool });
@@ -199,7 +199,7 @@ describe('SPEC A: execution model', () => {
       }
     });
 
-    it('SPEC 4: a run starts with run.started and status running, before superstep 1', async () => {
+    it('guarantee 4: a run starts with run.started and status running, before superstep 1', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('sink')).build({ pool });
       const run = wf.run('x');
       const { events } = await drain(run);
@@ -211,8 +211,8 @@ describe('SPEC A: execution model', () => {
     });
   });
 
-  describe('SPEC 5: mailboxes and parallelism', () => {
-    it('SPEC 5: messages from one source to one target arrive in send order, one at a time', async () => {
+  describe('guarantee 5: mailboxes and parallelism', () => {
+    it('guarantee 5: messages from one source to one target arrive in send order, one at a time', async () => {
       const count = 25;
       await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'start' }))
         .addFanOut('start', [exec.executor('burst', { id: 'p' }), exec.executor('burst', { id: 'q' })])
@@ -239,7 +239,7 @@ describe('SPEC A: execution model', () => {
       ]);
     });
 
-    it('SPEC 5: stateless CPU-bound messages are spread over both worker threads', async () => {
+    it('guarantee 5: stateless CPU-bound messages are spread over both worker threads', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('split'))
         .addEdge('split', exec.executor('spin'))
         .build({ pool });
@@ -252,7 +252,7 @@ describe('SPEC A: execution model', () => {
       }
     });
 
-    it('SPEC 5: stateless messages go to whichever thread is free: one held by a long handler does not hold back half the work', async () => {
+    it('guarantee 5: stateless messages go to whichever thread is free: one held by a long handler does not hold back half the work', async () => {
       // 64 stateless messages; the first holds its thread until 33 of the other 63 have left their marker.
       // Dealt out round-robin up front, the held thread's 31 others would wait behind it and only the
       // other thread's 32 could run: the hold would time out. Handed out as threads free up, the other
@@ -275,7 +275,7 @@ describe('SPEC A: execution model', () => {
       }
     });
 
-    it('SPEC 5: different actors run at the same time, on different worker threads', async () => {
+    it('guarantee 5: different actors run at the same time, on different worker threads', async () => {
       // The gate answers `go` only once both actors are waiting at it: neither can finish unless the
       // other is in flight at the same moment.
       await using gate = await createGate({ openAt: 2 });
@@ -291,8 +291,8 @@ describe('SPEC A: execution model', () => {
     });
   });
 
-  describe('SPEC 6–7: convergence and the superstep limit', () => {
-    it('SPEC 6: a run converges (status idle) once no message is queued, even if the last message went nowhere', async () => {
+  describe('guarantees 6–7: convergence and the superstep limit', () => {
+    it('guarantee 6: a run converges (status idle) once no message is queued, even if the last message went nowhere', async () => {
       await using wf = await new WorkflowBuilder(exec.executor('relay', { id: 'a' }))
         .addEdge('a', exec.executor('relay', { id: 'b' }))
         .build({ pool });
@@ -305,7 +305,7 @@ describe('SPEC A: execution model', () => {
       // (Pending human requests not keeping a run alive belongs to the human-in-the-loop work.)
     });
 
-    it('SPEC 7: the default limit is 100 supersteps; converging exactly at it succeeds', async () => {
+    it('guarantee 7: the default limit is 100 supersteps; converging exactly at it succeeds', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('countdown'))
         .addEdge('countdown', 'countdown')
         .build({ pool });
@@ -315,7 +315,7 @@ describe('SPEC A: execution model', () => {
       expect(ofType(events, 'superstep.completed')).toHaveLength(100);
     });
 
-    it('SPEC 7: a run still queued after the default 100 supersteps fails with CONVERGENCE_LIMIT', async () => {
+    it('guarantee 7: a run still queued after the default 100 supersteps fails with CONVERGENCE_LIMIT', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('countdown'))
         .addEdge('countdown', 'countdown')
         .build({ pool });
@@ -329,7 +329,7 @@ describe('SPEC A: execution model', () => {
       expect(statuses(events)).toEqual(['running', 'failed']);
     });
 
-    it('SPEC 7: a per-run limit overrides the workflow limit, and the limit is per run', async () => {
+    it('guarantee 7: a per-run limit overrides the workflow limit, and the limit is per run', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('countdown'))
         .addEdge('countdown', 'countdown')
         .build({ pool, maxSupersteps: 5 });
@@ -353,7 +353,7 @@ describe('SPEC A: execution model', () => {
       });
     });
 
-    it('SPEC 7: a limit that is not an integer ≥ 1 is refused with INVALID_OPTION', async () => {
+    it('guarantee 7: a limit that is not an integer ≥ 1 is refused with INVALID_OPTION', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('sink')).build({ pool });
       expect(thrownBy(() => wf.run('x', { maxSupersteps: 0 })).code).toBe('INVALID_OPTION');
       expect(thrownBy(() => wf.run('x', { maxSupersteps: 1.5 })).code).toBe('INVALID_OPTION');
@@ -367,8 +367,8 @@ describe('SPEC A: execution model', () => {
     });
   });
 
-  describe('SPEC 8: handler failure', () => {
-    it('SPEC 8: executor.failed, then run.failed, then status failed; result() rejects with EXECUTOR_FAILED carrying the original code and message', async () => {
+  describe('guarantee 8: handler failure', () => {
+    it('guarantee 8: executor.failed, then run.failed, then status failed; result() rejects with EXECUTOR_FAILED carrying the original code and message', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'start' }))
         .addEdge('start', exec.executor('bomb'))
         .build({ pool });
@@ -402,7 +402,7 @@ describe('SPEC A: execution model', () => {
       expect(failure.details.executorId).toBe('bomb');
     });
 
-    it('SPEC 8: the failed superstep commits nothing — no state, shared state, output or message of it survives', async () => {
+    it('guarantee 8: the failed superstep commits nothing — no state, shared state, output or message of it survives', async () => {
       await using wf = await new WorkflowBuilder(exec.executor('ledger'))
         .addEdge('ledger', exec.executor('audit'))
         .build({ pool });
@@ -422,7 +422,7 @@ describe('SPEC A: execution model', () => {
       expect(ofType(report.events, 'executor.invoked').map((e) => e.executorId)).toEqual(['ledger']);
     });
 
-    it('SPEC 8: when one actor fails, the writes of the actors that succeeded in that superstep are discarded too', async () => {
+    it('guarantee 8: when one actor fails, the writes of the actors that succeeded in that superstep are discarded too', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'start' }))
         .addFanOut('start', [exec.executor('ledger', { id: 'book' }), exec.executor('bomb')], {
           // `report` goes to the ledger alone; `add` to both, so the bomb fails the superstep.
@@ -441,7 +441,7 @@ describe('SPEC A: execution model', () => {
       expect(ofType(report.events, 'executor.invoked').some((e) => e.executorId === 'audit')).toBe(false);
     });
 
-    it('SPEC 8: the instance is reusable after a failed run', async () => {
+    it('guarantee 8: the instance is reusable after a failed run', async () => {
       await using wf = await new WorkflowBuilder(exec.executor('ledger'))
         .addEdge('ledger', exec.executor('audit'))
         .build({ pool });
@@ -452,7 +452,7 @@ describe('SPEC A: execution model', () => {
     });
   });
 
-  it('SPEC 3, 8: the failing superstep emits no superstep.completed and no output, while earlier supersteps keep theirs', async () => {
+  it('guarantees 3, 8: the failing superstep emits no superstep.completed and no output, while earlier supersteps keep theirs', async () => {
     await using wf = await new WorkflowBuilder(exec.executor('relay', { id: 'a' }))
       .addEdge('a', exec.executor('relay', { id: 'b' }))
       .addEdge('b', exec.executor('bomb'))
