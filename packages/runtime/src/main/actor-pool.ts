@@ -132,8 +132,11 @@ class WorkerHostLink implements HostLink {
         this.post(encode(call));
       });
       api = this.controlClient.control;
-      this.releaseControl = () => undefined;
-      controlPort.close();
+      // Unused, but closed only with the link: closing it now would detach the end piscina has yet to
+      // transfer when the task waits for a thread (a replacement host).
+      this.releaseControl = () => {
+        controlPort.close();
+      };
     } else {
       const connected = connectControl<HostControl>(controlPort);
       api = connected.api as unknown as HostControl;
