@@ -78,6 +78,11 @@ function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPoolOptions
  */
 export type ControlRoute = 'comlink' | 'codec';
 
+interface StepWaiter {
+  resolve(reply: StepReply): void;
+  reject(error: Error): void;
+}
+
 /** One worker thread's host, seen from the main thread. */
 class WorkerHostLink implements HostLink {
   readonly control: HostControl;
@@ -87,10 +92,7 @@ class WorkerHostLink implements HostLink {
   /** Per instance, the number of the last batch sent (see {@link StepBatch.seq}). */
   private readonly sentSeq = new Map<string, number>();
   /** Per instance, the batches sent and not yet answered, by number: a reply is matched by its number. */
-  private readonly pendingSteps = new Map<
-    string,
-    Map<number, { resolve: (reply: StepReply) => void; reject: (error: Error) => void }>
-  >();
+  private readonly pendingSteps = new Map<string, Map<number, StepWaiter>>();
   private readonly listeners = new Map<string, HostStreamListener>();
   private lostError: SuperstepError | undefined;
   /** Rejects when the thread dies: every control call races it, so none waits on a dead thread. */
@@ -139,7 +141,7 @@ class WorkerHostLink implements HostLink {
       };
     } else {
       const connected = connectControl<HostControl>(controlPort);
-      api = connected.api as unknown as HostControl;
+      api = connected.api;
       this.releaseControl = connected.release;
     }
     this.lostSignal = new Promise<never>((_, reject) => {
@@ -202,7 +204,7 @@ class WorkerHostLink implements HostLink {
     this.sentSeq.set(request.instance, seq);
     return await new Promise<StepReply>((resolve, reject) => {
       let waiting = this.pendingSteps.get(request.instance);
-      if (waiting === undefined) this.pendingSteps.set(request.instance, (waiting = new Map()));
+      if (waiting === undefined) this.pendingSteps.set(request.instance, (waiting = new Map<number, StepWaiter>()));
       waiting.set(seq, { resolve, reject });
       this.post(bytes);
     });

@@ -72,11 +72,11 @@ export class ControlClient {
 /** The serving side: runs `call` on `api` and says how it went. */
 export async function answerControl(api: HostControl, call: ControlCall): Promise<ControlResult> {
   try {
-    if (!CONTROL_METHODS.includes(call.method)) {
-      throw new SuperstepError('INTERNAL', `no control method "${String(call.method)}"`);
-    }
-    const method = api[call.method] as (...args: unknown[]) => Promise<unknown>;
-    const value = await method.apply(api, [...call.args]);
+    // The call came as bytes: its method name is checked against the contract before anything runs.
+    const method: unknown = CONTROL_METHODS.includes(call.method) ? Reflect.get(api, call.method) : undefined;
+    if (typeof method !== 'function')
+      throw new SuperstepError('INTERNAL', `no control method ${JSON.stringify(call.method)}`);
+    const value: unknown = await (Reflect.apply(method, api, [...call.args]) as Promise<unknown>);
     return { op: 'result', id: call.id, ok: true, value };
   } catch (error) {
     return { op: 'result', id: call.id, ok: false, error: toErrorRecord(error) };
