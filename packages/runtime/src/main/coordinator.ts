@@ -163,11 +163,11 @@ export class Coordinator {
       unsubscribe();
       // Hosts keep the last superstep's drafts until told; the verdict was given above. A host still
       // being replaced has no drafts (it is rebuilt from the barrier): do not wait for it to boot.
-      const at = { run: this.runNumber, superstep };
+      const mark = { run: this.runNumber, superstep };
       await Promise.allSettled(
         allHosts(this.hosts)
           .filter((host) => host.isReady)
-          .map((host) => host.control.commit(this.instance, at)),
+          .map((host) => host.control.commit(this.instance, mark)),
       );
     }
   }
@@ -229,9 +229,9 @@ export class Coordinator {
    */
   private async rollBack(superstep: number, lostHosts: ReadonlySet<number>): Promise<void> {
     const hosts = [...this.dispatcher.received].filter((index) => !lostHosts.has(index));
-    const at = { run: this.runNumber, superstep };
+    const mark = { run: this.runNumber, superstep };
     const results = await Promise.allSettled(
-      hosts.map((index) => this.hosts.host(index).control.rollback(this.instance, at)),
+      hosts.map((index) => this.hosts.host(index).control.rollback(this.instance, mark)),
     );
     results.forEach((result, at) => {
       const index = hosts[at];
