@@ -4,7 +4,7 @@
  * output, actor state, an event, shared state or a request inside a handler (the run fails, the
  * superstep commits nothing, the instance goes on); the input of `run()` (thrown at the call); initial
  * shared state (refused by `build()`). An answer that cannot be carried is RESPONSE_INVALID.
- * (spec-c-events covers a function in a message/output/state/event/shared-state, and in the run input.)
+ * (event-stream-and-run-statuses covers a function in a message/output/state/event/shared-state, and in the run input.)
  * Public API only, real worker threads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -20,7 +20,7 @@ export {
 } from './main/workflow.ts';
 export type { PendingRequest } from './main/coordinator-types.ts';
 export { RunHandle, type RunResult } from './main/run-handle.ts';
-export { ActorPool, createPool, type PoolOptions, type PoolHealth } from './main/actor-pool.ts';
+export { ActorPool, createPool, createLoopbackPool, type PoolOptions, type PoolHealth } from './main/actor-pool.ts';
 export type { LifecycleStatus } from './main/lifecycle.ts';
 export type { Graph, EdgeGroup } from './main/graph.ts';
 export { toMermaid, type MermaidOptions } from './main/mermaid.ts';
@@ -28,7 +28,8 @@ export { SuperstepError, ERROR_CODES, isSuperstepError, type ErrorCode, type Err
 export { TERMINAL_STATUSES, FRAMEWORK_EVENT_TYPES } from './shared/events.ts';
 export type * from './shared/events.ts';
 export { encode, decode, findUnserializable } from './shared/codec.ts';
-export type { HostLink, HostControl, StepBatch, StepReply } from './shared/protocol.ts';
+export type { HostControl, StepBatch, StepReply, StepMark } from './shared/protocol.ts';
+export type { HostLink, HostSet, HostReloader, HostStreamListener, StepRequest } from './shared/host-set.ts';
 export {
   CHECKPOINT_FORMAT_VERSION,
   READABLE_FORMAT_VERSIONS,

@@ -8,19 +8,19 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { decode, encode } from '../shared/codec.ts';
+import { ControlClient } from '../shared/control-bytes.ts';
 import { connectControl } from '../shared/control-plane.ts';
 import { SuperstepError } from '../shared/errors.ts';
+import {
+  hostLost,
+  type HostLink,
+  type HostReloader,
+  type HostSet,
+  type HostStreamListener,
+  type StepRequest,
+} from '../shared/host-set.ts';
 import { invalidOption, optionsObject } from '../shared/options.ts';
-import type {
-  HostControl,
-  HostEventsMessage,
-  HostLink,
-  HostTimerMessage,
-  ResponseCheck,
-  HostToMain,
-  StepBatch,
-  StepReply,
-} from '../shared/protocol.ts';
+import type { HostControl, HostToMain, StepBatch, StepReply } from '../shared/protocol.ts';
 
 /**
  * The worker's entry. Compiled (an installed package): the host task itself, plain JavaScript. From sources
@@ -90,15 +90,29 @@ export function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPool
   return Object.freeze({ threads, resourceLimits: options.resourceLimits, eventFlushMs });
 }
 
+/**
+ * How a link reaches its host's control plane: comlink on the thread's control port, or codec messages on
+ * the data port (the loopback: every call is encoded to bytes and decoded on the other side, as for a host
+ * in another process).
+ */
+export type ControlRoute = 'comlink' | 'codec';
+
+interface StepWaiter {
+  resolve(reply: StepReply): void;
+  reject(error: Error): void;
+}
+
 /** One worker thread's host, seen from the main thread. */
 class WorkerHostLink implements HostLink {
   readonly control: HostControl;
   private readonly releaseControl: () => void;
-  /** Per instance, the batches sent and not yet answered, oldest first (a host answers them in order). */
-  private readonly pendingSteps = new Map<
-    string,
-    { resolve: (reply: StepReply) => void; reject: (error: Error) => void }[]
-  >();
+  /** Codec-routed control calls waiting for their result (loopback only). */
+  private readonly controlClient: ControlClient | undefined;
+  /** Per instance, the number of the last batch sent (see {@link StepBatch.seq}). */
+  private readonly sentSeq = new Map<string, number>();
+  /** Per instance, the batches sent and not yet answered, by number: a reply is matched by its number. */
+  private readonly pendingSteps = new Map<string, Map<number, StepWaiter>>();
+  private readonly listeners = new Map<string, HostStreamListener>();
   private lostError: SuperstepError | undefined;
   /**
    * How to fail each control call in flight when the thread dies, so none waits on a dead thread. A set
@@ -129,15 +143,29 @@ class WorkerHostLink implements HostLink {
 
   constructor(
     readonly index: number,
+    readonly hostId: string,
     private readonly dataPort: MessagePort,
     controlPort: MessagePort,
+    route: ControlRoute,
     readonly done: Promise<unknown>,
     readonly kill: (reason: string) => void,
-    /** Shared by every link of the pool, so a replacement host's events reach the same listener. */
-    private readonly listeners: Map<string, (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void>,
   ) {
-    const { api, release } = connectControl<HostControl>(controlPort);
-    this.releaseControl = release;
+    let api: HostControl;
+    if (route === 'codec') {
+      this.controlClient = new ControlClient((call) => {
+        this.post(encode(call));
+      });
+      api = this.controlClient.control;
+      // Unused, but closed only with the link: closing it now would detach the end piscina has yet to
+      // transfer when the task waits for a thread (a replacement host).
+      this.releaseControl = () => {
+        controlPort.close();
+      };
+    } else {
+      const connected = connectControl<HostControl>(controlPort);
+      api = connected.api;
+      this.releaseControl = connected.release;
+    }
     const guard = <T>(call: () => Promise<T>): Promise<T> => {
       if (this.lostError !== undefined) return Promise.reject(this.lostError);
       return new Promise<T>((resolve, reject) => {
@@ -148,17 +176,16 @@ class WorkerHostLink implements HostLink {
         call().then(resolve, reject).finally(settle);
       });
     };
-    // A comlink call to a thread that died never settles: each one is failed when the thread dies.
+    // A call to a thread that died never settles: each one is failed when the thread dies.
     this.control = {
       loadInstance: (request) => guard(() => api.loadInstance(request)),
       dropInstance: (instance) => guard(() => api.dropInstance(instance)),
-      commit: (instance) => guard(() => api.commit(instance)),
-      rollback: (instance) => guard(() => api.rollback(instance)),
+      commit: (instance, at) => guard(() => api.commit(instance, at)),
+      rollback: (instance, at) => guard(() => api.rollback(instance, at)),
       prepareStates: (instance, request) => guard(() => api.prepareStates(instance, request)),
       commitPrepared: (instance) => guard(() => api.commitPrepared(instance)),
       discardPrepared: (instance) => guard(() => api.discardPrepared(instance)),
-      validateResponse: (instance, executorId, value) =>
-        guard(() => api.validateResponse(instance, executorId, value) as Promise<ResponseCheck>),
+      validateResponse: (instance, executorId, value) => guard(() => api.validateResponse(instance, executorId, value)),
       abort: (instance, reason, run) => guard(() => api.abort(instance, reason, run)),
       ping: () => guard(() => api.ping()),
       memory: () => guard(() => api.memory()),
@@ -168,36 +195,49 @@ class WorkerHostLink implements HostLink {
     });
   }
 
-  private receive(message: HostToMain): void {
-    if (message.op === 'events' || message.op === 'timer') {
-      this.listeners.get(message.instance)?.(message, this.index);
-      return;
-    }
-    const waiting = this.pendingSteps.get(message.instance);
-    waiting?.shift()?.resolve(message);
-    // An instance that is closed sends no more batches: keep no entry for it.
-    if (waiting?.length === 0) this.pendingSteps.delete(message.instance);
+  /** Every buffer the codec makes owns its ArrayBuffer, so transferring it is safe. */
+  private post(bytes: Uint8Array): void {
+    this.dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   }
 
-  async step(batch: StepBatch): Promise<StepReply> {
+  private receive(message: HostToMain): void {
+    switch (message.op) {
+      case 'events':
+      case 'timer':
+        this.listeners.get(message.instance)?.(message, this.index);
+        return;
+      case 'result':
+        this.controlClient?.settle(message);
+        return;
+      case 'done': {
+        // A reply nobody waits for (a repeat answered twice, a refused stray) is dropped.
+        const waiting = this.pendingSteps.get(message.instance);
+        const waiter = waiting?.get(message.seq);
+        if (waiting === undefined || waiter === undefined) return;
+        waiting.delete(message.seq);
+        if (waiting.size === 0) this.pendingSteps.delete(message.instance);
+        waiter.resolve(message);
+      }
+    }
+  }
+
+  async step(request: StepRequest): Promise<StepReply> {
     if (!this.settledReady) await this.ready;
     if (this.lostError !== undefined) throw this.lostError;
-    // Replies are matched to waiters in order, so a waiter is filed only for a batch that was posted: one
-    // filed for a batch that failed to encode would take the next batch's reply, and that batch's caller
-    // would wait forever (the instance hung on its next run).
-    const bytes = encode(batch);
+    // The number is taken only once the batch is encoded: a batch that failed to encode was never sent,
+    // and a gap would make the host refuse the next one.
+    const seq = (this.sentSeq.get(request.instance) ?? 0) + 1;
+    const bytes = encode({ ...request, seq } satisfies StepBatch);
+    this.sentSeq.set(request.instance, seq);
     return await new Promise<StepReply>((resolve, reject) => {
-      this.dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
-      let waiting = this.pendingSteps.get(batch.instance);
-      if (waiting === undefined) this.pendingSteps.set(batch.instance, (waiting = []));
-      waiting.push({ resolve, reject });
+      let waiting = this.pendingSteps.get(request.instance);
+      if (waiting === undefined) this.pendingSteps.set(request.instance, (waiting = new Map<number, StepWaiter>()));
+      waiting.set(seq, { resolve, reject });
+      this.post(bytes);
     });
   }
 
-  subscribe(
-    instance: string,
-    listener: (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void,
-  ): () => void {
+  subscribe(instance: string, listener: HostStreamListener): () => void {
     this.listeners.set(instance, listener);
     return () => {
       if (this.listeners.get(instance) === listener) this.listeners.delete(instance);
@@ -207,12 +247,12 @@ class WorkerHostLink implements HostLink {
   /** The thread died: fail whatever waits on it. */
   markLost(cause: unknown): void {
     if (this.lostError !== undefined) return;
-    this.lostError = new SuperstepError('WORKER_LOST', `actor host ${this.index} died: ${String(cause)}`, {
-      cause,
-      details: { hostIndex: this.index, reason: String(cause) },
-    });
-    for (const waiting of this.pendingSteps.values()) for (const pending of waiting) pending.reject(this.lostError);
+    this.lostError = hostLost(this, cause);
+    for (const waiting of this.pendingSteps.values()) {
+      for (const pending of waiting.values()) pending.reject(this.lostError);
+    }
     this.pendingSteps.clear();
+    this.controlClient?.failAll(this.lostError);
     for (const reject of this.inFlight) reject(this.lostError);
     this.inFlight.clear();
     this.close();
@@ -224,25 +264,13 @@ class WorkerHostLink implements HostLink {
 
   stop(): void {
     if (this.lost) return;
-    const bytes = encode({ op: 'stop' });
-    this.dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+    this.post(encode({ op: 'stop' }));
   }
 
   close(): void {
     this.releaseControl();
     this.dataPort.close();
   }
-}
-
-/** Reloads one instance's actors on a replacement host (registered by each workflow). */
-export type HostReloader = (host: HostLink) => Promise<void>;
-
-/** The hosts as the coordinator sees them: looked up by index each time, since a host can be replaced. */
-export interface HostSet {
-  readonly size: number;
-  host(index: number): HostLink;
-  /** Terminates the thread behind host `index` (a hung handler); it is replaced and reloaded. */
-  kill(index: number, reason: string): void;
 }
 
 /**
@@ -264,14 +292,15 @@ export class ActorPool implements AsyncDisposable, HostSet {
   private started = false;
   private placementCursor = 0;
   private readonly reloaders = new Map<string, HostReloader>();
-  private readonly eventListeners = new Map<
-    string,
-    (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void
-  >();
+  /** Hosts started so far, replacements included: each gets its own id. */
+  private hostsStarted = 0;
   private readonly restartListeners = new Set<(index: number, reason: string) => void>();
 
-  /** Use {@link createPool}. */
-  constructor(options: PoolOptions = {}) {
+  /** Use {@link createPool}. `route` is how links reach their hosts' control planes. */
+  constructor(
+    options: PoolOptions = {},
+    private readonly route: ControlRoute = 'comlink',
+  ) {
     this.options = resolvePoolOptions(options);
     this.threads = this.options.threads;
     this.piscina = new Piscina({
@@ -299,16 +328,10 @@ export class ActorPool implements AsyncDisposable, HostSet {
       { dataPort: data.port2, controlPort: control.port2, flushIntervalMs: this.options.eventFlushMs },
       { transferList: [data.port2, control.port2], signal: abort.signal },
     );
-    const link = new WorkerHostLink(
-      index,
-      data.port1,
-      control.port1,
-      done,
-      (reason) => {
-        abort.abort(reason);
-      },
-      this.eventListeners,
-    );
+    const hostId = `${this.route === 'codec' ? 'loopback' : 'thread'}-${index}.${++this.hostsStarted}`;
+    const link = new WorkerHostLink(index, hostId, data.port1, control.port1, this.route, done, (reason) => {
+      abort.abort(reason);
+    });
     const onEnd = (cause: unknown): void => {
       link.markLost(cause);
       // Before the pool is up, a dying thread fails start-up (a limit it cannot start under would
@@ -447,12 +470,33 @@ async function collectGarbage(): Promise<boolean> {
 /**
  * Creates a pool of actor hosts and waits until every thread is up.
  *
+ * The environment variable `SUPERSTEP_HOST_SET=loopback` makes every pool made here a loopback one (see
+ * {@link createLoopbackPool}): a test suite run with it shows that nothing depends on the coordinator and
+ * its hosts sharing memory. Unset (or `threads`), pools are plain.
+ *
  * @example
  * const pool = await createPool({ threads: 2 });
  * try { … } finally { await pool.close(); }
  */
 export async function createPool(options: PoolOptions = {}): Promise<ActorPool> {
-  const pool = new ActorPool(options);
+  return await startPool(options, routeFromEnvironment());
+}
+
+/**
+ * Creates a loopback pool: its hosts run in worker threads as usual, but every batch and every control
+ * call crosses as codec bytes on one channel, answered by id, exactly as it would to a host in another
+ * process. It is slower than {@link createPool} on control calls and meant for tests of the host seam.
+ *
+ * @example
+ * await using hosts = await createLoopbackPool({ threads: 2 });
+ * await using workflow = await builder.build({ pool: hosts });
+ */
+export async function createLoopbackPool(options: PoolOptions = {}): Promise<ActorPool> {
+  return await startPool(options, 'codec');
+}
+
+async function startPool(options: PoolOptions, route: ControlRoute): Promise<ActorPool> {
+  const pool = new ActorPool(options, route);
   try {
     await pool.ready();
   } catch (error) {
@@ -460,4 +504,16 @@ export async function createPool(options: PoolOptions = {}): Promise<ActorPool> 
     throw error;
   }
   return pool;
+}
+
+/** The host set `SUPERSTEP_HOST_SET` asks for. */
+function routeFromEnvironment(): ControlRoute {
+  const wanted = process.env.SUPERSTEP_HOST_SET ?? '';
+  if (wanted === '' || wanted === 'threads') return 'comlink';
+  if (wanted === 'loopback') return 'codec';
+  throw new SuperstepError(
+    'INVALID_OPTION',
+    `SUPERSTEP_HOST_SET must be "threads" or "loopback", got ${JSON.stringify(wanted)}`,
+    { details: { option: 'SUPERSTEP_HOST_SET' } },
+  );
 }

@@ -4,7 +4,7 @@
  */
 import type { WorkflowEvent } from '../shared/events.ts';
 import type { ExecutorInfo } from '../shared/protocol.ts';
-import type { HostSet } from './actor-pool.ts';
+import type { HostSet } from '../shared/host-set.ts';
 import type { BarrierState, PendingRequestRecord } from './checkpoints/checkpoint-body.ts';
 import type { Graph } from './graph.ts';
 

@@ -6,8 +6,8 @@
  */
 import { SuperstepError, fromErrorRecord, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import type { WarningCode, WorkflowEvent } from '../shared/events.ts';
-import { INPUT_SOURCE, type HostEvent, type HostLink, type OutboxEntry, type StepReply } from '../shared/protocol.ts';
-import type { HostSet } from './actor-pool.ts';
+import { allHosts, type HostSet } from '../shared/host-set.ts';
+import { INPUT_SOURCE, type HostEvent, type OutboxEntry, type StepReply } from '../shared/protocol.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
 import { rememberSnapshotKey } from './checkpoints/snapshot-bytes.ts';
 import type {
@@ -109,8 +109,8 @@ export class Coordinator {
     const first = superstep;
     // Pending requests (from a restore, or an earlier run that ended waiting) are re-emitted (guarantee 21).
     for (const request of this.requests.pending.values()) run.emit({ type: 'request', ...request });
-    // One subscription serves every host, replacements included (the pool dispatches by instance).
-    const unsubscribe = this.hosts.host(0).subscribe(this.instance, (message, hostIndex) => {
+    // One subscription per host, renewed on a replacement host before it gets a batch (host-dispatch.ts).
+    const unsubscribe = this.dispatcher.listen((message, hostIndex) => {
       if (message.superstep !== superstep) return;
       if (message.op === 'timer') {
         this.dispatcher.watchTimer(run, message, hostIndex);
@@ -163,10 +163,11 @@ export class Coordinator {
       unsubscribe();
       // Hosts keep the last superstep's drafts until told; the verdict was given above. A host still
       // being replaced has no drafts (it is rebuilt from the barrier): do not wait for it to boot.
+      const mark = { run: this.runNumber, superstep };
       await Promise.allSettled(
-        this.allHosts()
+        allHosts(this.hosts)
           .filter((host) => host.isReady)
-          .map((host) => host.control.commit(this.instance)),
+          .map((host) => host.control.commit(this.instance, mark)),
       );
     }
   }
@@ -208,7 +209,7 @@ export class Coordinator {
   ): Promise<CoordinatorOutcome> {
     this.dispatcher.clearTimers();
     await Promise.allSettled([...childCuts].map(([id, cut]) => this.child(id).restore(cut)));
-    await this.rollBack(new Set());
+    await this.rollBack(superstep, new Set());
     this.queue = [...delivered, ...this.queue];
     const error =
       cause instanceof SuperstepError && cause.code === 'INTERNAL'
@@ -226,10 +227,11 @@ export class Coordinator {
    * whose rollback fails might keep them and commit them with its next batch: it is replaced instead, and
    * its replacement is rebuilt from the last barrier.
    */
-  private async rollBack(lostHosts: ReadonlySet<number>): Promise<void> {
+  private async rollBack(superstep: number, lostHosts: ReadonlySet<number>): Promise<void> {
     const hosts = [...this.dispatcher.received].filter((index) => !lostHosts.has(index));
+    const mark = { run: this.runNumber, superstep };
     const results = await Promise.allSettled(
-      hosts.map((index) => this.hosts.host(index).control.rollback(this.instance)),
+      hosts.map((index) => this.hosts.host(index).control.rollback(this.instance, mark)),
     );
     results.forEach((result, at) => {
       const index = hosts[at];
@@ -329,7 +331,7 @@ export class Coordinator {
 
       // Nothing of this superstep survives (guarantee 8): hosts drop their drafts. A lost host needs no
       // rollback — its replacement is rebuilt from the last barrier — and must not be waited for.
-      await this.rollBack(lostHosts);
+      await this.rollBack(superstep, lostHosts);
       if (run.signal.aborted) {
         this.queue = [...delivered, ...this.queue];
         return this.cancelled(run);
@@ -517,10 +519,6 @@ export class Coordinator {
   /** Placed actors per host, for state replacement. */
   actorsOn(index: number): string[] {
     return this.partitioner.actorsOn(index);
-  }
-
-  private allHosts(): HostLink[] {
-    return Array.from({ length: this.hosts.size }, (_, index) => this.hosts.host(index));
   }
 
   private child(id: string): ChildRunner {

@@ -3,8 +3,8 @@
  * stopped mid-superstep: a cancel (handlers are told, and a host still busy after the grace period is
  * terminated, guarantee 38) and a handler timeout (a watchdog per timed call kills its host, guarantee 40).
  */
+import type { HostLink, HostSet, HostStreamListener } from '../shared/host-set.ts';
 import type { Delivery, HostTimerMessage, SharedWrite, StepReply } from '../shared/protocol.ts';
-import type { HostSet } from './actor-pool.ts';
 import type { RunContext } from './coordinator-types.ts';
 import type { Partition } from './partitioner.ts';
 
@@ -38,8 +38,39 @@ export class HostDispatch {
   /** Cancels the superstep in flight (set while one is); called by the run's abort listener. */
   private onAbort: (() => void) | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
+  /** The run's listener to what hosts stream, and its subscription on each host's current link. */
+  private listening:
+    { readonly listener: HostStreamListener; readonly links: Map<number, [HostLink, () => void]> } | undefined;
 
   constructor(private readonly parts: HostDispatchParts) {}
+
+  /**
+   * Hands what every host streams for the instance (events, timer notices) to `listener` until the
+   * returned function is called. Each host has its own subscription; a host replaced after a loss is
+   * subscribed before it is sent a batch.
+   */
+  listen(listener: HostStreamListener): () => void {
+    const listening = { listener, links: new Map<number, [HostLink, () => void]>() };
+    this.listening = listening;
+    this.subscribeHosts();
+    return () => {
+      for (const [, unsubscribe] of listening.links.values()) unsubscribe();
+      if (this.listening === listening) this.listening = undefined;
+    };
+  }
+
+  private subscribeHosts(): void {
+    const listening = this.listening;
+    if (listening === undefined) return;
+    const { hosts, instance } = this.parts;
+    for (let index = 0; index < hosts.size; index++) {
+      const link = hosts.host(index);
+      const current = listening.links.get(index);
+      if (current?.[0] === link) continue;
+      current?.[1]();
+      listening.links.set(index, [link, link.subscribe(instance, listening.listener)]);
+    }
+  }
 
   /** The run's signal aborted: act on the superstep in flight, if any. */
   abortInFlight(): void {
@@ -64,6 +95,7 @@ export class HostDispatch {
     const { hosts, instance, cancelGraceMs } = this.parts;
     const { batches, slices, starts } = work;
     this.received.clear();
+    this.subscribeHosts();
     const sending = new Sending(hosts, instance, header, slices, run.signal, shared, this.received);
     this.onAbort = () => {
       const reason = String(run.signal.reason);

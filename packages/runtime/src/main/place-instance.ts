@@ -3,8 +3,8 @@
  * on a host that replaced a dead one), and every host's part in replacing its state (restore, reset) —
  * with what a host is sent of the instance's state: its actors' snapshots, and the shared state.
  */
-import type { ExecutorInfo, ExecutorLocation, HostLink, SharedWrite } from '../shared/protocol.ts';
-import type { ActorPool } from './actor-pool.ts';
+import type { HostLink, HostSet } from '../shared/host-set.ts';
+import type { ExecutorInfo, ExecutorLocation, SharedWrite } from '../shared/protocol.ts';
 import type { Coordinator } from './coordinator.ts';
 import type { InstanceCut } from './coordinator-types.ts';
 import type { Graph } from './graph.ts';
@@ -23,7 +23,7 @@ export interface Placement {
  * load it, it is dropped from all of them and the failure is thrown.
  */
 export async function placeInstance(parts: {
-  readonly pool: ActorPool;
+  readonly pool: HostSet;
   readonly hosts: readonly HostLink[];
   readonly graph: Graph;
   readonly instance: string;
@@ -34,7 +34,7 @@ export async function placeInstance(parts: {
   // Actors are spread over hosts round-robin; each workflow's first actor goes to the next host over.
   const placement = new Map<string, number>();
   let cursor = pool.nextPlacement();
-  for (const { id } of locations) placement.set(id, cursor++ % pool.threads);
+  for (const { id } of locations) placement.set(id, cursor++ % pool.size);
   const loaded = await Promise.allSettled(
     hosts.map((host) =>
       host.control.loadInstance({
@@ -56,7 +56,7 @@ export async function placeInstance(parts: {
 }
 
 /** A replaced host gets the instance's actors back as of the last barrier (main's mirror). Returns the undo. */
-export function reloadOnReplace(pool: ActorPool, locations: ExecutorLocation[], coordinator: Coordinator): () => void {
+export function reloadOnReplace(pool: HostSet, locations: ExecutorLocation[], coordinator: Coordinator): () => void {
   const instance = coordinator.instance;
   return pool.registerInstance(instance, async (host) => {
     const actors = coordinator.actorsOn(host.index);
@@ -92,11 +92,6 @@ export async function prepareOnHosts(
   );
   const failed = prepared.find((result) => result.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
-}
-
-/** Every host of the pool, in index order. */
-export function allHosts(pool: ActorPool): HostLink[] {
-  return Array.from({ length: pool.threads }, (_, index) => pool.host(index));
 }
 
 /** The snapshots of those of `actors` that have one. */

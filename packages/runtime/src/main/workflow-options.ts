@@ -6,6 +6,7 @@ import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { invalidOption, optionalFunction, optionsObject } from '../shared/options.ts';
 import { ActorPool, resolvePoolOptions } from './actor-pool.ts';
+import type { HostSet } from '../shared/host-set.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
 import type { ResumeOptions, StoreOptions, WorkflowOptions } from './workflow.ts';
 
@@ -26,8 +27,8 @@ export function resolveWorkflowOptions(given: WorkflowOptions | undefined): Reso
   const options = optionsObject(given);
   // The pool's own options are checked even when a pool is given (where they are not used).
   resolvePoolOptions(options);
-  if (options.pool !== undefined && !(options.pool instanceof ActorPool)) {
-    throw invalidOption('options.pool', 'an ActorPool (from createPool())', options.pool);
+  if (options.pool !== undefined && !isHostSet(options.pool)) {
+    throw invalidOption('options.pool', 'an ActorPool (from createPool()) or another HostSet', options.pool);
   }
   optionalFunction(options.createId, 'options.createId');
   optionalFunction(options.now, 'options.now');
@@ -125,4 +126,18 @@ export function storeOption(given: StoreOptions | undefined): CheckpointStore | 
   const { store } = optionsObject(given);
   checkStore(store);
   return store;
+}
+
+/** An ActorPool, or an object with every member of the {@link HostSet} contract (a JavaScript caller can pass anything). */
+function isHostSet(value: unknown): value is HostSet {
+  if (value instanceof ActorPool) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return (
+    typeof candidate.size === 'number' &&
+    typeof candidate.isClosed === 'boolean' &&
+    ['host', 'kill', 'nextPlacement', 'registerInstance', 'assertOpen', 'close'].every(
+      (method) => typeof candidate[method] === 'function',
+    )
+  );
 }

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { assertSerializable } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import type { RequestEvent } from '../shared/events.ts';
-import { type ActorPool, createPool, type PoolOptions } from './actor-pool.ts';
+import { allHosts, type HostSet } from '../shared/host-set.ts';
+import { createPool, type PoolOptions } from './actor-pool.ts';
 import { Coordinator } from './coordinator.ts';
 import type { InstanceCut } from './coordinator-types.ts';
 import { SubWorkflowRunner } from './sub-workflow-runner.ts';
@@ -21,7 +22,7 @@ import type { Graph } from './graph.ts';
 import { Lifecycle, type LifecycleStatus } from './lifecycle.ts';
 import { toMermaid } from './mermaid.ts';
 import { checkExecutorModules } from './executor-modules.ts';
-import { allHosts, type Placement, placeInstance, prepareOnHosts, reloadOnReplace } from './place-instance.ts';
+import { type Placement, placeInstance, prepareOnHosts, reloadOnReplace } from './place-instance.ts';
 import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './read-checkpoint.ts';
 import type { RunHandle } from './run-handle.ts';
 import { RunLauncher } from './run-launcher.ts';
@@ -30,8 +31,11 @@ import { checkLimit, resolveWorkflowOptions, storeOption } from './workflow-opti
 
 /** Options of `WorkflowBuilder.build()`. */
 export interface WorkflowOptions extends PoolOptions {
-  /** Share a pool between workflows. Without one, the workflow creates its own and closes it with itself. */
-  readonly pool?: ActorPool;
+  /**
+   * The actor hosts to run on: a pool from `createPool()` shared between workflows, or any other
+   * {@link HostSet}. Without one, the workflow creates its own pool and closes it with itself.
+   */
+  readonly pool?: HostSet;
   /** Default superstep limit of each run (guarantee 7). Default 100. */
   readonly maxSupersteps?: number;
   /** Initial workflow-scoped shared state (guarantee 45). */
@@ -112,7 +116,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
 
   private constructor(
     readonly graph: Graph,
-    private readonly pool: ActorPool,
+    private readonly pool: HostSet,
     private readonly ownsPool: boolean,
     private readonly coordinator: Coordinator,
     private readonly maxSupersteps: number,

@@ -30,7 +30,8 @@ export const ERROR_CODES = {
   WORKFLOW_CLOSED: 'The workflow instance or its pool has been closed.',
   RUN_CANCELLED: 'The run was cancelled (by its AbortSignal or by cancel()).',
   HANDLE_ITERATED: 'A run handle was iterated twice; its event stream has one consumer.',
-  WORKER_LOST: 'A worker thread died while it held actors of this run.',
+  WORKER_LOST:
+    'An actor host (a worker thread, or a host behind another transport) was lost while it held actors of this run.',
   POOL_START_FAILED: 'The worker pool could not start its actor hosts.',
   CHECKPOINT_NOT_FOUND: 'No checkpoint with that id in the store.',
   CHECKPOINT_CORRUPT: 'Checkpoint bytes are truncated, corrupted or of the wrong shape; nothing was applied.',

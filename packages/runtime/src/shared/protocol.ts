@@ -1,16 +1,24 @@
 /**
  * The coordinator ↔ actor-host contract, imported by both sides. It is transport-neutral: the
- * coordinator talks to a {@link HostLink}; today the link is a worker thread's MessagePort pair, later it
- * can be a broker subject, without the coordinator changing.
+ * coordinator talks to a `HostLink` (shared/host-set.ts); the link may be a worker thread's MessagePort
+ * pair, the same pair carrying only codec bytes (the loopback), or a broker subject, without the
+ * coordinator changing.
  *
  * Two planes:
  * - data plane: one {@link StepBatch} per host per superstep and one {@link StepReply} back, each a single
  *   msgpack buffer; plus {@link HostEventsMessage}s that stream events while a long superstep runs.
- * - control plane: {@link HostControl}, typed RPC for the rare calls (load, commit, rollback, abort, ping).
+ * - control plane: {@link HostControl}, typed RPC for the rare calls (load, commit, rollback, abort, ping):
+ *   over comlink on a thread's control port, or as {@link ControlCall}/{@link ControlResult} codec messages
+ *   on the data channel (the loopback, and any transport that carries only bytes).
  *
  * Commit protocol: a host keeps the drafts of superstep N until it hears the outcome. Receiving the batch
  * of a later superstep of the same instance, or `commit`, commits them; `rollback` discards them. So a
- * successful superstep costs no extra round trip.
+ * successful superstep costs no extra round trip. `commit` and `rollback` name the run and superstep they
+ * mean, so one that arrives late (after the host moved on) changes nothing.
+ *
+ * Sequencing: each batch carries a number, per instance on one link, 1, 2, 3…; a host applies only the
+ * next one, answers a repeated one with the reply it already gave, and refuses any other (see
+ * worker/batch-sequence.ts). Replies carry the number back and are matched by it.
  */
 import type { ErrorRecord } from './errors.ts';
 import type { WarningCode } from './events.ts';
@@ -72,10 +80,16 @@ export interface HostControl {
   /** Imports the executors of an instance and creates (or restores) the actors placed here. */
   loadInstance(request: LoadInstanceRequest): Promise<ExecutorInfo[]>;
   dropInstance(instance: string): Promise<void>;
-  /** Commits the pending superstep of `instance` (drafts become committed state). */
-  commit(instance: string): Promise<void>;
-  /** Discards the pending superstep of `instance`: the host is back at the last barrier. */
-  rollback(instance: string): Promise<void>;
+  /**
+   * Commits the pending drafts of `instance` (they become committed state) if they are of `at` or an
+   * earlier superstep; drafts of a later one (this call arrived late) are left alone.
+   */
+  commit(instance: string, at: StepMark): Promise<void>;
+  /**
+   * Discards the pending drafts of `instance` if they are exactly of `at`: the host is back at the last
+   * barrier. A late rollback of an earlier superstep never drops a later one's drafts.
+   */
+  rollback(instance: string, at: StepMark): Promise<void>;
   /**
    * Phase one of an atomic state replacement (restore, reset): builds every placed actor's new state —
    * from `snapshots`, else from its initial state — and, for a reset, runs the reset hooks. Nothing
@@ -99,6 +113,13 @@ export interface HostControl {
   memory(): Promise<HostHealth>;
 }
 
+/** A superstep of one run of an instance: what `commit` and `rollback` refer to. */
+export interface StepMark {
+  /** The coordinator's number of the run (see {@link StepBatch.run}). */
+  readonly run: number;
+  readonly superstep: number;
+}
+
 /** A shared-state write: `deleted` writes remove the key. */
 export type SharedWrite = readonly [key: string, value: unknown, deleted: boolean];
 
@@ -115,6 +136,11 @@ export interface StepBatch {
   /** Which run of the instance this is (the coordinator counts them): an abort names its run. */
   readonly run: number;
   readonly superstep: number;
+  /**
+   * The batch's number among this link's batches for the instance: 1, 2, 3… with no gaps, continuations
+   * included. A re-sent batch keeps its number; the reply carries it back.
+   */
+  readonly seq: number;
   /** Shared-state writes committed since this host's previous batch for the instance. */
   readonly shared: readonly SharedWrite[];
   readonly deliveries: readonly Delivery[];
@@ -146,6 +172,8 @@ export interface StepReply {
   readonly op: 'done';
   readonly instance: string;
   readonly superstep: number;
+  /** The {@link StepBatch.seq} of the batch answered: replies are matched to batches by it. */
+  readonly seq: number;
   readonly outbox: readonly OutboxEntry[];
   readonly outputs: readonly (readonly [executorId: string, data: unknown])[];
   /** Events not yet streamed. */
@@ -186,23 +214,21 @@ export interface HostTimerMessage {
   readonly seq: number;
 }
 
-export type HostToMain = StepReply | HostEventsMessage | HostTimerMessage;
-export type MainToHost = StepBatch | { readonly op: 'stop' };
-
 /**
- * The coordinator's view of one actor host. Implemented over worker threads by the pool; other
- * transports implement the same interface.
+ * Main → host: one control-plane call as codec bytes on the data channel, for transports that carry only
+ * bytes. `id` matches the {@link ControlResult}; results may come back in any order.
  */
-export interface HostLink {
-  readonly index: number;
-  /** False while the host is being replaced or reloaded (control calls would wait for it). */
-  readonly isReady: boolean;
-  readonly control: HostControl;
-  /** Sends one batch; resolves with the host's reply. Rejects with `WORKER_LOST` if the host dies. */
-  step(batch: StepBatch): Promise<StepReply>;
-  /** Receives what a host streams for `instance` while a superstep runs: events and timer notices. */
-  subscribe(
-    instance: string,
-    listener: (message: HostEventsMessage | HostTimerMessage, hostIndex: number) => void,
-  ): () => void;
+export interface ControlCall {
+  readonly op: 'call';
+  readonly id: number;
+  readonly method: keyof HostControl;
+  readonly args: readonly unknown[];
 }
+
+/** Host → main: the outcome of a {@link ControlCall}; a failure travels as an {@link ErrorRecord}. */
+export type ControlResult =
+  | { readonly op: 'result'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly op: 'result'; readonly id: number; readonly ok: false; readonly error: ErrorRecord };
+
+export type HostToMain = StepReply | HostEventsMessage | HostTimerMessage | ControlResult;
+export type MainToHost = StepBatch | ControlCall | { readonly op: 'stop' };

@@ -16,6 +16,7 @@ import type {
   PrepareStatesRequest,
   ResponseCheck,
   StepBatch,
+  StepMark,
   StepReply,
 } from '../shared/protocol.ts';
 import { DeliveryRunner } from './delivery-runner.ts';
@@ -24,6 +25,7 @@ import {
   applyShared,
   buildInstance,
   commitPending,
+  compareMarks,
   applyPreparedStates,
   type Instance,
   buildPreparedStates,
@@ -87,15 +89,16 @@ export class ActorHost implements HostControl {
     return Promise.resolve();
   }
 
-  commit(instance: string): Promise<void> {
+  commit(instance: string, at: StepMark): Promise<void> {
     const found = this.instances.get(instance);
-    if (found !== undefined) commitPending(found);
+    // Drafts of a later superstep than `at` mean this commit arrived late: they await their own verdict.
+    if (found?.pendingMark !== undefined && compareMarks(found.pendingMark, at) <= 0) commitPending(found);
     return Promise.resolve();
   }
 
-  rollback(instance: string): Promise<void> {
+  rollback(instance: string, at: StepMark): Promise<void> {
     const found = this.instances.get(instance);
-    if (found !== undefined) rollbackPending(found);
+    if (found?.pendingMark !== undefined && compareMarks(found.pendingMark, at) === 0) rollbackPending(found);
     return Promise.resolve();
   }
 
@@ -135,9 +138,19 @@ export class ActorHost implements HostControl {
 
   // ---- data plane ---------------------------------------------------------------------------------
 
+  /**
+   * Runs one batch. Batches of one instance must come one after another (the caller queues them); each is
+   * admitted by its number first (see batch-sequence.ts): a repeat gets the reply it already had.
+   */
   async step(batch: StepBatch): Promise<StepReply> {
     const instance = this.instances.get(batch.instance);
     const output = new StepOutput();
+    const verdict = instance?.sequence.admit(batch);
+    if (verdict?.kind === 'repeat') return verdict.reply;
+    if (verdict?.kind === 'refuse') {
+      output.failure = { executorId: '', error: verdict.error.toRecord() };
+      return stepReply(batch, output, []);
+    }
     if (instance === undefined) {
       output.failure = {
         executorId: '',
@@ -172,7 +185,7 @@ export class ActorHost implements HostControl {
     if (pending.length > 0) await Promise.all(pending);
     instance.running = undefined;
     // Stateless work only: no actor state changed, and the superstep's drafts still await the verdict.
-    if (batch.continuation) return stepReply(batch, output, []);
+    if (batch.continuation) return this.answer(instance, batch, stepReply(batch, output, []));
 
     const dirty: Actor[] = [];
     const snapshots: Snapshot[] = [];
@@ -184,7 +197,13 @@ export class ActorHost implements HostControl {
       snapshots.push([actor.id, bytes, batch.keySnapshots ? newBlobKey(bytes) : null]);
     }
     instance.pending = dirty;
+    instance.pendingMark = { run: batch.run, superstep: batch.superstep };
     if (output.failure !== null) rollbackPending(instance);
-    return stepReply(batch, output, snapshots);
+    return this.answer(instance, batch, stepReply(batch, output, snapshots));
+  }
+
+  private answer(instance: Instance, batch: StepBatch, reply: StepReply): StepReply {
+    instance.sequence.remember(batch.seq, reply);
+    return reply;
   }
 }

@@ -4,12 +4,10 @@
  * makes piscina terminate the thread) is how a hung or cancelled host is killed.
  */
 import { isMainThread, type MessagePort } from 'node:worker_threads';
-import { decode, encode } from '../shared/codec.ts';
 import { serveControl } from '../shared/control-plane.ts';
-import { SuperstepError } from '../shared/errors.ts';
-import type { MainToHost, StepBatch } from '../shared/protocol.ts';
 import { ActorHost } from './actor-host.ts';
 import { ignoreUncaughtLateCalls } from './late-calls.ts';
+import { serveHost } from './serve-host.ts';
 
 if (isMainThread) {
   throw new Error('superstep: worker/host-task.ts runs only inside a worker thread');
@@ -31,43 +29,18 @@ export default async function hostTask(input: HostTaskInput): Promise<'stopped'>
   // A leftover callback's late call is refused and reported; uncaught, it must not crash the thread.
   ignoreUncaughtLateCalls();
   const host = new ActorHost({ post, flushIntervalMs: input.flushIntervalMs });
+  // Control calls come on the control port (comlink), or as codec messages on the data port (loopback).
   serveControl(host, controlPort);
-
-  /**
-   * Per instance with a batch being handled, the batches waiting behind it: one instance's batches run one
-   * after another, in the order sent (a superstep may send several).
-   */
-  const waiting = new Map<string, StepBatch[]>();
-  const run = (batch: StepBatch): void => {
-    // A failure here is a bug: it stays unhandled and crashes the thread into the pool.
-    void host.step(batch).then((reply) => {
-      post(encode(reply));
-      const next = waiting.get(batch.instance)?.shift();
-      if (next === undefined) waiting.delete(batch.instance);
-      else run(next);
-    });
-  };
-  return await new Promise<'stopped'>((resolve) => {
-    dataPort.on('message', (bytes: Uint8Array) => {
-      let message: MainToHost;
-      try {
-        message = decode(bytes) as MainToHost;
-      } catch (error) {
-        // A batch we cannot read is a protocol bug, not a user error: crash loudly into the pool.
-        throw new SuperstepError('INTERNAL', 'actor host received undecodable bytes', { cause: error });
-      }
-      if (message.op === 'stop') {
-        dataPort.close();
-        controlPort.close();
-        resolve('stopped');
-        return;
-      }
-      const queued = waiting.get(message.instance);
-      if (queued !== undefined) queued.push(message);
-      else {
-        waiting.set(message.instance, []);
-        run(message);
-      }
-    });
+  const stopped = await serveHost(host, {
+    post,
+    on: (listener) => {
+      dataPort.on('message', listener);
+    },
+    off: (listener) => {
+      dataPort.off('message', listener);
+    },
   });
+  dataPort.close();
+  controlPort.close();
+  return stopped;
 }

@@ -13,8 +13,10 @@ import type {
   LoadInstanceRequest,
   PrepareStatesRequest,
   SharedWrite,
+  StepMark,
 } from '../shared/protocol.ts';
 import type { StepOutput } from './step-output.ts';
+import { BatchSequence } from './batch-sequence.ts';
 import { importExecutorModule } from './typescript-loader.ts';
 
 export interface Actor {
@@ -32,6 +34,10 @@ export interface Instance {
   readonly shared: Map<string, unknown>;
   /** Actors with drafts from the last superstep, awaiting the verdict. */
   pending: Actor[];
+  /** The superstep those drafts are of (`undefined` while none await a verdict). */
+  pendingMark: StepMark | undefined;
+  /** Which batch is next; the replies a repeated batch is answered with. */
+  readonly sequence: BatchSequence;
   abort: AbortController;
   /** The run of the last batch, and the last run aborted with its reason (see `HostControl.abort`). */
   currentRun: number;
@@ -76,6 +82,8 @@ export async function buildInstance(
     actors,
     shared,
     pending: [],
+    pendingMark: undefined,
+    sequence: new BatchSequence(),
     abort: new AbortController(),
     currentRun: 0,
     aborted: undefined,
@@ -125,6 +133,7 @@ export function applyPreparedStates(instance: Instance): void {
   instance.shared.clear();
   for (const [key, value] of prepared.shared) instance.shared.set(key, value);
   instance.pending = [];
+  instance.pendingMark = undefined;
   instance.prepared = undefined;
 }
 
@@ -135,6 +144,7 @@ export function commitPending(instance: Instance): void {
     actor.dirty = false;
   }
   instance.pending = [];
+  instance.pendingMark = undefined;
 }
 
 export function rollbackPending(instance: Instance): void {
@@ -143,6 +153,12 @@ export function rollbackPending(instance: Instance): void {
     actor.dirty = false;
   }
   instance.pending = [];
+  instance.pendingMark = undefined;
+}
+
+/** Orders superstep marks: by run, then by superstep within a run. */
+export function compareMarks(a: StepMark, b: StepMark): number {
+  return a.run !== b.run ? a.run - b.run : a.superstep - b.superstep;
 }
 
 export function applyShared(shared: Map<string, unknown>, writes: readonly SharedWrite[]): void {

@@ -95,6 +95,7 @@ export function stepReply(batch: StepBatch, output: StepOutput, snapshots: Snaps
     op: 'done',
     instance: batch.instance,
     superstep: batch.superstep,
+    seq: batch.seq,
     outbox: output.outbox,
     outputs: output.failure === null ? output.outputs : [],
     events: output.events,
