@@ -6,6 +6,7 @@ import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { optionsObject } from '../shared/options.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
+import { recorderSink } from './run-recorder.ts';
 import type { ResumeOptions, WorkflowOptions } from './workflow.ts';
 
 const DEFAULT_MAX_SUPERSTEPS = 100;
@@ -61,6 +62,11 @@ export function checkRunOptions(options: ResumeOptions): 'auto' | 'wait' | 'end'
     });
   }
   checkStore(options.store);
+  if (options.recorder !== undefined && recorderSink(options.recorder) === undefined) {
+    throw new SuperstepError('INVALID_OPTION', 'options.recorder must be made by createRunRecorder()', {
+      details: { option: 'recorder' },
+    });
+  }
   return pendingMode;
 }
 

@@ -25,6 +25,8 @@ import { allHosts, type Placement, placeInstance, prepareOnHosts, reloadOnReplac
 import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './read-checkpoint.ts';
 import type { RunHandle } from './run-handle.ts';
 import { RunLauncher } from './run-launcher.ts';
+import type { RunRecorder } from './run-recorder.ts';
+import { traceRestore } from './run-trace.ts';
 import { optionsObject } from '../shared/options.ts';
 import { checkLimit, resolveWorkflowOptions } from './workflow-options.ts';
 
@@ -75,6 +77,11 @@ export interface RunOptions {
    * A background run answered from elsewhere (an HTTP handler) passes `'wait'`.
    */
   readonly onPendingRequests?: 'auto' | 'wait' | 'end';
+  /**
+   * Records this run for a timeline page (see {@link createRunRecorder}): its events, each handler
+   * invocation as timed on its thread, superstep attempts, checkpoint writes and requests.
+   */
+  readonly recorder?: RunRecorder;
 }
 
 /** Options of {@link Workflow.resume}. */
@@ -280,16 +287,18 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    */
   async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
     const store = this.requireStore(optionsObject(options).store);
-    return await this.exclusive(async () => {
-      const read = await readCheckpoint(store, checkpointId, this.signature);
-      const state = decodeCheckpointBody(read.body, this.graph);
-      const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
-      await this.applyCut(cut);
-      this.checkpointer.resumeFrom(read.meta, store);
-      const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
-      this.checkpointer.remember(store, read.meta.blobHashes, sameFormat ? snapshotKeys(state, cut) : []);
-      return read.meta;
-    });
+    return await this.exclusive(() =>
+      traceRestore(checkpointId, async () => {
+        const read = await readCheckpoint(store, checkpointId, this.signature);
+        const state = decodeCheckpointBody(read.body, this.graph);
+        const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
+        await this.applyCut(cut);
+        this.checkpointer.resumeFrom(read.meta, store);
+        const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
+        this.checkpointer.remember(store, read.meta.blobHashes, sameFormat ? snapshotKeys(state, cut) : []);
+        return read.meta;
+      }),
+    );
   }
 
   /** Resolves a decoded checkpoint's blob references into snapshot bytes, at every level. */

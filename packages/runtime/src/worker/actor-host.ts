@@ -122,7 +122,7 @@ export class ActorHost implements HostControl {
 
   async step(batch: StepBatch): Promise<StepReply> {
     const instance = this.instances.get(batch.instance);
-    const output = new StepOutput();
+    const output = new StepOutput(batch.timed);
     if (instance === undefined) {
       output.failure = {
         executorId: '',

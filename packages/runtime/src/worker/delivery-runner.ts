@@ -26,7 +26,9 @@ export class DeliveryRunner {
       // Each message is its own invocation; they may interleave if handlers are asynchronous.
       const pending: Promise<void>[] = [];
       for (const message of messages) {
-        const running = this.invoke(instance, superstep, output, executorId, definition, undefined, [message]);
+        const running = this.timed(output, executorId, 1, () =>
+          this.invoke(instance, superstep, output, executorId, definition, undefined, [message]),
+        );
         if (running !== undefined) pending.push(running);
       }
       return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
@@ -36,7 +38,38 @@ export class DeliveryRunner {
       internalFailure(output, executorId, `actor "${executorId}" is not placed on this host`);
       return;
     }
-    return this.invoke(instance, superstep, output, executorId, definition, actor, messages);
+    return this.timed(output, executorId, messages.length, () =>
+      this.invoke(instance, superstep, output, executorId, definition, actor, messages),
+    );
+  }
+
+  /**
+   * Runs one invocation, timing it when the batch asked (see `HandlerTiming`). Untimed, it is the bare
+   * call: no clock is read. An invocation failed if the superstep's failure appeared during it, naming
+   * its executor (two concurrent invocations of one stateless executor cannot be told apart here).
+   */
+  private timed(
+    output: StepOutput,
+    executorId: string,
+    messages: number,
+    call: () => Promise<void> | undefined,
+  ): Promise<void> | undefined {
+    const timings = output.timings;
+    if (timings === undefined) return call();
+    const start = now();
+    const failedBefore = output.failure !== null;
+    const retriedBefore = output.retries.get(executorId) ?? 0;
+    const record = (): void => {
+      const failed = !failedBefore && output.failure?.executorId === executorId;
+      const retries = (output.retries.get(executorId) ?? 0) - retriedBefore;
+      timings.push([executorId, start, now(), messages, retries, failed]);
+    };
+    const running = call();
+    if (running === undefined) {
+      record();
+      return undefined;
+    }
+    return running.then(record);
   }
 
   /**
@@ -112,6 +145,9 @@ export class DeliveryRunner {
     output.completed.push(executorId);
   }
 }
+
+/** Epoch milliseconds with fractions: comparable across threads (see `HandlerTiming`). */
+const now = (): number => performance.timeOrigin + performance.now();
 
 /** The handler for a message, or `undefined` after reporting it unhandled (SPEC 12). */
 function handlerFor(
