@@ -272,7 +272,12 @@ export class Coordinator {
       type: 'superstep.started',
       superstep,
       messages: delivered.length,
-      executors: invocations.map(([executorId, calls, messages]) => ({ executorId, invocations: calls, messages })),
+      // `invocations` lists messages per call (what `executor.invoked` says); the totals multiply it out.
+      executors: invocations.map(([executorId, calls, perCall]) => ({
+        executorId,
+        invocations: calls,
+        messages: calls * perCall,
+      })),
     });
     for (const [executorId, calls, messages] of invocations) {
       for (let call = 0; call < calls; call++) run.emit({ type: 'executor.invoked', executorId, superstep, messages });
