@@ -21,14 +21,19 @@ import {
   WorkflowBuilder,
   createMemoryStore,
   createPool,
+  createRunRecorder,
   executorModule,
+  subWorkflow,
   type ActorPool,
 } from '@superstep/runtime';
-import { drain, ofType } from './helpers.ts';
+import { drain, ofType, thrownBy } from './helpers.ts';
 import type { Job } from './fixtures/tracing.ts';
 
 const fixtures = executorModule<typeof import('./fixtures/tracing.ts')>(
   new URL('./fixtures/tracing.ts', import.meta.url),
+);
+const sw = executorModule<typeof import('./fixtures/sub-workflows.ts')>(
+  new URL('./fixtures/sub-workflows.ts', import.meta.url),
 );
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -202,5 +207,32 @@ describe('tracing', () => {
     const [restore] = named('superstep.checkpoint.restore');
     expect(restore?.attributes['superstep.checkpoint.id']).toBe(latest?.id);
     expect(restore?.attributes['superstep.superstep']).toBe(latest?.superstep);
+  });
+
+  it("nests a sub-workflow's runs under the run of its parent", async () => {
+    const inner = new WorkflowBuilder(sw.executor('stamp', { id: 'inner-stamp' })).addEdge(
+      'inner-stamp',
+      sw.executor('emitOut', { id: 'inner-out' }),
+    );
+    await using workflow = await new WorkflowBuilder(sw.executor('stamp', { id: 'start' }))
+      .addEdge('start', subWorkflow('inner', inner))
+      .addEdge('inner', sw.executor('emitOut', { id: 'out' }))
+      .build({ pool });
+    const { outputs } = await workflow.run({ item: 'a' }).result();
+    expect(outputs).toEqual([{ item: 'a', trail: ['start', 'inner-stamp'] }]);
+
+    const runs = named('superstep.run');
+    expect(runs).toHaveLength(2);
+    const outer = only(runs.filter((run) => parentOf(run) === undefined));
+    const child = only(runs.filter((run) => run !== outer));
+    expect(parentOf(child)).toBe(idOf(outer));
+    expect(child.spanContext().traceId).toBe(outer.spanContext().traceId);
+    expect(named('superstep.handler').map((span) => span.attributes['superstep.executor.id'])).toContain('inner-stamp');
+  });
+
+  it('refuses a recorder that createRunRecorder did not make', async () => {
+    await using workflow = await pipeline();
+    const fake = { ...createRunRecorder() };
+    expect(thrownBy(() => workflow.run({ items: [1] } satisfies Job, { recorder: fake })).code).toBe('INVALID_OPTION');
   });
 });

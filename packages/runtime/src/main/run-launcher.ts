@@ -115,19 +115,21 @@ export class RunLauncher {
       try {
         // Answers given with resume() are checked all together before any is applied (SPEC 20, 21).
         if (options.responses !== undefined) await coordinator.respondAll(new Map(Object.entries(options.responses)));
-        const outcome = await coordinator.execute({
-          runId,
-          start,
-          maxSupersteps,
-          signal: abort.signal,
-          emit,
-          checkpoint,
-          onPendingRequests,
-          // A recorder reads the events too, so per-executor progress events are built for it.
-          eventsWanted: () => !events.discarding || recorder !== undefined,
-          status: setStatus,
-          trace,
-        });
+        const outcome = await trace.within(() =>
+          coordinator.execute({
+            runId,
+            start,
+            maxSupersteps,
+            signal: abort.signal,
+            emit,
+            checkpoint,
+            onPendingRequests,
+            // A recorder reads the events too, so per-executor progress events are built for it.
+            eventsWanted: () => !events.discarding || recorder !== undefined,
+            status: setStatus,
+            trace,
+          }),
+        );
         if (outcome.kind === 'idle') {
           final = outcome.pendingRequests.length > 0 ? 'idle-with-pending-requests' : 'idle';
           return {

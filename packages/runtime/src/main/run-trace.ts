@@ -42,6 +42,11 @@ export interface RunTrace {
   requestOpened(requestId: string, executorId: string, superstep: number): RequestTrace | undefined;
   /** The run ended with `status`. */
   ended(status: string, error?: Error): void;
+  /**
+   * Runs `work` with the run's span active, so what it starts — a sub-workflow's run, spans of the user's
+   * own code called from the run — nests under the run.
+   */
+  within<T>(work: () => T): T;
 }
 
 export type CheckpointResult =
@@ -62,6 +67,7 @@ export const NO_TRACE: RunTrace = {
   checkpointWritten: () => undefined,
   requestOpened: () => undefined,
   ended: () => undefined,
+  within: (work) => work(),
 };
 
 export interface RunTraceOptions {
@@ -253,6 +259,10 @@ class ObservedRun implements RunTrace {
         span?.end(end);
       },
     };
+  }
+
+  within<T>(work: () => T): T {
+    return this.runContext === undefined ? work() : otelContext.with(this.runContext, work);
   }
 
   ended(status: string, error?: Error): void {
