@@ -124,8 +124,8 @@ export class RunLauncher {
             emit,
             checkpoint,
             onPendingRequests,
-            // A recorder reads the events too, so per-executor progress events are built for it.
-            eventsWanted: () => !events.discarding || recorder !== undefined,
+            // Not forced by a recorder: it draws handlers from the hosts' timings, not from progress events.
+            eventsWanted: () => !events.discarding,
             status: setStatus,
             trace,
           }),
