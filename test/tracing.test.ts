@@ -106,6 +106,12 @@ describe('tracing', () => {
     expect(childrenOf(run, 'superstep.step').map((span) => span.attributes['superstep.superstep'])).toEqual([1, 2, 3]);
     expect([1, 2, 3].map((n) => stepSpan(n).attributes['superstep.messages'])).toEqual([1, 4, 4]);
     expect(stepSpan(2).attributes['superstep.attempts']).toBe(1);
+    for (const n of [1, 2, 3]) {
+      const { attributes, events } = stepSpan(n);
+      expect(attributes['superstep.barrier_ms']).toBeGreaterThan(0);
+      expect(attributes['superstep.commit_ms']).toBeGreaterThanOrEqual(0);
+      expect(events.map((event) => event.name)).toEqual(['superstep.barrier']);
+    }
 
     const handlers = named('superstep.handler');
     expect(handlers.map((span) => span.attributes['superstep.executor.id']).sort()).toEqual([

@@ -123,7 +123,8 @@ export async function traceRestore<T extends { readonly superstep: number }>(
 class ObservedRun implements RunTrace {
   readonly timed = true;
   private readonly runContext: Context | undefined;
-  private step: { span: Span | undefined; superstep: number; start: number; attempts: number } | undefined;
+  private step:
+    { span: Span | undefined; superstep: number; start: number; attempts: number; barrierAt: number } | undefined;
   private readonly attemptStart = new Map<number, number>();
 
   constructor(
@@ -146,7 +147,7 @@ class ObservedRun implements RunTrace {
       'superstep.superstep': superstep,
       'superstep.messages': messages,
     });
-    this.step = { span, superstep, start, attempts: 0 };
+    this.step = { span, superstep, start, attempts: 0, barrierAt: start };
     this.attemptStart.set(1, start);
   }
 
@@ -157,6 +158,7 @@ class ObservedRun implements RunTrace {
     const start = this.attemptStart.get(attempt) ?? step.start;
     this.attemptStart.set(attempt + 1, end);
     step.attempts = attempt;
+    step.barrierAt = end;
     // A rolled-back attempt gets its own failed span; its handlers sit under it, not under the step.
     const rolledBack = outcome !== 'committed';
     let parent = step.span === undefined ? undefined : trace.setSpan(this.options.parent, step.span);
@@ -224,7 +226,13 @@ class ObservedRun implements RunTrace {
     this.options.recorder?.step({ superstep, start: step.start, end, outcome, attempts: step.attempts });
     const span = step.span;
     if (span === undefined) return;
-    span.setAttributes({ 'superstep.attempts': step.attempts, 'superstep.outcome': outcome });
+    span.setAttributes({
+      'superstep.attempts': step.attempts,
+      'superstep.outcome': outcome,
+      // Dispatch to the last barrier (every attempt included), then the barrier to the end of the commit.
+      'superstep.barrier_ms': step.barrierAt - step.start,
+      'superstep.commit_ms': end - step.barrierAt,
+    });
     if (outcome === 'failed') failSpan(span, error?.code ?? 'INTERNAL', error?.message ?? 'superstep failed');
     span.end(end);
   }
