@@ -49,7 +49,7 @@ describe('renderTimeline', () => {
 
   it('draws one bar per record, on the lane of its thread, with its outcome as classes', () => {
     const html = renderTimeline(hostileRun(), 'run');
-    expect(html.match(/class="bar handler failed rolled-back"/g)).toHaveLength(1);
+    expect(html.match(/class="bar handler failed rolled-back retried"/g)).toHaveLength(1);
     expect(html).toContain('data-lane="thread-7"');
     expect(html).toContain('data-retries="2"');
     expect(html.match(/class="checkpoint failed"/g)).toHaveLength(1);

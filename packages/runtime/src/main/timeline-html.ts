@@ -157,7 +157,7 @@ export function renderTimeline(data: TimelineData, title: string): string {
 <p class="runs">${runs}</p>
 <p class="summary">${summary}</p>
 <div class="controls"><button id="zoom-in" type="button">zoom in</button> <button id="zoom-out" type="button">zoom out</button> <button id="zoom-fit" type="button">fit</button> <span class="hint">or Ctrl + wheel over the chart</span></div>
-<div class="legend">${legend}<span class="key"><i class="k-failed"></i>failed</span><span class="key"><i class="k-rolled"></i>rolled back</span><span class="key"><i class="k-checkpoint"></i>checkpoint</span><span class="key"><i class="k-request"></i>request</span></div>
+<div class="legend">${legend}<span class="key"><i class="k-failed"></i>failed</span><span class="key"><i class="k-rolled"></i>rolled back</span><span class="key"><i class="k-retried"></i>retried</span><span class="key"><i class="k-checkpoint"></i>checkpoint</span><span class="key"><i class="k-request"></i>request</span></div>
 <div id="chart" class="chart">
 <svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="${LABEL_WIDTH + PLOT_WIDTH + 20}" height="${height}" data-span="${span}" data-label-width="${LABEL_WIDTH}" data-plot-width="${PLOT_WIDTH}">
 ${labels}
@@ -178,7 +178,13 @@ function handlerBar(handler: HandlerRecord, y: number, x: Scale, colour: (execut
     `${handler.executorId} — superstep ${handler.superstep}, attempt ${handler.attempt}, thread ${handler.threadId}\n` +
     `${ms(handler.end - handler.start)}, ${handler.messages} message(s)` +
     `${handler.retries > 0 ? `, ${handler.retries} retried call(s)` : ''}; ${outcome}`;
-  const classes = ['bar', 'handler', handler.failed ? 'failed' : '', handler.rolledBack ? 'rolled-back' : '']
+  const classes = [
+    'bar',
+    'handler',
+    handler.failed ? 'failed' : '',
+    handler.rolledBack ? 'rolled-back' : '',
+    handler.retries > 0 ? 'retried' : '',
+  ]
     .filter((c) => c !== '')
     .join(' ');
   const retried = handler.retries > 0 ? ` data-retries="${handler.retries}"` : '';
@@ -255,6 +261,7 @@ p { margin: 4px 0; }
 .key i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -2px; border-radius: 2px; }
 .k-failed { background: #fff; outline: 2px solid #d00; }
 .k-rolled { background: #ccc; outline: 1px dashed #555; }
+.k-retried { background: #fff; outline: 2px dashed #e80; }
 .k-checkpoint { background: #5a8; }
 .k-request { background: #e9b949; }
 .chart { overflow-x: auto; border: 1px solid #ddd; }
@@ -271,6 +278,7 @@ svg text { font-size: 11px; fill: #333; }
 .barrier { stroke: #446; stroke-width: 1; }
 .barrier.replayed, .barrier.failed { stroke: #d00; stroke-dasharray: 3 2; }
 .bar { stroke: #333; stroke-width: 0.5; cursor: default; }
+.bar.retried { stroke: #e80; stroke-width: 2; stroke-dasharray: 2 1; }
 .bar.failed { stroke: #d00; stroke-width: 2; }
 .bar.rolled-back { opacity: 0.45; stroke-dasharray: 3 2; }
 .checkpoint { fill: #5a8; }
