@@ -32,6 +32,9 @@ import type { Job } from './fixtures/tracing.ts';
 const fixtures = executorModule<typeof import('./fixtures/tracing.ts')>(
   new URL('./fixtures/tracing.ts', import.meta.url),
 );
+const retries = executorModule<typeof import('./fixtures/retries.ts')>(
+  new URL('./fixtures/retries.ts', import.meta.url),
+);
 const sw = executorModule<typeof import('./fixtures/sub-workflows.ts')>(
   new URL('./fixtures/sub-workflows.ts', import.meta.url),
 );
@@ -234,6 +237,17 @@ describe('tracing', () => {
     expect(parentOf(child)).toBe(idOf(outer));
     expect(child.spanContext().traceId).toBe(outer.spanContext().traceId);
     expect(named('superstep.handler').map((span) => span.attributes['superstep.executor.id'])).toContain('inner-stamp');
+  });
+
+  it('counts the calls a retry policy retried on the handler span, which succeeds', async () => {
+    await using workflow = await new WorkflowBuilder(retries.executor('flaky')).build({ pool });
+    const { outputs } = await workflow.run({ id: 'traced', failures: 2, code: 'E_FLAKY' }).result();
+    expect(outputs).toHaveLength(1);
+    const handler = only(named('superstep.handler'));
+    expect(handler.attributes['superstep.executor.id']).toBe('flaky');
+    expect(handler.attributes['superstep.handler.retries']).toBe(2);
+    expect(handler.attributes['superstep.handler.outcome']).toBe('ok');
+    expect(failed(handler)).toBe(false);
   });
 
   it('refuses a recorder that createRunRecorder did not make', async () => {
