@@ -24,6 +24,20 @@ export { ActorPool, createPool, createLoopbackPool, type PoolOptions, type PoolH
 export type { LifecycleStatus } from './main/lifecycle.ts';
 export type { Graph, EdgeGroup } from './main/graph.ts';
 export { toMermaid, type MermaidOptions } from './main/mermaid.ts';
+export {
+  createRunRecorder,
+  type RunRecorder,
+  type TimelineOptions,
+  type TimelineData,
+  type HandlerRecord,
+  type AttemptRecord,
+  type StepRecord,
+  type CheckpointRecord,
+  type RequestRecord,
+  type RunRecord,
+  type TimedEvent,
+} from './main/run-recorder.ts';
+export { TRACER_NAME } from './main/run-trace.ts';
 export { SuperstepError, ERROR_CODES, isSuperstepError, type ErrorCode, type ErrorRecord } from './shared/errors.ts';
 export { TERMINAL_STATUSES, FRAMEWORK_EVENT_TYPES } from './shared/events.ts';
 export type * from './shared/events.ts';

@@ -23,6 +23,7 @@ export type {
   ResumeOptions,
   RunHandle,
   RunOptions,
+  RunRecorder,
   RunResult,
   RunStatus,
   SqliteStoreOptions,

@@ -18,6 +18,7 @@ export {
   CHECKPOINT_FORMAT_VERSION,
   createMemoryStore,
   createPool,
+  createRunRecorder,
   decode,
   encode,
   ERROR_CODES,

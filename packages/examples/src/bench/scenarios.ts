@@ -10,11 +10,13 @@ import { messageThroughput } from './scenarios/message-throughput.ts';
 import { respondLatency } from './scenarios/respond-latency.ts';
 import { restore } from './scenarios/restore.ts';
 import { superstepOverhead } from './scenarios/superstep-overhead.ts';
+import { tracingOverhead } from './scenarios/tracing-overhead.ts';
 import { workerStartup } from './scenarios/worker-startup.ts';
 
 export const SCENARIOS: readonly Scenario[] = [
   fanoutCpu,
   superstepOverhead,
+  tracingOverhead,
   messageThroughput,
   eventLoopLag,
   respondLatency,

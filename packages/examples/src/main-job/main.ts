@@ -1,7 +1,9 @@
 /**
  * The main job: renders a Mandelbrot image in tiles on every worker thread, shows a progress bar fed by
- * the run's event stream, writes the PNG, then renders the same image sequentially on the main thread
- * and prints the speed-up. Run it with `pnpm start` (options: `pnpm start --help`).
+ * the run's event stream (its length from `superstep.started`, its steps from `executor.completed`),
+ * writes the PNG, then renders the same image sequentially on the main thread and prints the speed-up.
+ * `--timeline out.html` also writes the run's timeline page. Run it with `pnpm start` (options:
+ * `pnpm start --help`).
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -9,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
-import { WorkflowBuilder, executorModule } from '@superstep/runtime';
+import { WorkflowBuilder, createRunRecorder, executorModule } from '@superstep/runtime';
 import { assemblePng, DEFAULT_JOB, renderTile, tilesOf, type RenderJob } from './mandelbrot.ts';
 import { parseExampleArgs } from '../cli.ts';
 
@@ -20,6 +22,7 @@ const args = parseExampleArgs('main', {
   iterations: { type: 'string', default: String(DEFAULT_JOB.maxIterations), description: 'Mandelbrot iterations' },
   out: { type: 'string', default: 'mandelbrot.png', description: 'the PNG to write' },
   'skip-sequential': { type: 'boolean', default: false, description: 'skip the main-thread comparison' },
+  timeline: { type: 'string', description: 'also write the run timeline page (HTML) to this file' },
 });
 
 function positiveInt(name: string, value: string): number {
@@ -39,7 +42,9 @@ const job: RenderJob = {
 };
 const threads = positiveInt('threads', args.threads);
 const tileCount = tilesOf(job).length;
-const outPath = resolve(process.env.INIT_CWD ?? process.cwd(), args.out);
+const here = process.env.INIT_CWD ?? process.cwd();
+const outPath = resolve(here, args.out);
+const timelinePath = args.timeline === undefined ? undefined : resolve(here, args.timeline);
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
 const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
@@ -67,13 +72,26 @@ const bar = new cliProgress.SingleBar(
   },
   cliProgress.Presets.shades_classic,
 );
-bar.start(tileCount, 0);
+// The bar's length comes from the run itself: the superstep that renders says how many calls it holds.
+let barStarted = false;
+const isRender = (executorId: string): boolean => executorId.startsWith('render-');
+const recorder = timelinePath === undefined ? undefined : createRunRecorder();
 const started = performance.now();
-const run = workflow.run(job);
+const run = workflow.run(job, { recorder });
 let png: Uint8Array | undefined;
 let iterations = 0;
 for await (const event of run) {
-  if (event.type === 'executor.completed' && event.executorId.startsWith('render-')) bar.increment();
+  if (event.type === 'superstep.started') {
+    const renders = event.executors.filter((work) => isRender(work.executorId));
+    if (renders.length > 0 && !barStarted) {
+      bar.start(
+        renders.reduce((sum, work) => sum + work.invocations, 0),
+        0,
+      );
+      barStarted = true;
+    }
+  }
+  if (event.type === 'executor.completed' && isRender(event.executorId)) bar.increment();
   if (event.type === 'output') ({ png, iterations } = event.data as { png: Uint8Array; iterations: number });
   if (event.type === 'run.failed') bar.stop();
 }
@@ -89,6 +107,10 @@ console.log(
 console.log(
   `wrote ${outPath} (${(png.byteLength / 1024).toFixed(0)} KiB, sha256 ${sha(png)}, ${iterations.toLocaleString('en')} iterations)`,
 );
+if (recorder !== undefined && timelinePath !== undefined) {
+  await recorder.writeTimeline(timelinePath, { title: `superstep main job: Mandelbrot ${job.width}×${job.height}` });
+  console.log(`wrote the run timeline to ${timelinePath}`);
+}
 
 if (!args['skip-sequential']) {
   const seqStarted = performance.now();

@@ -7,6 +7,7 @@ import type { ExecutorInfo } from '../shared/protocol.ts';
 import type { HostSet } from '../shared/host-set.ts';
 import type { BarrierState, PendingRequestRecord } from './checkpoints/checkpoint-body.ts';
 import type { Graph } from './graph.ts';
+import type { RunTrace } from './run-trace.ts';
 
 /** One run as the coordinator sees it. */
 export interface RunContext {
@@ -25,6 +26,8 @@ export interface RunContext {
   readonly onPendingRequests: () => 'wait' | 'end';
   /** False once nobody will read the run's events: per-actor progress events are then not built. */
   readonly eventsWanted: () => boolean;
+  /** The run's tracing and recording (a no-op when nobody watches: see run-trace.ts). */
+  readonly trace: RunTrace;
   /** Emits a status event if the status changed (the final one is emitted by the caller). */
   readonly status: (status: 'running' | 'running-with-pending-requests' | 'idle-with-pending-requests') => void;
 }

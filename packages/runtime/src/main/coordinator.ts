@@ -23,6 +23,7 @@ import { HostDispatch } from './host-dispatch.ts';
 import type { Graph } from './graph.ts';
 import { Partitioner } from './partitioner.ts';
 import { RequestBook } from './request-book.ts';
+import type { RequestTrace } from './run-trace.ts';
 import { ResponseValidator } from './response-validator.ts';
 import { Router, type Envelope, type FanInBuffers } from './router.ts';
 import { SharedState } from './shared-state.ts';
@@ -58,6 +59,8 @@ export class Coordinator {
   private runNumber = 0;
   /** Completions of the current superstep already streamed live, per executor. */
   private readonly streamedCompletions = new Map<string, number>();
+  /** Traced requests waiting for answers: a request's span lasts until it is answered or dropped. */
+  private readonly requestTraces = new Map<string, RequestTrace>();
 
   constructor(parts: CoordinatorParts) {
     this.instance = parts.instance;
@@ -80,7 +83,12 @@ export class Coordinator {
     });
     this.requests = new RequestBook({
       check: (request, value) => this.checkAnswer(request, value),
-      deliver: (envelope) => this.queue.push(envelope),
+      deliver: (envelope) => {
+        this.queue.push(envelope);
+        const { requestId } = envelope.payload as { requestId: string };
+        this.requestTraces.get(requestId)?.end('answered');
+        this.requestTraces.delete(requestId);
+      },
     });
     this.sharedState = new SharedState(parts.hosts.size, parts.sharedState);
   }
@@ -196,6 +204,7 @@ export class Coordinator {
       return await this.abandon(run, superstep, delivered, childCuts, error);
     }
     this.commitBarrier(run, superstep, outputs, barrier, reached);
+    run.trace.stepEnded(superstep, 'committed');
     return undefined;
   }
 
@@ -218,6 +227,7 @@ export class Coordinator {
             cause,
             details: { superstep },
           });
+    run.trace.stepEnded(superstep, 'failed', error.toRecord());
     run.emit({ type: 'run.failed', error: error.toRecord() });
     return { kind: 'failed', error };
   }
@@ -252,13 +262,25 @@ export class Coordinator {
     childCuts: Map<string, InstanceCut>,
     barrier: BarrierCheckpoints,
   ): Promise<Barrier | CoordinatorOutcome> {
-    run.emit({ type: 'superstep.started', superstep });
     let replies: StepReply[];
     let childResults: (readonly [string, ChildStepResult])[] = [];
     // The coordinator knows every mailbox it delivers: it emits `executor.invoked` itself (a stateless
-    // executor is invoked once per message), and `executor.completed` at a successful barrier.
+    // executor is invoked once per message), and `executor.completed` at a successful barrier. The
+    // totals go out first, with `superstep.started`, so a progress bar knows its length.
     const progress = run.eventsWanted();
     const invocations = progress ? this.partitioner.invocations(delivered) : [];
+    run.trace.stepStarted(superstep, delivered.length);
+    run.emit({
+      type: 'superstep.started',
+      superstep,
+      messages: delivered.length,
+      // `invocations` lists messages per call (what `executor.invoked` says); the totals multiply it out.
+      executors: invocations.map(([executorId, calls, perCall]) => ({
+        executorId,
+        invocations: calls,
+        messages: calls * perCall,
+      })),
+    });
     for (const [executorId, calls, messages] of invocations) {
       for (let call = 0; call < calls; call++) run.emit({ type: 'executor.invoked', executorId, superstep, messages });
     }
@@ -269,7 +291,12 @@ export class Coordinator {
       // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
       childCuts.clear();
       for (const id of childDeliveries.keys()) childCuts.set(id, this.child(id).capture());
-      const header = { run: this.runNumber, superstep, keySnapshots: run.checkpoint !== undefined };
+      const header = {
+        run: this.runNumber,
+        superstep,
+        keySnapshots: run.checkpoint !== undefined,
+        timed: run.trace.timed,
+      };
       const dispatched = this.dispatcher.send(run, header, { batches, slices, starts }, this.sharedState);
       const stepped =
         childDeliveries.size === 0
@@ -326,7 +353,17 @@ export class Coordinator {
         if (result.status === 'fulfilled') childResults.push(result.value);
         else failures.push({ executorId: id, error: toErrorRecord(result.reason) });
       });
-      if (failures.length === 0 && lost.length === 0 && !run.signal.aborted) break;
+      if (failures.length === 0 && lost.length === 0 && !run.signal.aborted) {
+        run.trace.attemptEnded(superstep, attempt, replies, 'committed');
+        break;
+      }
+      const replayed = !run.signal.aborted && failures.length === 0 && attempt <= this.maxWorkerRestarts;
+      run.trace.attemptEnded(
+        superstep,
+        attempt,
+        replies,
+        run.signal.aborted ? 'cancelled' : replayed ? 'replayed' : 'failed',
+      );
       await Promise.all([...childCuts].map(([id, cut]) => this.child(id).restore(cut)));
 
       // Nothing of this superstep survives (guarantee 8): hosts drop their drafts. A lost host needs no
@@ -334,9 +371,10 @@ export class Coordinator {
       await this.rollBack(superstep, lostHosts);
       if (run.signal.aborted) {
         this.queue = [...delivered, ...this.queue];
+        run.trace.stepEnded(superstep, 'cancelled');
         return this.cancelled(run);
       }
-      if (failures.length === 0 && attempt <= this.maxWorkerRestarts) {
+      if (replayed) {
         for (const error of lost) {
           run.emit({
             type: 'worker.restarted',
@@ -359,6 +397,7 @@ export class Coordinator {
         new SuperstepError('WORKER_LOST', `superstep ${superstep} lost a worker ${attempt} times; giving up`, {
           details: { superstep, attempts: attempt, reason: lost[0]?.message },
         }).toRecord();
+      run.trace.stepEnded(superstep, 'failed', firstError);
       run.emit({ type: 'run.failed', error: firstError });
       return { kind: 'failed', error: fromErrorRecord(firstError) };
     }
@@ -439,6 +478,8 @@ export class Coordinator {
         }
         const request: PendingRequest = { requestId, executorId, data, superstep };
         this.requests.add(request);
+        const traced = run.trace.requestOpened(requestId, executorId, superstep);
+        if (traced !== undefined) this.requestTraces.set(requestId, traced);
         run.emit({ type: 'request', ...request });
       }
     }
@@ -514,6 +555,8 @@ export class Coordinator {
     this.snapshots.clear();
     for (const [id, bytes] of cut.snapshots) this.snapshots.set(id, bytes);
     this.requests.replace(cut.requests);
+    for (const traced of this.requestTraces.values()) traced.end('dropped');
+    this.requestTraces.clear();
   }
 
   /** Placed actors per host, for state replacement. */

@@ -22,6 +22,8 @@ export interface SuperstepHeader {
   readonly superstep: number;
   /** The run checkpoints: hosts key the snapshots they encode. */
   readonly keySnapshots: boolean;
+  /** Someone watches the run: hosts time handler invocations (see `StepBatch.timed`). */
+  readonly timed: boolean;
 }
 
 export class HostDispatch {

@@ -12,6 +12,8 @@ import type { InstanceCut, RunContext } from './coordinator-types.ts';
 import { EventChannel } from './event-channel.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { RunHandle, type RunOutcome } from './run-handle.ts';
+import { recorderSink } from './run-recorder.ts';
+import { NO_TRACE, callerContext, epochNow, startRunTrace, type RunTrace } from './run-trace.ts';
 import type { ResumeOptions } from './workflow.ts';
 import { checkRunOptions } from './workflow-options.ts';
 
@@ -45,6 +47,10 @@ export class RunLauncher {
     lifecycle.reserve(token);
 
     const runId = this.parts.createId();
+    // The caller's active span (taken now, synchronously) becomes the run's parent.
+    const parentContext = callerContext();
+    const recorder = recorderSink(options.recorder);
+    let trace: RunTrace = NO_TRACE;
     const events = new EventChannel<WorkflowEvent>();
     const abort = new AbortController();
     const external = options.signal;
@@ -69,6 +75,7 @@ export class RunLauncher {
     const onRequest = options.onRequest;
     const emit = (event: WorkflowEvent): void => {
       if (event.type === 'status') status = event.status;
+      recorder?.event(event, epochNow());
       events.push(event);
       if (event.type === 'request' && onRequest !== undefined) {
         void (async () => {
@@ -94,29 +101,35 @@ export class RunLauncher {
     const checkpoint =
       store === undefined
         ? undefined
-        : (cut: InstanceCut): Promise<WorkflowEvent> => this.writeCheckpoint(store, runId, cut);
+        : (cut: InstanceCut): Promise<WorkflowEvent> => this.writeCheckpoint(store, runId, cut, trace);
 
     const outcome = (async (): Promise<RunOutcome<Output>> => {
       // Let the caller attach its iteration first; the run starts on the next microtask.
       await Promise.resolve();
       lifecycle.start(token);
+      trace = startRunTrace({ runId, instance: coordinator.instance, parent: parentContext, recorder });
       emit({ type: 'run.started', runId });
       emit({ type: 'status', status: 'running', final: false });
       let final: RunStatus = 'failed';
+      let failure: Error | undefined;
       try {
         // Answers given with resume() are checked all together before any is applied (guarantees 20, 21).
         if (options.responses !== undefined) await coordinator.respondAll(new Map(Object.entries(options.responses)));
-        const outcome = await coordinator.execute({
-          runId,
-          start,
-          maxSupersteps,
-          signal: abort.signal,
-          emit,
-          checkpoint,
-          onPendingRequests,
-          eventsWanted: () => !events.discarding,
-          status: setStatus,
-        });
+        const outcome = await trace.within(() =>
+          coordinator.execute({
+            runId,
+            start,
+            maxSupersteps,
+            signal: abort.signal,
+            emit,
+            checkpoint,
+            onPendingRequests,
+            // Not forced by a recorder: it draws handlers from the hosts' timings, not from progress events.
+            eventsWanted: () => !events.discarding,
+            status: setStatus,
+            trace,
+          }),
+        );
         if (outcome.kind === 'idle') {
           final = outcome.pendingRequests.length > 0 ? 'idle-with-pending-requests' : 'idle';
           return {
@@ -131,17 +144,20 @@ export class RunLauncher {
           };
         }
         final = outcome.kind;
+        failure = outcome.error;
         return { ok: false, error: outcome.error, status: outcome.kind };
       } catch (error) {
         const wrapped =
           error instanceof SuperstepError ? error : new SuperstepError('INTERNAL', String(error), { cause: error });
         emit({ type: 'run.failed', error: wrapped.toRecord() });
+        failure = wrapped;
         return { ok: false, error: wrapped, status: 'failed' };
       } finally {
         ended = true;
         external?.removeEventListener('abort', onExternalAbort);
         // Exactly one final status per run, on every exit path (guarantee 16).
         emit({ type: 'status', status: final, final: true });
+        trace.ended(final, failure);
         events.close();
         if (this.active?.token === token) this.active = undefined;
         lifecycle.release(token);
@@ -176,13 +192,17 @@ export class RunLauncher {
     store: CheckpointStore,
     runId: string | null,
     cut: InstanceCut,
+    trace: RunTrace,
   ): Promise<WorkflowEvent> {
     const { superstep } = cut;
+    const start = trace === NO_TRACE ? 0 : epochNow();
     try {
       const meta = await this.parts.checkpointer.write(store, cut, runId);
+      trace.checkpointWritten(superstep, start, { ok: true, checkpointId: meta.id, store: store.kind });
       return { type: 'checkpoint.saved', checkpointId: meta.id, superstep, store: store.kind };
     } catch (error) {
       const message = `checkpoint of superstep ${superstep} to the ${store.kind} store failed: ${String(error)}`;
+      trace.checkpointWritten(superstep, start, { ok: false, store: store.kind, error: String(error) });
       this.parts.logger.warn(`superstep: ${message}`);
       return {
         type: 'warning',

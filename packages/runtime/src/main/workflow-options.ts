@@ -8,6 +8,7 @@ import { invalidOption, optionalFunction, optionsObject } from '../shared/option
 import { ActorPool, resolvePoolOptions } from './actor-pool.ts';
 import type { HostSet } from '../shared/host-set.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
+import { recorderSink } from './run-recorder.ts';
 import type { ResumeOptions, StoreOptions, WorkflowOptions } from './workflow.ts';
 
 const DEFAULT_MAX_SUPERSTEPS = 100;
@@ -82,6 +83,11 @@ export function checkRunOptions(options: ResumeOptions): 'auto' | 'wait' | 'end'
     throw invalidOption('options.responses', 'an object of request id → answer', responses);
   }
   checkStore(options.store);
+  if (options.recorder !== undefined && recorderSink(options.recorder) === undefined) {
+    throw new SuperstepError('INVALID_OPTION', 'options.recorder must be made by createRunRecorder()', {
+      details: { option: 'recorder' },
+    });
+  }
   return pendingMode;
 }
 

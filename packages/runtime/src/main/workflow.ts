@@ -26,6 +26,8 @@ import { type Placement, placeInstance, prepareOnHosts, reloadOnReplace } from '
 import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './read-checkpoint.ts';
 import type { RunHandle } from './run-handle.ts';
 import { RunLauncher } from './run-launcher.ts';
+import type { RunRecorder } from './run-recorder.ts';
+import { traceRestore } from './run-trace.ts';
 import { optionsObject } from '../shared/options.ts';
 import { checkLimit, resolveWorkflowOptions, storeOption } from './workflow-options.ts';
 
@@ -79,6 +81,11 @@ export interface RunOptions {
    * A background run answered from elsewhere (an HTTP handler) passes `'wait'`.
    */
   readonly onPendingRequests?: 'auto' | 'wait' | 'end';
+  /**
+   * Records this run for a timeline page (see {@link createRunRecorder}): its events, each handler
+   * invocation as timed on its thread, superstep attempts, checkpoint writes and requests.
+   */
+  readonly recorder?: RunRecorder;
 }
 
 /** Options of {@link Workflow.resume}. */
@@ -294,16 +301,18 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    */
   async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
     const store = this.requireStore(storeOption(options));
-    return await this.exclusive(async () => {
-      const read = await readCheckpoint(store, checkpointId, this.signature);
-      const state = decodeCheckpointBody(read.body, this.graph);
-      const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
-      await this.applyCut(cut);
-      this.checkpointer.resumeFrom(read.meta, store);
-      const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
-      this.checkpointer.remember(store, read.meta.blobHashes, sameFormat ? snapshotKeys(state, cut) : []);
-      return read.meta;
-    });
+    return await this.exclusive(() =>
+      traceRestore(checkpointId, async () => {
+        const read = await readCheckpoint(store, checkpointId, this.signature);
+        const state = decodeCheckpointBody(read.body, this.graph);
+        const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
+        await this.applyCut(cut);
+        this.checkpointer.resumeFrom(read.meta, store);
+        const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
+        this.checkpointer.remember(store, read.meta.blobHashes, sameFormat ? snapshotKeys(state, cut) : []);
+        return read.meta;
+      }),
+    );
   }
 
   /** Resolves a decoded checkpoint's blob references into snapshot bytes, at every level. */

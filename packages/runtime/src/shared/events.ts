@@ -43,9 +43,26 @@ export interface StatusEvent {
    */
   readonly final: boolean;
 }
+/**
+ * A superstep begins. It carries the superstep's totals, so a progress bar knows its length: each
+ * executor's invocations will each be followed by one `executor.completed` when the superstep succeeds.
+ */
 export interface SuperstepStartedEvent {
   readonly type: 'superstep.started';
   readonly superstep: number;
+  /** Messages delivered in this superstep. */
+  readonly messages: number;
+  /**
+   * Per executor: how many invocations (an actor drains its mailbox once; a stateless executor is invoked
+   * once per message) and how many messages. Empty when nobody reads the run's events.
+   */
+  readonly executors: readonly ExecutorWork[];
+}
+/** One executor's share of a superstep (see {@link SuperstepStartedEvent}). */
+export interface ExecutorWork {
+  readonly executorId: string;
+  readonly invocations: number;
+  readonly messages: number;
 }
 export interface SuperstepCompletedEvent {
   readonly type: 'superstep.completed';

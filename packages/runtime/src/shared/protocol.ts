@@ -152,7 +152,27 @@ export interface StepBatch {
   readonly continuation: boolean;
   /** The run checkpoints: send each snapshot with its blob key (shared/blob-key.ts), made here rather than on main. */
   readonly keySnapshots: boolean;
+  /**
+   * Someone watches this run (a tracer that records, or a run recorder): time each handler invocation and
+   * send the records with the reply. Off, the host reads no clock per call.
+   */
+  readonly timed: boolean;
 }
+
+/**
+ * One handler invocation as a host timed it: an actor draining its mailbox, or a stateless executor
+ * handling one message. Times are epoch milliseconds with fractions (`performance.timeOrigin +
+ * performance.now()`), so a worker's and the main thread's clocks agree. `retries` counts the calls
+ * retried under the executor's retry policy; `failed` says the invocation failed the superstep.
+ */
+export type HandlerTiming = readonly [
+  executorId: string,
+  start: number,
+  end: number,
+  messages: number,
+  retries: number,
+  failed: boolean,
+];
 
 /**
  * An event as a host reports it; the coordinator turns it into a {@link WorkflowEvent}. `executor.invoked`
@@ -187,6 +207,10 @@ export interface StepReply {
   /** Requests made in this superstep: pending once it commits (guarantee 17). */
   readonly requests: readonly (readonly [executorId: string, requestId: string, data: unknown])[];
   readonly failure: { readonly executorId: string; readonly error: ErrorRecord } | null;
+  /** The host's thread id (`worker_threads.threadId`; a host in another process reports its own). */
+  readonly threadId: number;
+  /** The batch's handler invocations, in the order they ended; empty unless the batch was {@link StepBatch.timed}. */
+  readonly timings: readonly HandlerTiming[];
 }
 
 /** Host → main while a superstep runs: events streamed before the reply (guarantee 14, live). */

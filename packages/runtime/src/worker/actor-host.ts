@@ -144,7 +144,7 @@ export class ActorHost implements HostControl {
    */
   async step(batch: StepBatch): Promise<StepReply> {
     const instance = this.instances.get(batch.instance);
-    const output = new StepOutput();
+    const output = new StepOutput(batch.timed);
     const verdict = instance?.sequence.admit(batch);
     if (verdict?.kind === 'repeat') return verdict.reply;
     if (verdict?.kind === 'refuse') {

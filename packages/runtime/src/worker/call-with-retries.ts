@@ -58,6 +58,7 @@ export async function callWithRetries(
     if (policy === undefined || attempt >= policy.attempts || !isRetryable(policy, failed.error)) {
       return failed.error;
     }
+    scope.output.retries.set(executorId, (scope.output.retries.get(executorId) ?? 0) + 1);
     const delay = retryDelay(policy, attempt, policy.random ?? Math.random);
     await (policy.sleep ?? sleep)(delay);
   }

@@ -26,7 +26,9 @@ export class DeliveryRunner {
       // Each message is its own invocation; they may interleave if handlers are asynchronous.
       const pending: Promise<void>[] = [];
       for (const message of messages) {
-        const running = this.invoke(instance, superstep, output, executorId, definition, undefined, [message]);
+        const timing = output.timings && startTiming(output, executorId, 1);
+        const invoked = this.invoke(instance, superstep, output, executorId, definition, undefined, [message]);
+        const running = timing === undefined ? invoked : timing(invoked);
         if (running !== undefined) pending.push(running);
       }
       return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
@@ -36,7 +38,9 @@ export class DeliveryRunner {
       internalFailure(output, executorId, `actor "${executorId}" is not placed on this host`);
       return;
     }
-    return this.invoke(instance, superstep, output, executorId, definition, actor, messages);
+    const timing = output.timings && startTiming(output, executorId, messages.length);
+    const invoked = this.invoke(instance, superstep, output, executorId, definition, actor, messages);
+    return timing === undefined ? invoked : timing(invoked);
   }
 
   /**
@@ -125,6 +129,38 @@ function closeWhenSettled(result: PromiseLike<unknown>, context: HandlerContext)
   return Promise.resolve(result).finally(() => {
     context.close();
   });
+}
+
+/** Epoch milliseconds with fractions: comparable across threads (see `HandlerTiming`). */
+const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Starts timing one invocation (called only when the batch asked for timings: an untimed batch reads no
+ * clock and allocates nothing here). The returned function records it once `invoked` — the invocation's
+ * result, a promise if it went asynchronous — has finished. An invocation failed if the superstep's
+ * failure appeared during it, naming its executor (two concurrent invocations of one stateless executor
+ * cannot be told apart here).
+ */
+function startTiming(
+  output: StepOutput,
+  executorId: string,
+  messages: number,
+): (invoked: Promise<void> | undefined) => Promise<void> | undefined {
+  const start = now();
+  const failedBefore = output.failure !== null;
+  const retriedBefore = output.retries.get(executorId) ?? 0;
+  const record = (): void => {
+    const failed = !failedBefore && output.failure?.executorId === executorId;
+    const retries = (output.retries.get(executorId) ?? 0) - retriedBefore;
+    output.timings?.push([executorId, start, now(), messages, retries, failed]);
+  };
+  return (invoked) => {
+    if (invoked === undefined) {
+      record();
+      return undefined;
+    }
+    return invoked.then(record);
+  };
 }
 
 /** The handler for a message, or `undefined` after reporting it unhandled (guarantee 12). */

@@ -63,6 +63,7 @@ function batch(instance: string, seq: number, superstep: number, delayMs = 0): S
     shared: [],
     deliveries: [['counter', [['$input', delayMs]]]],
     continuation: false,
+    timed: false,
     keySnapshots: false,
   };
 }

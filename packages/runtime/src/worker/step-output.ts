@@ -3,8 +3,9 @@
  * straight into that output, or into a buffer per attempt that is merged only if the attempt succeeds.
  * Ends as the step's reply to the coordinator.
  */
+import { threadId } from 'node:worker_threads';
 import type { ErrorRecord } from '../shared/errors.ts';
-import type { HostEvent, OutboxEntry, StepBatch, StepReply } from '../shared/protocol.ts';
+import type { HandlerTiming, HostEvent, OutboxEntry, StepBatch, StepReply } from '../shared/protocol.ts';
 
 /** Where a handler call's effects go: straight into the step's output, or into an attempt buffer. */
 export interface EffectSink {
@@ -29,6 +30,14 @@ export class StepOutput {
   failure: { executorId: string; error: ErrorRecord } | null = null;
   /** Set once the reply is built: late flushes must not send events twice. */
   done = false;
+  /** Handler invocations timed so far; `undefined` when the batch did not ask for timings. */
+  readonly timings: HandlerTiming[] | undefined;
+  /** Calls retried per executor (touched only when a retry happens), for the timings. */
+  readonly retries = new Map<string, number>();
+
+  constructor(timed: boolean) {
+    this.timings = timed ? [] : undefined;
+  }
 }
 
 /** One attempt of a call that may be retried: merged into the step's output only if it succeeds. */
@@ -103,5 +112,7 @@ export function stepReply(batch: StepBatch, output: StepOutput, snapshots: Snaps
     snapshots,
     requests: output.failure === null ? output.requests : [],
     failure: output.failure,
+    threadId,
+    timings: output.timings ?? [],
   };
 }
