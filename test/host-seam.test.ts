@@ -7,7 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WorkflowBuilder, createLoopbackPool, createPool, executor, executorModule, type HostSet } from '@superstep/runtime';
+import {
+  WorkflowBuilder,
+  createLoopbackPool,
+  createPool,
+  executor,
+  executorModule,
+  type HostSet,
+} from '@superstep/runtime';
 import { drain, ofType } from './helpers.ts';
 import type { Count, Tick } from './fixtures/faults.ts';
 
