@@ -33,3 +33,15 @@ export const results = forward<unknown>();
 export const pager = forward<unknown>();
 export const backlog = forward<unknown>();
 export const triage = forward<unknown>();
+
+/** The typed-edges example in concepts.md: a source and a target whose types do not fit. */
+export const words = defineExecutor<string, readonly string[]>({
+  handle(text, ctx) {
+    ctx.send(text.split(' '));
+  },
+});
+export const report = defineExecutor<number, never, undefined, string>({
+  handle(count, ctx) {
+    ctx.yieldOutput(String(count));
+  },
+});
