@@ -12,9 +12,10 @@
  * step, so it runs fewer steps ({@link langGraphSteps}) to keep the scenario in budget; its rows carry
  * their own `S`.
  */
-import { WorkflowBuilder, createPool, executorModule, type ActorPool, type Workflow } from '@superstep/runtime';
+import { createPool } from '@superstep/runtime';
 import { FloorLoop } from '../floor.ts';
 import { buildLangGraphRing } from '../langgraph.ts';
+import { buildRing } from '../overhead-ring.ts';
 import {
   measureInterleaved,
   ratio,
@@ -36,16 +37,6 @@ const SIZES = [2, 64] as const;
 function langGraphSteps(actors: number, quick: boolean): number {
   if (actors <= 2) return quick ? 50 : 300;
   return quick ? 4 : 20;
-}
-
-const mod = executorModule<typeof import('../executors.js')>(new URL('../executors.js', import.meta.url));
-
-/** Builds the ring of `actors` relays behind a seed that fans the step count out to all of them. */
-async function buildRing(pool: ActorPool, actors: number): Promise<Workflow<number>> {
-  const relays = Array.from({ length: actors }, (_, index) => mod.executor('overheadRelay', { id: `a${index}` }));
-  const builder = new WorkflowBuilder(mod.executor('overheadSeed')).addFanOut('overheadSeed', relays);
-  for (let index = 0; index < actors; index++) builder.addEdge(`a${index}`, `a${(index + 1) % actors}`);
-  return await builder.build({ pool });
 }
 
 export const superstepOverhead: Scenario = {

@@ -13,15 +13,8 @@
  */
 import { INVALID_SPAN_CONTEXT, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import {
-  WorkflowBuilder,
-  createPool,
-  createRunRecorder,
-  executorModule,
-  type ActorPool,
-  type RunRecorder,
-  type Workflow,
-} from '@superstep/runtime';
+import { createPool, createRunRecorder, type RunRecorder } from '@superstep/runtime';
+import { buildRing } from '../overhead-ring.ts';
 import {
   measureInterleaved,
   ratio,
@@ -35,16 +28,6 @@ import {
 
 const SIZES = [2, 64] as const;
 const SYSTEMS = ['off', 'noop-provider', 'in-memory', 'recorder'] as const;
-
-const mod = executorModule<typeof import('../executors.js')>(new URL('../executors.js', import.meta.url));
-
-/** The ring of `superstep-overhead`: a seed fans the step count out to `actors` relays in a ring. */
-async function buildRing(pool: ActorPool, actors: number): Promise<Workflow<number>> {
-  const relays = Array.from({ length: actors }, (_, index) => mod.executor('overheadRelay', { id: `a${index}` }));
-  const builder = new WorkflowBuilder(mod.executor('overheadSeed')).addFanOut('overheadSeed', relays);
-  for (let index = 0; index < actors; index++) builder.addEdge(`a${index}`, `a${(index + 1) % actors}`);
-  return await builder.build({ pool });
-}
 
 /** A provider that hands out non-recording spans: what a registered but idle tracing setup costs. */
 function noopProvider(): TracerProvider {
