@@ -37,7 +37,7 @@ const THREAD_BOUND_MODULES = [
     regex: '^(node:)?worker_threads$',
     message: 'shared/ code must run on any thread: take ports/ids as parameters instead of importing worker_threads.',
   },
-  { regex: '^piscina(/.*)?$', message: 'piscina is wrapped only by main/actor-pool.ts.' },
+  { regex: '^piscina(/.*)?$', message: 'piscina is wrapped only by main/hosts/actor-pool.ts.' },
   { regex: '^(node:)?fs(/.*)?$', message: 'shared/ code is pure: no file system access.' },
 ];
 
@@ -190,7 +190,7 @@ export default defineConfig([
     ignores: ['**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': restrictImports(
-        { regex: '^piscina(/.*)?$', message: 'piscina belongs to the main thread (main/actor-pool.ts).' },
+        { regex: '^piscina(/.*)?$', message: 'piscina belongs to the main thread (main/hosts/actor-pool.ts).' },
         RUNTIME_MAIN_ENTRY,
       ),
     },
@@ -201,7 +201,7 @@ export default defineConfig([
     files: [`${runtimeSrc}/entry/**/*.{js,mjs}`],
     rules: {
       'no-restricted-imports': restrictImports(
-        { regex: '^piscina(/.*)?$', message: 'piscina belongs to the main thread (main/actor-pool.ts).' },
+        { regex: '^piscina(/.*)?$', message: 'piscina belongs to the main thread (main/hosts/actor-pool.ts).' },
         RUNTIME_MAIN_ENTRY,
       ),
     },

@@ -2,7 +2,12 @@
  * `@superstep/runtime` — the main-thread entry: build workflows, run them, stream their events.
  * Executor authors import `@superstep/runtime/executor` instead (worker-safe).
  */
-export { WorkflowBuilder, type EndPoint, type SwitchCase, type EdgeTypeMismatch } from './main/workflow-builder.ts';
+export {
+  WorkflowBuilder,
+  type EndPoint,
+  type SwitchCase,
+  type EdgeTypeMismatch,
+} from './main/graph/workflow-builder.ts';
 export {
   executor,
   executorModule,
@@ -10,7 +15,7 @@ export {
   type ExecutorRef,
   type ExecutorModule,
   type ExecutorExports,
-} from './main/executor-ref.ts';
+} from './main/graph/executor-ref.ts';
 export {
   Workflow,
   type WorkflowOptions,
@@ -18,12 +23,18 @@ export {
   type ResumeOptions,
   type StoreOptions,
 } from './main/workflow.ts';
-export type { PendingRequest } from './main/coordinator-types.ts';
-export { RunHandle, type RunResult } from './main/run-handle.ts';
-export { ActorPool, createPool, createLoopbackPool, type PoolOptions, type PoolHealth } from './main/actor-pool.ts';
-export type { LifecycleStatus } from './main/lifecycle.ts';
-export type { Graph, EdgeGroup } from './main/graph.ts';
-export { toMermaid, type MermaidOptions } from './main/mermaid.ts';
+export type { PendingRequest } from './main/superstep/coordinator-types.ts';
+export { RunHandle, type RunResult } from './main/run/run-handle.ts';
+export {
+  ActorPool,
+  createPool,
+  createLoopbackPool,
+  type PoolOptions,
+  type PoolHealth,
+} from './main/hosts/actor-pool.ts';
+export type { LifecycleStatus } from './main/run/lifecycle.ts';
+export type { Graph, EdgeGroup } from './main/graph/graph.ts';
+export { toMermaid, type MermaidOptions } from './main/graph/mermaid.ts';
 export {
   createRunRecorder,
   type RunRecorder,
@@ -36,8 +47,8 @@ export {
   type RequestRecord,
   type RunRecord,
   type TimedEvent,
-} from './main/run-recorder.ts';
-export { TRACER_NAME } from './main/run-trace.ts';
+} from './main/observe/run-recorder.ts';
+export { TRACER_NAME } from './main/observe/run-trace.ts';
 export { SuperstepError, ERROR_CODES, isSuperstepError, type ErrorCode, type ErrorRecord } from './shared/errors.ts';
 export { TERMINAL_STATUSES, FRAMEWORK_EVENT_TYPES } from './shared/events.ts';
 export type * from './shared/events.ts';

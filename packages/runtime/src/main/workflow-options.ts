@@ -5,10 +5,10 @@
 import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { invalidOption, optionalFunction, optionsObject } from '../shared/options.ts';
-import { ActorPool, resolvePoolOptions } from './actor-pool.ts';
+import { ActorPool, resolvePoolOptions } from './hosts/actor-pool.ts';
 import type { HostSet } from '../shared/host-set.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
-import { recorderSink } from './run-recorder.ts';
+import { recorderSink } from './observe/run-recorder.ts';
 import type { ResumeOptions, StoreOptions, WorkflowOptions } from './workflow.ts';
 
 const DEFAULT_MAX_SUPERSTEPS = 100;

@@ -6,10 +6,10 @@ import { assertSerializable } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import type { RequestEvent } from '../shared/events.ts';
 import { allHosts, type HostSet } from '../shared/host-set.ts';
-import { createPool, type PoolOptions } from './actor-pool.ts';
-import { Coordinator } from './coordinator.ts';
-import type { InstanceCut } from './coordinator-types.ts';
-import { SubWorkflowRunner } from './sub-workflow-runner.ts';
+import { createPool, type PoolOptions } from './hosts/actor-pool.ts';
+import { Coordinator } from './superstep/coordinator.ts';
+import type { InstanceCut } from './superstep/coordinator-types.ts';
+import { SubWorkflowRunner } from './superstep/sub-workflow-runner.ts';
 import type { CheckpointState } from './checkpoints/checkpoint-body.ts';
 import { decodeCheckpointBody } from './checkpoints/checkpoint-body.ts';
 import { Checkpointer } from './checkpoints/checkpointer.ts';
@@ -18,16 +18,16 @@ import {
   type CheckpointMeta,
   type CheckpointStore,
 } from './checkpoints/checkpoint-store.ts';
-import type { Graph } from './graph.ts';
-import { Lifecycle, type LifecycleStatus } from './lifecycle.ts';
-import { toMermaid } from './mermaid.ts';
-import { checkExecutorModules } from './executor-modules.ts';
-import { type Placement, placeInstance, prepareOnHosts, reloadOnReplace } from './place-instance.ts';
-import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './read-checkpoint.ts';
-import type { RunHandle } from './run-handle.ts';
-import { RunLauncher } from './run-launcher.ts';
-import type { RunRecorder } from './run-recorder.ts';
-import { traceRestore } from './run-trace.ts';
+import type { Graph } from './graph/graph.ts';
+import { Lifecycle, type LifecycleStatus } from './run/lifecycle.ts';
+import { toMermaid } from './graph/mermaid.ts';
+import { checkExecutorModules } from './graph/executor-modules.ts';
+import { type Placement, placeInstance, prepareOnHosts, reloadOnReplace } from './superstep/place-instance.ts';
+import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './checkpoints/read-checkpoint.ts';
+import type { RunHandle } from './run/run-handle.ts';
+import { RunLauncher } from './run/run-launcher.ts';
+import type { RunRecorder } from './observe/run-recorder.ts';
+import { traceRestore } from './observe/run-trace.ts';
 import { optionsObject } from '../shared/options.ts';
 import { checkLimit, resolveWorkflowOptions, storeOption } from './workflow-options.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The host seam: what the coordinator needs of the actor hosts, and nothing of how they are reached. The
- * thread pool (`main/actor-pool.ts`) implements it over worker threads; the loopback (the same pool with
+ * thread pool (`main/hosts/actor-pool.ts`) implements it over worker threads; the loopback (the same pool with
  * every call sent as codec bytes, `SUPERSTEP_HOST_SET=loopback`) proves nothing leans on shared memory; a
  * transport to hosts in other processes implements the same two interfaces. docs/design.md, "The host
  * seam", lists what such a transport must guarantee.

@@ -146,7 +146,7 @@ export interface StepBatch {
   readonly deliveries: readonly Delivery[];
   /**
    * More work of a superstep this host already has a batch of: a slice of stateless messages, handed out
-   * as hosts finish (see `main/host-dispatch.ts`). It changes no actor state and says nothing of the
+   * as hosts finish (see `main/superstep/host-dispatch.ts`). It changes no actor state and says nothing of the
    * previous superstep; a host handles one instance's batches one after another, in the order sent.
    */
   readonly continuation: boolean;

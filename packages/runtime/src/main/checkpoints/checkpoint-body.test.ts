@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from '../../shared/codec.ts';
 import { SuperstepError } from '../../shared/errors.ts';
-import type { Envelope, FanInBuffers } from '../router.ts';
+import type { Envelope, FanInBuffers } from '../superstep/router.ts';
 import {
   decodeCheckpointBody,
   encodeCheckpointBody,

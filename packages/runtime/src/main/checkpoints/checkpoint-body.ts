@@ -5,7 +5,7 @@
  */
 import { decode, encode, locateUnserializable } from '../../shared/codec.ts';
 import { SuperstepError } from '../../shared/errors.ts';
-import type { Envelope, FanInBuffers } from '../router.ts';
+import type { Envelope, FanInBuffers } from '../superstep/router.ts';
 import { CHECKPOINT_FORMAT_VERSION, READABLE_FORMAT_VERSIONS } from './checkpoint-store.ts';
 
 /** A pending human request, as checkpointed (filled in by the human-in-the-loop feature). */

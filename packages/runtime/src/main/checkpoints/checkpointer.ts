@@ -4,7 +4,7 @@
  * by key but ships only blobs this store has not been sent yet, so the bytes written grow with what
  * changed, not with total state.
  */
-import type { InstanceCut } from '../coordinator-types.ts';
+import type { InstanceCut } from '../superstep/coordinator-types.ts';
 import { encodeCheckpointBody, type CheckpointState, type SignatureTree } from './checkpoint-body.ts';
 import { sealRuntimeWrite } from './checkpoint-validation.ts';
 import { rememberSnapshotKey, snapshotKey } from './snapshot-bytes.ts';

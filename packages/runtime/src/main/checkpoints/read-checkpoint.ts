@@ -4,12 +4,12 @@
  * its SHA-256) — all checked before anything changes (guarantees 25, 42). Once restored, each snapshot's key
  * goes to the checkpointer.
  */
-import { blobKeyMatches } from '../shared/blob-key.ts';
-import { SuperstepError } from '../shared/errors.ts';
-import type { CheckpointState } from './checkpoints/checkpoint-body.ts';
-import type { CheckpointRead, CheckpointStore } from './checkpoints/checkpoint-store.ts';
-import type { InstanceCut } from './coordinator-types.ts';
-import type { Graph } from './graph.ts';
+import { blobKeyMatches } from '../../shared/blob-key.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import type { CheckpointState } from './checkpoint-body.ts';
+import type { CheckpointRead, CheckpointStore } from './checkpoint-store.ts';
+import type { InstanceCut } from '../superstep/coordinator-types.ts';
+import type { Graph } from '../graph/graph.ts';
 
 /** Loads a checkpoint from `store`, refusing one that is missing or was made by another graph. */
 export async function readCheckpoint(

@@ -3,10 +3,10 @@
  * cancellation. Disposing it (or breaking out of its iteration) cancels a run still going and waits
  * until the reservation is released (guarantee 31).
  */
-import { SuperstepError } from '../shared/errors.ts';
-import type { RunStatus, WorkflowEvent } from '../shared/events.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import type { RunStatus, WorkflowEvent } from '../../shared/events.ts';
 import type { EventChannel } from './event-channel.ts';
-import type { PendingRequest } from './coordinator-types.ts';
+import type { PendingRequest } from '../superstep/coordinator-types.ts';
 
 /** What a successful run produced. */
 export interface RunResult<Output = unknown> {

@@ -7,10 +7,10 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { decode, encode } from '../shared/codec.ts';
-import { ControlClient } from '../shared/control-bytes.ts';
-import { connectControl } from '../shared/control-plane.ts';
-import { SuperstepError } from '../shared/errors.ts';
+import { decode, encode } from '../../shared/codec.ts';
+import { ControlClient } from '../../shared/control-bytes.ts';
+import { connectControl } from '../../shared/control-plane.ts';
+import { SuperstepError } from '../../shared/errors.ts';
 import {
   hostLost,
   type HostLink,
@@ -18,17 +18,17 @@ import {
   type HostSet,
   type HostStreamListener,
   type StepRequest,
-} from '../shared/host-set.ts';
-import { invalidOption, optionsObject } from '../shared/options.ts';
-import type { HostControl, HostToMain, StepBatch, StepReply } from '../shared/protocol.ts';
+} from '../../shared/host-set.ts';
+import { invalidOption, optionsObject } from '../../shared/options.ts';
+import type { HostControl, HostToMain, StepBatch, StepReply } from '../../shared/protocol.ts';
 
 /**
  * The worker's entry. Compiled (an installed package): the host task itself, plain JavaScript. From sources
  * (this workspace's tests and examples): a bootstrap that registers tsx first, since the task is TypeScript.
  */
 const WORKER_ENTRY = import.meta.url.endsWith('.ts')
-  ? new URL('../entry/worker.mjs', import.meta.url).href
-  : new URL('../worker/host-task.js', import.meta.url).href;
+  ? new URL('../../entry/worker.mjs', import.meta.url).href
+  : new URL('../../worker/host-task.js', import.meta.url).href;
 
 /** Options of {@link createPool}. */
 export interface PoolOptions {

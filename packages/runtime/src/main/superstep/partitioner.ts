@@ -3,7 +3,7 @@
  * stateless executor's messages into slices for whichever host is free (see host-dispatch.ts), a
  * sub-workflow node's to the main thread.
  */
-import type { Delivery, ExecutorInfo } from '../shared/protocol.ts';
+import type { Delivery, ExecutorInfo } from '../../shared/protocol.ts';
 import type { Envelope } from './router.ts';
 
 export interface PartitionerParts {

@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { SuperstepError } from '../shared/errors.ts';
-import { moduleKind } from '../shared/module-kind.ts';
-import type { ExecutorLocation } from '../shared/protocol.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import { moduleKind } from '../../shared/module-kind.ts';
+import type { ExecutorLocation } from '../../shared/protocol.ts';
 
 const fileExists = (url: URL): boolean => existsSync(fileURLToPath(url));
 

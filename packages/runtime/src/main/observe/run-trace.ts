@@ -13,8 +13,8 @@ import {
   type Context,
   type Span,
 } from '@opentelemetry/api';
-import type { ErrorRecord } from '../shared/errors.ts';
-import type { StepReply } from '../shared/protocol.ts';
+import type { ErrorRecord } from '../../shared/errors.ts';
+import type { StepReply } from '../../shared/protocol.ts';
 import type { RecorderSink } from './run-recorder.ts';
 
 /** The tracer's name: the instrumentation scope users filter on. */

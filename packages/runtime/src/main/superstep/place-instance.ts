@@ -3,11 +3,11 @@
  * on a host that replaced a dead one), and every host's part in replacing its state (restore, reset) —
  * with what a host is sent of the instance's state: its actors' snapshots, and the shared state.
  */
-import type { HostLink, HostSet } from '../shared/host-set.ts';
-import type { ExecutorInfo, ExecutorLocation, SharedWrite } from '../shared/protocol.ts';
+import type { HostLink, HostSet } from '../../shared/host-set.ts';
+import type { ExecutorInfo, ExecutorLocation, SharedWrite } from '../../shared/protocol.ts';
 import type { Coordinator } from './coordinator.ts';
 import type { InstanceCut } from './coordinator-types.ts';
-import type { Graph } from './graph.ts';
+import type { Graph } from '../graph/graph.ts';
 
 /** Where an instance's actors live, and what its executors handle. */
 export interface Placement {

@@ -4,7 +4,7 @@
  * timeline (see timeline-html.ts). Pass it as a run option; a recorder may watch several runs.
  */
 import { writeFile } from 'node:fs/promises';
-import type { WorkflowEvent } from '../shared/events.ts';
+import type { WorkflowEvent } from '../../shared/events.ts';
 import { renderTimeline } from './timeline-html.ts';
 
 /** One handler invocation on a host thread. Times are epoch milliseconds with fractions. */

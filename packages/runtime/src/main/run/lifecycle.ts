@@ -2,7 +2,7 @@
  * A workflow instance's lifecycle (guarantees 29–30, 32): an explicit status union with a transition table,
  * and an owner token so that release is compare-and-clear.
  */
-import { SuperstepError } from '../shared/errors.ts';
+import { SuperstepError } from '../../shared/errors.ts';
 
 /** Where a workflow instance is in its life. */
 export type LifecycleStatus = 'idle' | 'reserved' | 'running' | 'closed';

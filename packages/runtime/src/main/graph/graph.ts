@@ -3,8 +3,8 @@
  * read by the router and the coordinator. Validation here is guarantee 11.
  */
 import { createHash } from 'node:crypto';
-import { SuperstepError } from '../shared/errors.ts';
-import type { ExecutorLocation } from '../shared/protocol.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import type { ExecutorLocation } from '../../shared/protocol.ts';
 
 export type Condition = (message: never) => boolean;
 export type Selector = (message: never, targets: readonly string[]) => readonly string[];

@@ -4,8 +4,8 @@
  * each answer resumes it. The child ends its runs when only requests are left, so its questions surface at
  * the parent (with their own ids) instead of holding the parent's superstep open.
  */
-import type { WorkflowEvent } from '../shared/events.ts';
-import { RESPONSE_SOURCE } from '../shared/protocol.ts';
+import type { WorkflowEvent } from '../../shared/events.ts';
+import { RESPONSE_SOURCE } from '../../shared/protocol.ts';
 import type { ChildRunner, ChildStepResult, InstanceCut, PendingRequest, RunContext } from './coordinator-types.ts';
 
 /** What the parent needs of a child workflow; `Workflow` provides it. */

@@ -2,13 +2,13 @@
  * The builder: wires executor references with edges (guarantee 9) and validates (guarantee 11). Errors that one
  * call can already see are thrown by that call; whole-graph checks run in `build()`.
  */
-import { SuperstepError } from '../shared/errors.ts';
-import { optionalFunction, optionsObject, requireArray } from '../shared/options.ts';
-import type { ExecutorLocation } from '../shared/protocol.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import { optionalFunction, optionsObject, requireArray } from '../../shared/options.ts';
+import type { ExecutorLocation } from '../../shared/protocol.ts';
 import { edgeKey, finishGraph, type Condition, type EdgeGroup, type Graph, type Selector } from './graph.ts';
 import type { ExecutorRef } from './executor-ref.ts';
 import { toMermaid } from './mermaid.ts';
-import { Workflow, type WorkflowOptions } from './workflow.ts';
+import { Workflow, type WorkflowOptions } from '../workflow.ts';
 
 /** An edge end: a reference, or the id of an executor registered elsewhere in the builder. */
 export type EndPoint<In = unknown, Out = unknown> = ExecutorRef<In, Out> | string;

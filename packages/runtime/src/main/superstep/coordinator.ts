@@ -4,12 +4,12 @@
  * every host back and commit nothing; on success commit shared state and snapshots, route the outbox,
  * emit outputs and `superstep.completed`.
  */
-import { SuperstepError, fromErrorRecord, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
-import type { WarningCode, WorkflowEvent } from '../shared/events.ts';
-import { allHosts, type HostSet } from '../shared/host-set.ts';
-import { INPUT_SOURCE, type HostEvent, type OutboxEntry, type StepReply } from '../shared/protocol.ts';
+import { SuperstepError, fromErrorRecord, toErrorRecord, type ErrorRecord } from '../../shared/errors.ts';
+import type { WarningCode, WorkflowEvent } from '../../shared/events.ts';
+import { allHosts, type HostSet } from '../../shared/host-set.ts';
+import { INPUT_SOURCE, type HostEvent, type OutboxEntry, type StepReply } from '../../shared/protocol.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
-import { rememberSnapshotKey } from './checkpoints/snapshot-bytes.ts';
+import { rememberSnapshotKey } from '../checkpoints/snapshot-bytes.ts';
 import type {
   ChildRunner,
   ChildStepResult,
@@ -20,10 +20,10 @@ import type {
   RunContext,
 } from './coordinator-types.ts';
 import { HostDispatch } from './host-dispatch.ts';
-import type { Graph } from './graph.ts';
+import type { Graph } from '../graph/graph.ts';
 import { Partitioner } from './partitioner.ts';
 import { RequestBook } from './request-book.ts';
-import type { RequestTrace } from './run-trace.ts';
+import type { RequestTrace } from '../observe/run-trace.ts';
 import { ResponseValidator } from './response-validator.ts';
 import { Router, type Envelope, type FanInBuffers } from './router.ts';
 import { SharedState } from './shared-state.ts';

@@ -3,8 +3,8 @@
  * stopped mid-superstep: a cancel (handlers are told, and a host still busy after the grace period is
  * terminated, guarantee 38) and a handler timeout (a watchdog per timed call kills its host, guarantee 40).
  */
-import type { HostLink, HostSet, HostStreamListener } from '../shared/host-set.ts';
-import type { Delivery, HostTimerMessage, SharedWrite, StepReply } from '../shared/protocol.ts';
+import type { HostLink, HostSet, HostStreamListener } from '../../shared/host-set.ts';
+import type { Delivery, HostTimerMessage, SharedWrite, StepReply } from '../../shared/protocol.ts';
 import type { RunContext } from './coordinator-types.ts';
 import type { Partition } from './partitioner.ts';
 

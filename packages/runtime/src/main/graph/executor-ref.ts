@@ -3,10 +3,10 @@
  * worker imports to get the definition (guarantee 13). The type parameters carry the definition's message
  * types from the module's own types, so edges and conditions are checked by the compiler.
  */
-import { SuperstepError } from '../shared/errors.ts';
-import { invalidOption, optionsObject } from '../shared/options.ts';
-import type { EXECUTOR_BRAND } from '../shared/executor-definition.ts';
-import type { ExecutorLocation } from '../shared/protocol.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import { invalidOption, optionsObject } from '../../shared/options.ts';
+import type { EXECUTOR_BRAND } from '../../shared/executor-definition.ts';
+import type { ExecutorLocation } from '../../shared/protocol.ts';
 import type { Graph } from './graph.ts';
 
 /**

@@ -16,7 +16,7 @@
  * from N−1 and runs N again. That is what a crash during N itself would do, so replay-based recovery is
  * unaffected (guarantee 24), but handlers of N+1 can start before checkpoint N exists.
  */
-import type { WorkflowEvent } from '../shared/events.ts';
+import type { WorkflowEvent } from '../../shared/events.ts';
 import type { InstanceCut, RunContext } from './coordinator-types.ts';
 
 type Status = Parameters<RunContext['status']>[0];

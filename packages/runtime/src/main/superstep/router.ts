@@ -3,9 +3,9 @@
  * (guarantees 9, 10, 12). Edge predicates are user code run on the main thread: keep them cheap; a throwing
  * predicate counts as false and is reported as a warning.
  */
-import type { WarningCode } from '../shared/events.ts';
-import type { OutboxEntry } from '../shared/protocol.ts';
-import type { EdgeGroup, Graph } from './graph.ts';
+import type { WarningCode } from '../../shared/events.ts';
+import type { OutboxEntry } from '../../shared/protocol.ts';
+import type { EdgeGroup, Graph } from '../graph/graph.ts';
 
 /** A message waiting for its superstep. */
 export interface Envelope {

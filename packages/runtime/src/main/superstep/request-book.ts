@@ -3,9 +3,9 @@
  * and the checks an answer passes before it is recorded. An accepted answer becomes a message to the
  * requesting executor's `onResponse` in the next superstep, and wakes a run waiting for answers.
  */
-import { findUnserializable } from '../shared/codec.ts';
-import { SuperstepError } from '../shared/errors.ts';
-import { RESPONSE_SOURCE } from '../shared/protocol.ts';
+import { findUnserializable } from '../../shared/codec.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import { RESPONSE_SOURCE } from '../../shared/protocol.ts';
 import type { PendingRequest } from './coordinator-types.ts';
 import type { Envelope } from './router.ts';
 

@@ -3,19 +3,19 @@
  * requests, cancellation and checkpoints to its `RunHandle`, and keeps hold of the active run so closing
  * the workflow can cancel it and wait for it.
  */
-import { SuperstepError } from '../shared/errors.ts';
-import type { RunStatus, WorkflowEvent } from '../shared/events.ts';
-import type { Checkpointer } from './checkpoints/checkpointer.ts';
-import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
-import type { Coordinator } from './coordinator.ts';
-import type { InstanceCut, RunContext } from './coordinator-types.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import type { RunStatus, WorkflowEvent } from '../../shared/events.ts';
+import type { Checkpointer } from '../checkpoints/checkpointer.ts';
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
+import type { Coordinator } from '../superstep/coordinator.ts';
+import type { InstanceCut, RunContext } from '../superstep/coordinator-types.ts';
 import { EventChannel } from './event-channel.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { RunHandle, type RunOutcome } from './run-handle.ts';
-import { recorderSink } from './run-recorder.ts';
-import { NO_TRACE, callerContext, epochNow, startRunTrace, type RunTrace } from './run-trace.ts';
-import type { ResumeOptions } from './workflow.ts';
-import { checkRunOptions } from './workflow-options.ts';
+import { recorderSink } from '../observe/run-recorder.ts';
+import { NO_TRACE, callerContext, epochNow, startRunTrace, type RunTrace } from '../observe/run-trace.ts';
+import type { ResumeOptions } from '../workflow.ts';
+import { checkRunOptions } from '../workflow-options.ts';
 
 /** What runs need of their workflow instance. */
 export interface RunLauncherParts {

@@ -2,12 +2,12 @@
  * The coordinator's contracts with the rest of the main thread: a run as it drives it, the instance cut
  * that checkpoints capture and restore/reset replace, sub-workflow nodes, and the outcome of a run.
  */
-import type { WorkflowEvent } from '../shared/events.ts';
-import type { ExecutorInfo } from '../shared/protocol.ts';
-import type { HostSet } from '../shared/host-set.ts';
-import type { BarrierState, PendingRequestRecord } from './checkpoints/checkpoint-body.ts';
-import type { Graph } from './graph.ts';
-import type { RunTrace } from './run-trace.ts';
+import type { WorkflowEvent } from '../../shared/events.ts';
+import type { ExecutorInfo } from '../../shared/protocol.ts';
+import type { HostSet } from '../../shared/host-set.ts';
+import type { BarrierState, PendingRequestRecord } from '../checkpoints/checkpoint-body.ts';
+import type { Graph } from '../graph/graph.ts';
+import type { RunTrace } from '../observe/run-trace.ts';
 
 /** One run as the coordinator sees it. */
 export interface RunContext {

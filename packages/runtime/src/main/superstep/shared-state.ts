@@ -2,7 +2,7 @@
  * Shared state on the main thread (guarantee 45): the committed values, the writes each host has not heard of
  * yet (each host gets them with its next batch), and the barrier rule for keys written twice.
  */
-import type { SharedWrite, StepReply } from '../shared/protocol.ts';
+import type { SharedWrite, StepReply } from '../../shared/protocol.ts';
 
 /** Two or more executors wrote one key in one superstep; `winner`'s write was kept. */
 export interface SharedConflict {

@@ -4,9 +4,9 @@
  * modules are worker-safe, hence main-safe) and validates at once. If the module cannot be imported here,
  * the answer is checked by the host that holds the executor instead.
  */
-import { isExecutorDefinition, type ExecutorDefinition } from '../shared/executor-definition.ts';
-import type { ExecutorLocation, ResponseCheck } from '../shared/protocol.ts';
-import { checkResponse } from '../shared/response-check.ts';
+import { isExecutorDefinition, type ExecutorDefinition } from '../../shared/executor-definition.ts';
+import type { ExecutorLocation, ResponseCheck } from '../../shared/protocol.ts';
+import { checkResponse } from '../../shared/response-check.ts';
 
 export class ResponseValidator {
   /** Definitions imported on this thread, by executor id (`null`: not importable here). */
