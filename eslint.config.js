@@ -26,9 +26,9 @@ const runtimeSrc = 'packages/runtime/src';
 
 /** Packages export only through their entry files (docs/design.md, "The shape"): no `@superstep/<pkg>/src/...`. */
 const NO_DEEP_PACKAGE_IMPORTS = {
-  regex: '^@superstep/(?!runtime/executor$)[^/]+/.+',
+  regex: '^@superstep/(?!runtime/(executor|testing)$)[^/]+/.+',
   message:
-    'Import a workspace package only through its entry points (`@superstep/<pkg>`, or `@superstep/runtime/executor`); deep imports bypass its public API.',
+    'Import a workspace package only through its entry points (`@superstep/<pkg>`, `@superstep/runtime/executor` or `@superstep/runtime/testing`); deep imports bypass its public API.',
 };
 
 /** Modules that tie code to one thread, to the pool, or to the file system. */
@@ -156,6 +156,13 @@ export default defineConfig([
               target: fromRoot(`${runtimeSrc}/main`),
               from: [fromRoot(`${runtimeSrc}/worker`), fromRoot(`${runtimeSrc}/entry`)],
               message: 'Main-thread code must not load worker code; share contracts through shared/.',
+            },
+            {
+              // The test harness runs worker code in the test's own process: it starts no thread and so
+              // must not reach the pool or anything else of the main thread.
+              target: [fromRoot(`${runtimeSrc}/testing`), fromRoot(`${runtimeSrc}/testing.ts`)],
+              from: [fromRoot(`${runtimeSrc}/main`), fromRoot(`${runtimeSrc}/index.ts`)],
+              message: '`@superstep/runtime/testing` runs worker code in-process; it must not load main-thread code.',
             },
             {
               target: fromRoot(`${runtimeSrc}/executor.ts`),

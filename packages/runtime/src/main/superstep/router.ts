@@ -10,7 +10,10 @@ import type { EdgeGroup, Graph } from '../graph/graph.ts';
 
 /** A message waiting for its superstep. */
 export interface Envelope {
+  /** The sender; for a fan-in's list message, a label: its sources joined with `+` (see {@link sources}). */
   readonly source: string;
+  /** Only on a fan-in's list message: the fan-in's sources, in its `from` order (`ctx.sources`). */
+  readonly sources?: readonly string[];
   readonly target: string;
   readonly payload: unknown;
 }
@@ -106,7 +109,8 @@ export class Router {
     if (!edge.from.every((source) => (perSource.get(source)?.length ?? 0) > 0)) return;
     const joined = edge.from.flatMap((source) => perSource.get(source) ?? []);
     buffers.delete(index);
-    queue.push({ source: edge.from.join('+'), target: edge.to, payload: joined });
+    // The ids travel as a list; the joined label is only what `ctx.source` shows (kept as it always was).
+    queue.push({ source: edge.from.join('+'), sources: edge.from, target: edge.to, payload: joined });
   }
 
   private test(
