@@ -51,6 +51,7 @@ export {
 export { TRACER_NAME } from './main/observe/run-trace.ts';
 export { SuperstepError, ERROR_CODES, isSuperstepError, type ErrorCode, type ErrorRecord } from './shared/errors.ts';
 export { TERMINAL_STATUSES, FRAMEWORK_EVENT_TYPES } from './shared/events.ts';
+export { WARNING_CODES } from './shared/warnings.ts';
 export type * from './shared/events.ts';
 export { encode, decode, findUnserializable } from './shared/codec.ts';
 export type { HostControl, StepBatch, StepReply, StepMark } from './shared/protocol.ts';
