@@ -34,13 +34,14 @@ export async function callWithRetries(call: RetriedCall): Promise<unknown> {
   const policy = definition.retry;
   const draft = actor?.draft;
   const dirty = actor?.dirty ?? false;
+  const timed =
+    definition.timeoutMs === undefined
+      ? undefined
+      : { instance: instance.key, superstep, executorId, timeoutMs: definition.timeoutMs };
   for (let attempt = 1; ; attempt++) {
     const attemptBuffer = policy === undefined ? undefined : new AttemptBuffer();
     const context = new HandlerContext(scope, message, attemptBuffer ?? direct);
-    const seq =
-      definition.timeoutMs === undefined
-        ? 0
-        : live.timer(instance.key, superstep, executorId, 'start', definition.timeoutMs);
+    const seq = timed === undefined ? 0 : live.timer(timed, 'start');
     let failed: { error: unknown } | undefined;
     try {
       const result = handler(message[1], context);
@@ -50,8 +51,7 @@ export async function callWithRetries(call: RetriedCall): Promise<unknown> {
     } finally {
       context.close();
     }
-    if (definition.timeoutMs !== undefined)
-      live.timer(instance.key, superstep, executorId, 'end', definition.timeoutMs, seq);
+    if (timed !== undefined) live.timer(timed, 'end', seq);
     if (failed === undefined) {
       attemptBuffer?.mergeInto(scope.output, executorId);
       return undefined;

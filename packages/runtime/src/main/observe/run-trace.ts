@@ -26,6 +26,14 @@ export const epochNow = (): number => performance.timeOrigin + performance.now()
 /** How a superstep attempt ended. */
 export type AttemptOutcome = 'committed' | 'failed' | 'replayed' | 'cancelled';
 
+/** One attempt of a superstep that reached its barrier (or failed), with its replies' timings. */
+export interface AttemptEnd {
+  readonly superstep: number;
+  readonly attempt: number;
+  readonly replies: readonly StepReply[];
+  readonly outcome: AttemptOutcome;
+}
+
 /** The coordinator's side: a run's tracing and recording, or nothing at all ({@link NO_TRACE}). */
 export interface RunTrace {
   /** Whether hosts should time handler invocations for this run. */
@@ -33,7 +41,7 @@ export interface RunTrace {
   /** A superstep begins with `messages` delivered. */
   stepStarted(superstep: number, messages: number): void;
   /** One attempt of the current superstep reached its barrier (or failed): its replies' timings. */
-  attemptEnded(superstep: number, attempt: number, replies: readonly StepReply[], outcome: AttemptOutcome): void;
+  attemptEnded(ended: AttemptEnd): void;
   /** The current superstep is over (`committed`) or the run ends in it. */
   stepEnded(superstep: number, outcome: Exclude<AttemptOutcome, 'replayed'>, error?: ErrorRecord): void;
   /** A checkpoint write of barrier `superstep`, timed by the caller. */
@@ -136,7 +144,16 @@ class ObservedRun implements RunTrace {
     options.recorder?.runStarted(options.runId, start);
   }
 
-  private startSpan(name: string, start: number, attributes: Attributes, parent = this.runContext): Span | undefined {
+  private startSpan(name: string, start: number, attributes: Attributes): Span | undefined {
+    return this.startSpanUnder(this.runContext, name, { start, attributes });
+  }
+
+  /** A span under `parent` (none if the run is not traced). */
+  private startSpanUnder(
+    parent: Context | undefined,
+    name: string,
+    { start, attributes }: { readonly start: number; readonly attributes: Attributes },
+  ): Span | undefined {
     if (parent === undefined) return undefined;
     return trace.getTracer(TRACER_NAME).startSpan(name, { startTime: start, attributes }, parent);
   }
@@ -151,7 +168,7 @@ class ObservedRun implements RunTrace {
     this.attemptStart.set(1, start);
   }
 
-  attemptEnded(superstep: number, attempt: number, replies: readonly StepReply[], outcome: AttemptOutcome): void {
+  attemptEnded({ superstep, attempt, replies, outcome }: AttemptEnd): void {
     const step = this.step;
     if (step === undefined) return;
     const end = epochNow();
@@ -164,12 +181,14 @@ class ObservedRun implements RunTrace {
     let parent = step.span === undefined ? undefined : trace.setSpan(this.options.parent, step.span);
     let attemptSpan: Span | undefined;
     if (rolledBack && parent !== undefined) {
-      attemptSpan = this.startSpan(
-        'superstep.attempt',
+      attemptSpan = this.startSpanUnder(parent, 'superstep.attempt', {
         start,
-        { 'superstep.superstep': superstep, 'superstep.attempt': attempt, 'superstep.attempt.outcome': outcome },
-        parent,
-      );
+        attributes: {
+          'superstep.superstep': superstep,
+          'superstep.attempt': attempt,
+          'superstep.attempt.outcome': outcome,
+        },
+      });
       if (attemptSpan !== undefined) parent = trace.setSpan(this.options.parent, attemptSpan);
     }
     for (const reply of replies) {
@@ -187,10 +206,9 @@ class ObservedRun implements RunTrace {
           rolledBack,
         });
         if (parent === undefined) continue;
-        const handler = this.startSpan(
-          'superstep.handler',
-          from,
-          {
+        const handler = this.startSpanUnder(parent, 'superstep.handler', {
+          start: from,
+          attributes: {
             'superstep.executor.id': executorId,
             'superstep.superstep': superstep,
             'superstep.attempt': attempt,
@@ -199,8 +217,7 @@ class ObservedRun implements RunTrace {
             'superstep.handler.outcome': failed ? 'failed' : 'ok',
             'thread.id': reply.threadId,
           },
-          parent,
-        );
+        });
         if (handler === undefined) continue;
         if (failed) {
           const error = reply.failure?.executorId === executorId ? reply.failure.error : undefined;

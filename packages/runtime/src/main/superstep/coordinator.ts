@@ -354,16 +354,16 @@ export class Coordinator {
         else failures.push({ executorId: id, error: toErrorRecord(result.reason) });
       });
       if (failures.length === 0 && lost.length === 0 && !run.signal.aborted) {
-        run.trace.attemptEnded(superstep, attempt, replies, 'committed');
+        run.trace.attemptEnded({ superstep, attempt, replies, outcome: 'committed' });
         break;
       }
       const replayed = !run.signal.aborted && failures.length === 0 && attempt <= this.maxWorkerRestarts;
-      run.trace.attemptEnded(
+      run.trace.attemptEnded({
         superstep,
         attempt,
         replies,
-        run.signal.aborted ? 'cancelled' : replayed ? 'replayed' : 'failed',
-      );
+        outcome: run.signal.aborted ? 'cancelled' : replayed ? 'replayed' : 'failed',
+      });
       await Promise.all([...childCuts].map(([id, cut]) => this.child(id).restore(cut)));
 
       // Nothing of this superstep survives (guarantee 8): hosts drop their drafts. A lost host needs no
@@ -449,7 +449,7 @@ export class Coordinator {
       if (key !== null) rememberSnapshotKey(bytes, key);
       this.snapshots.set(actorId, bytes);
     }
-    this.router.route(outbox, this.queue, this.fanIn, (code, message, details) => {
+    this.router.route(outbox, { queue: this.queue, fanIn: this.fanIn }, (code, message, details) => {
       this.warn(run, superstep, code, message, details);
     });
     for (const reply of replies) {
