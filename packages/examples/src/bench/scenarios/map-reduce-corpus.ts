@@ -111,7 +111,9 @@ export const mapReduceCorpus: Scenario = {
     const expected = countSequentially(job, TOP);
     const runners: CorpusRunner[] = [];
     try {
-      runners.push(await startSuperstep(job, threads), await startHandwritten(job, threads));
+      // One at a time, so that a start-up failure still closes what had started.
+      runners.push(await startSuperstep(job, threads));
+      runners.push(await startHandwritten(job, threads));
       runners.push(startLangGraph(job, threads), startSequential(job));
       progress(`${job.ids.length} documents, ${expected.tokens} words counted, ${expected.distinct} distinct stems`);
       const contenders = runners.map((runner) => checkedContender(runner, JSON.stringify(expected)));
@@ -124,7 +126,8 @@ export const mapReduceCorpus: Scenario = {
       }
       const startup = runners.filter((r) => r.startupMs > 0).map((r) => single(r.name, 'startupMs', r.startupMs));
       const results: ResultRow[] = [...wall.values(), ...startup];
-      const params = { documents: job.ids.length, chunks: threads, partitions: threads, tokens: expected.tokens };
+      const chunks = Math.min(threads, job.ids.length);
+      const params = { documents: job.ids.length, chunks, partitions: threads, tokens: expected.tokens };
       return { params: { ...params, distinctStems: expected.distinct, top: TOP }, results, ratios };
     } finally {
       for (const runner of runners.reverse()) await runner.close();
