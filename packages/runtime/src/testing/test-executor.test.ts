@@ -114,6 +114,24 @@ describe('createTestExecutor: the runtime’s own context and commit cycle, in p
     expect(await rejection(actor.handle('event'))).toMatchObject({ code: 'EVENT_NAME_RESERVED' });
   });
 
+  it('hands the handler a codec copy of the message, as a host gets it, and refuses one the codec cannot carry', async () => {
+    const mutator = defineExecutor<{ items: number[] }, number>({
+      stateless: true,
+      handle(message, ctx) {
+        message.items.push(99);
+        ctx.send(message.items.length);
+      },
+    });
+    const actor = createTestExecutor(mutator);
+    const message = { items: [1] };
+    await actor.step([message]);
+    expect(message).toEqual({ items: [1] });
+    expect(actor.messages).toEqual([2]);
+    expect(await rejection(actor.handle({ items: [], extra: () => 1 } as never))).toMatchObject({
+      code: 'SERIALIZATION_FAILED',
+    });
+  });
+
   it('keeps only the successful attempt’s effects under a retry policy', async () => {
     let attempts = 0;
     const flaky = defineExecutor<string, string>({

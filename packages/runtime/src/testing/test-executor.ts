@@ -5,7 +5,7 @@
  * wherever a value would cross threads in a run — so a test sees what a workflow would, without a thread.
  * Nothing here re-implements those parts; it only plays the coordinator's role around one actor.
  */
-import { decode, encode } from '../shared/codec.ts';
+import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { fromErrorRecord, SuperstepError } from '../shared/errors.ts';
 import type { CustomEvent, WarningEvent } from '../shared/events.ts';
 import { isExecutorDefinition, type ExecutorDefinition } from '../shared/executor-definition.ts';
@@ -97,7 +97,8 @@ export interface TestExecutor<In, Out, State, Output, Response> {
   /** The committed shared state. */
   readonly shared: ReadonlyMap<string, unknown>;
   /**
-   * Handles one message in the current superstep, as a host would: the handler `on`/`handle` picks, a
+   * Handles one message in the current superstep, as a host would: a codec copy of the message (a value the
+   * codec cannot carry is refused with `SERIALIZATION_FAILED`), the handler `on`/`handle` picks, a
    * fresh `ctx` closed when the call settles, the executor's retry policy. If the handler fails (after
    * its retries), the superstep is rolled back, as a failed superstep is, and this rejects with the error
    * a run would fail with (`EXECUTOR_FAILED`, the handler's error as `original`). A `timeoutMs` is not
@@ -218,6 +219,9 @@ class ExecutorUnderTest<In, Out, State, Output, Response> implements TestExecuto
       flushIntervalMs: 0,
     });
     this.runner = new DeliveryRunner(live);
+    if (options.state !== undefined) {
+      assertSerializable(options.state, { executorId: this.executorId, direction: 'state' });
+    }
     const snapshots = options.state === undefined ? [] : [[this.executorId, encode(options.state)] as const];
     this.instance = newInstance(
       { instance: `test:${this.executorId}`, actors: [this.executorId], snapshots, shared: options.shared },
@@ -242,7 +246,9 @@ class ExecutorUnderTest<In, Out, State, Output, Response> implements TestExecuto
   }
 
   async handle(message: In, options?: HandleOptions): Promise<void> {
-    await this.deliver(delivered(message, options));
+    // Checked and copied by the codec, as a message reaches a host: the handler cannot reach the caller's object.
+    assertSerializable(message, { executorId: this.executorId, direction: 'input' });
+    await this.deliver(delivered(decode(encode(message)), options));
   }
 
   async step(messages: readonly In[], options?: HandleOptions): Promise<void> {
