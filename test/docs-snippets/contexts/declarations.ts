@@ -7,6 +7,7 @@ export type {
   ActorPool,
   CheckpointMeta,
   CheckpointStore,
+  CustomEvent,
   EndPoint,
   ErrorCode,
   ErrorRecord,
@@ -29,6 +30,7 @@ export type {
   SqliteStoreOptions,
   StoreOptions,
   SwitchCase,
+  WarningEvent,
   Workflow,
   WorkflowBuilder,
   WorkflowEvent,
@@ -45,6 +47,13 @@ export type {
   SendOptions,
   SharedState,
 } from '@superstep/runtime/executor';
+export type {
+  HandleOptions,
+  MadeRequest,
+  SentMessage,
+  TestExecutor,
+  TestExecutorOptions,
+} from '@superstep/runtime/testing';
 export type {
   BatchState,
   DedupeState,
