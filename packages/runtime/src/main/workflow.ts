@@ -132,7 +132,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     this.signature = graph.signature;
     const createId = options.createId ?? randomUUID;
     this.store = options.store;
-    this.initialShared = new Map(coordinator.shared);
+    this.initialShared = new Map(coordinator.state.cut().shared);
     this.checkpointer = new Checkpointer({
       workflowName: options.name ?? graph.start,
       graph,
@@ -278,16 +278,16 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   async createCheckpoint(options?: StoreOptions): Promise<CheckpointMeta> {
     const store = this.requireStore(storeOption(options));
     return await this.exclusive(async () => {
-      if (this.coordinator.queue.length > 0) {
+      if (this.coordinator.state.queued > 0) {
         throw new SuperstepError(
           'WORKFLOW_NOT_IDLE',
-          `${this.coordinator.queue.length} messages are still queued; resume() or reset() first`,
+          `${this.coordinator.state.queued} messages are still queued; resume() or reset() first`,
           {
-            details: { queued: this.coordinator.queue.length },
+            details: { queued: this.coordinator.state.queued },
           },
         );
       }
-      return await this.checkpointer.write(store, this.coordinator.cut(), null);
+      return await this.checkpointer.write(store, this.coordinator.state.cut(), null);
     });
   }
 
@@ -359,7 +359,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
 
   /** The instance's state at its last barrier, sub-workflows included. @internal */
   captureCut(): InstanceCut {
-    return this.coordinator.cut();
+    return this.coordinator.state.cut();
   }
 
   /** Checks an answer to one of this instance's pending requests without recording it. @internal */
@@ -400,7 +400,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     await prepareOnHosts(hosts, this.coordinator, cut, runResetHooks);
     commits.push(async () => {
       await Promise.all(hosts.map((host) => host.control.commitPrepared(instance)));
-      this.coordinator.replace(cut);
+      this.coordinator.state.replace(cut);
     });
     for (const [id, child] of this.children) {
       await child.prepareLevel(cut.children.get(id) ?? child.initialCut(), runResetHooks, commits, discards);

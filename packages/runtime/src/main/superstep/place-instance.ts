@@ -4,10 +4,11 @@
  * with what a host is sent of the instance's state: its actors' snapshots, and the shared state.
  */
 import type { HostLink, HostSet } from '../../shared/host-set.ts';
-import type { ExecutorInfo, ExecutorLocation, SharedWrite } from '../../shared/protocol.ts';
+import type { ExecutorInfo, ExecutorLocation } from '../../shared/protocol.ts';
 import type { Coordinator } from './coordinator.ts';
 import type { InstanceCut } from './coordinator-types.ts';
 import type { Graph } from '../graph/graph.ts';
+import { sharedWrites, snapshotsOf } from './instance-state.ts';
 
 /** Where an instance's actors live, and what its executors handle. */
 export interface Placement {
@@ -64,8 +65,7 @@ export function reloadOnReplace(pool: HostSet, locations: ExecutorLocation[], co
       instance,
       executors: locations,
       actors,
-      snapshots: snapshotsOf(actors, coordinator.snapshots),
-      shared: sharedWrites(coordinator.shared),
+      ...coordinator.state.hostState(actors),
     });
   });
 }
@@ -92,20 +92,4 @@ export async function prepareOnHosts(
   );
   const failed = prepared.find((result) => result.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
-}
-
-/** The snapshots of those of `actors` that have one. */
-export function snapshotsOf(
-  actors: readonly string[],
-  snapshots: ReadonlyMap<string, Uint8Array>,
-): (readonly [string, Uint8Array])[] {
-  return actors.flatMap((id) => {
-    const bytes = snapshots.get(id);
-    return bytes === undefined ? [] : [[id, bytes] as const];
-  });
-}
-
-/** Shared state as the writes that set it. */
-export function sharedWrites(shared: ReadonlyMap<string, unknown>): SharedWrite[] {
-  return [...shared].map(([key, value]) => [key, value, false] as const);
 }
