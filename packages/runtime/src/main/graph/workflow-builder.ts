@@ -8,7 +8,8 @@ import type { ExecutorLocation } from '../../shared/protocol.ts';
 import { edgeKey, finishGraph, type Condition, type EdgeGroup, type Graph, type Selector } from './graph.ts';
 import type { ExecutorRef } from './executor-ref.ts';
 import { toMermaid } from './mermaid.ts';
-import { Workflow, type WorkflowOptions } from '../workflow.ts';
+import { Workflow } from '../workflow.ts';
+import type { WorkflowOptions } from '../workflow-options.ts';
 
 /** An edge end: a reference, or the id of an executor registered elsewhere in the builder. */
 export type EndPoint<In = unknown, Out = unknown> = ExecutorRef<In, Out> | string;

@@ -8,6 +8,7 @@ import type { HostSet } from '../../shared/host-set.ts';
 import type { BarrierState, PendingRequestRecord } from '../checkpoints/checkpoint-body.ts';
 import type { Graph } from '../graph/graph.ts';
 import type { RunTrace } from '../observe/run-trace.ts';
+import type { EventGate } from '../run/event-gate.ts';
 
 /** One run as the coordinator sees it. */
 export interface RunContext {
@@ -16,7 +17,11 @@ export interface RunContext {
   readonly start: { readonly kind: 'input'; readonly input: unknown } | { readonly kind: 'resume' };
   readonly maxSupersteps: number;
   readonly signal: AbortSignal;
-  readonly emit: (event: WorkflowEvent) => void;
+  /**
+   * The run's event gate: the only way its events go out. It holds them while a barrier's checkpoint is
+   * outstanding (barrier-checkpoint.ts), so everything emitted for the run stays in guarantee 3 order.
+   */
+  readonly events: EventGate;
   /**
    * Writes a checkpoint of a barrier's cut (absent when no store is configured). Never rejects: resolves
    * to the event reporting the outcome, `checkpoint.saved` or a `CHECKPOINT_FAILED` warning (guarantee 27).
@@ -28,8 +33,6 @@ export interface RunContext {
   readonly eventsWanted: () => boolean;
   /** The run's tracing and recording (a no-op when nobody watches: see run-trace.ts). */
   readonly trace: RunTrace;
-  /** Emits a status event if the status changed (the final one is emitted by the caller). */
-  readonly status: (status: 'running' | 'running-with-pending-requests' | 'idle-with-pending-requests') => void;
 }
 
 /** A request waiting for its answer. */

@@ -103,14 +103,13 @@ export class Coordinator {
   }
 
   /** Runs supersteps until the queue is empty, the limit is hit, a handler fails or the run is cancelled. */
-  async execute(context: RunContext): Promise<CoordinatorOutcome> {
-    // Checkpoint N is written while superstep N+1 runs; events stay in guarantee 3 order (barrier-checkpoint.ts).
+  async execute(run: RunContext): Promise<CoordinatorOutcome> {
     this.runNumber++;
-    const checkpoints = new BarrierCheckpoints(context);
-    const run = checkpoints.run;
+    // Checkpoint N is written while superstep N+1 runs; events stay in guarantee 3 order (barrier-checkpoint.ts).
+    const checkpoints = new BarrierCheckpoints(run);
     const cursor = { superstep: this.begin(run, checkpoints) };
     // Pending requests (from a restore, or an earlier run that ended waiting) are re-emitted (guarantee 21).
-    for (const request of this.state.requests.pending.values()) run.emit({ type: 'request', ...request });
+    for (const request of this.state.requests.pending.values()) run.events.emit({ type: 'request', ...request });
     // One subscription per host, renewed on a replacement host before it gets a batch (host-dispatch.ts).
     const unsubscribe = this.dispatcher.listen((message, hostIndex) => {
       if (message.superstep !== cursor.superstep) return;
@@ -118,10 +117,10 @@ export class Coordinator {
         this.dispatcher.watchTimer(run, message, hostIndex);
         return;
       }
-      for (const event of message.events) run.emit(toEvent(event, cursor.superstep));
+      for (const event of message.events) run.events.emit(toEvent(event, cursor.superstep));
       for (const executorId of message.completed) {
         this.streamedCompletions.set(executorId, (this.streamedCompletions.get(executorId) ?? 0) + 1);
-        run.emit({ type: 'executor.completed', executorId, superstep: cursor.superstep });
+        run.events.emit({ type: 'executor.completed', executorId, superstep: cursor.superstep });
       }
     });
     const abortListener = (): void => {
@@ -144,7 +143,13 @@ export class Coordinator {
     const dropped = this.state.startWith({ source: INPUT_SOURCE, target: this.graph.start, payload: run.start.input });
     if (dropped > 0) {
       const message = `discarding ${dropped} messages left queued by an earlier run`;
-      run.emit({ type: 'warning', code: 'QUEUE_DISCARDED', message, superstep: 0, details: { messages: dropped } });
+      run.events.emit({
+        type: 'warning',
+        code: 'QUEUE_DISCARDED',
+        message,
+        superstep: 0,
+        details: { messages: dropped },
+      });
     }
     checkpoints.defer(0, () => this.state.cut(), false);
     return 0;
@@ -162,13 +167,13 @@ export class Coordinator {
       if (run.signal.aborted) return this.cancelled(run);
       if (this.state.queued === 0) {
         if (requests.pending.size === 0 || run.onPendingRequests() === 'end') break;
-        run.status('idle-with-pending-requests');
+        run.events.changeStatus('idle-with-pending-requests');
         // The barrier's checkpoint must not wait for a human: it holds the requests being waited on.
         await checkpoints.flush();
         await requests.answers(run.signal);
         continue;
       }
-      run.status(requests.pending.size > 0 ? 'running-with-pending-requests' : 'running');
+      run.events.changeStatus(requests.pending.size > 0 ? 'running-with-pending-requests' : 'running');
       if (cursor.superstep - first >= run.maxSupersteps) return this.limitReached(run);
       cursor.superstep++;
       const delivered = this.state.take();
@@ -204,7 +209,7 @@ export class Coordinator {
         switch (verdict.kind) {
           case 'replay':
             for (const { hostIndex, reason } of verdict.lost) {
-              run.emit({ type: 'worker.restarted', hostIndex, superstep, attempt, reason });
+              run.events.emit({ type: 'worker.restarted', hostIndex, superstep, attempt, reason });
             }
             continue; // replay the superstep on the rebuilt hosts (guarantee 39)
           case 'cancel':
@@ -230,7 +235,7 @@ export class Coordinator {
   private announce({ run, superstep, delivered }: Step): Invocations {
     const invocations = run.eventsWanted() ? this.partitioner.invocations(delivered) : [];
     run.trace.stepStarted(superstep, delivered.length);
-    run.emit({
+    run.events.emit({
       type: 'superstep.started',
       superstep,
       messages: delivered.length,
@@ -242,7 +247,8 @@ export class Coordinator {
       })),
     });
     for (const [executorId, calls, messages] of invocations) {
-      for (let call = 0; call < calls; call++) run.emit({ type: 'executor.invoked', executorId, superstep, messages });
+      for (let call = 0; call < calls; call++)
+        run.events.emit({ type: 'executor.invoked', executorId, superstep, messages });
     }
     this.streamedCompletions.clear();
     return invocations;
@@ -283,7 +289,7 @@ export class Coordinator {
         continue;
       }
       replies.push(result.reply);
-      for (const event of result.reply.events) run.emit(toEvent(event, superstep));
+      for (const event of result.reply.events) run.events.emit(toEvent(event, superstep));
       if (result.reply.failure !== null) failures.push({ kind: 'handler-failed', ...result.reply.failure });
     }
     failures.push(...children.failures);
@@ -321,10 +327,10 @@ export class Coordinator {
     const { run, superstep } = step;
     this.state.requeue(step.delivered);
     for (const { executorId, error } of verdict.executors) {
-      run.emit({ type: 'executor.failed', executorId, superstep, error });
+      run.events.emit({ type: 'executor.failed', executorId, superstep, error });
     }
     run.trace.stepEnded(superstep, 'failed', verdict.error);
-    run.emit({ type: 'run.failed', error: verdict.error });
+    run.events.emit({ type: 'run.failed', error: verdict.error });
     return { kind: 'failed', error: fromErrorRecord(verdict.error) };
   }
 
@@ -346,7 +352,7 @@ export class Coordinator {
             details: { superstep },
           });
     run.trace.stepEnded(superstep, 'failed', error.toRecord());
-    run.emit({ type: 'run.failed', error: error.toRecord() });
+    run.events.emit({ type: 'run.failed', error: error.toRecord() });
     return { kind: 'failed', error };
   }
 
@@ -355,19 +361,20 @@ export class Coordinator {
     const { run, superstep } = step;
     for (const [executorId, calls] of invocations) {
       const streamed = this.streamedCompletions.get(executorId) ?? 0;
-      for (let call = streamed; call < calls; call++) run.emit({ type: 'executor.completed', executorId, superstep });
+      for (let call = streamed; call < calls; call++)
+        run.events.emit({ type: 'executor.completed', executorId, superstep });
     }
     this.state.commit(barrier, {
       warn: (code, message, details) => {
-        run.emit({ type: 'warning', code, message, superstep, details });
+        run.events.emit({ type: 'warning', code, message, superstep, details });
       },
       output: (executorId, data) => {
         step.outputs.push(data);
-        run.emit({ type: 'output', executorId, superstep, data });
+        run.events.emit({ type: 'output', executorId, superstep, data });
       },
       request: (request) => {
         const traced = run.trace.requestOpened(request.requestId, request.executorId, superstep);
-        run.emit({ type: 'request', ...request });
+        run.events.emit({ type: 'request', ...request });
         return traced;
       },
     });
@@ -428,7 +435,7 @@ export class Coordinator {
       `run ${run.runId} still had ${queued} messages queued after ${run.maxSupersteps} supersteps`,
       { details: { maxSupersteps: run.maxSupersteps, queued } },
     );
-    run.emit({ type: 'run.failed', error: error.toRecord() });
+    run.events.emit({ type: 'run.failed', error: error.toRecord() });
     return { kind: 'failed', error };
   }
 

@@ -56,7 +56,7 @@ export class SubWorkflowRunner implements ChildRunner {
           }
           continue;
         }
-        run.emit(
+        run.events.emit(
           event.type === 'subworkflow'
             ? { type: 'subworkflow', executorId: this.nodeId, path: [this.nodeId, ...event.path], event: event.event }
             : { type: 'subworkflow', executorId: this.nodeId, path: [this.nodeId], event },
