@@ -6,6 +6,7 @@ import type { WorkflowEvent } from '../../shared/events.ts';
 import type { ExecutorInfo } from '../../shared/protocol.ts';
 import type { HostSet } from '../../shared/host-set.ts';
 import type { BarrierState, PendingRequestRecord } from '../checkpoints/checkpoint-body.ts';
+import type { Snapshot } from '../checkpoints/snapshot-bytes.ts';
 import type { Graph } from '../graph/graph.ts';
 import type { RunTrace } from '../observe/run-trace.ts';
 import type { EventGate } from '../run/event-gate.ts';
@@ -40,8 +41,8 @@ export type PendingRequest = PendingRequestRecord;
 
 /** The instance state at a barrier, as checkpoints capture it and restore/reset replace it. */
 export interface InstanceCut extends BarrierState {
-  /** Snapshot bytes of every actor whose state has changed since it was created. */
-  readonly snapshots: ReadonlyMap<string, Uint8Array>;
+  /** The snapshot of every actor whose state has changed since it was created. */
+  readonly snapshots: ReadonlyMap<string, Snapshot>;
   /** The full state of each sub-workflow node (guarantee 44). */
   readonly children: ReadonlyMap<string, InstanceCut>;
 }

@@ -8,7 +8,7 @@
 import { SuperstepError, fromErrorRecord, toErrorRecord } from '../../shared/errors.ts';
 import type { WorkflowEvent } from '../../shared/events.ts';
 import type { HostSet } from '../../shared/host-set.ts';
-import { INPUT_SOURCE, type HostEvent, type StepReply } from '../../shared/protocol.ts';
+import { INPUT_SOURCE, type HostEvent, type SharedWrite, type StepReply } from '../../shared/protocol.ts';
 import type { Graph } from '../graph/graph.ts';
 import { readBarrier, type Barrier } from './barrier.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
@@ -22,7 +22,7 @@ import type {
   RunContext,
 } from './coordinator-types.ts';
 import { HostDispatch } from './host-dispatch.ts';
-import { InstanceState } from './instance-state.ts';
+import { InstanceState, sharedWrites, snapshotsOf } from './instance-state.ts';
 import { Partitioner } from './partitioner.ts';
 import { ResponseValidator } from './response-validator.ts';
 import { Router, type Envelope } from './router.ts';
@@ -48,6 +48,13 @@ interface Attempt {
   readonly childResults: readonly (readonly [string, ChildStepResult])[];
 }
 
+/** What a host holds of an instance: its actors, their snapshots and the shared state. */
+export interface HostState {
+  readonly actors: string[];
+  readonly snapshots: (readonly [string, Uint8Array])[];
+  readonly shared: SharedWrite[];
+}
+
 /** Per executor: how many times it is invoked, and with how many messages each time. */
 type Invocations = readonly (readonly [executorId: string, calls: number, messages: number])[];
 
@@ -60,9 +67,9 @@ const TRACED: Record<Verdict['kind'], 'committed' | 'replayed' | 'failed' | 'can
 
 export class Coordinator {
   readonly instance: string;
-  readonly children: ReadonlyMap<string, ChildRunner>;
+  private readonly children: ReadonlyMap<string, ChildRunner>;
   /** The instance's committed state at the last barrier; this coordinator is its only writer. */
-  readonly state: InstanceState;
+  private readonly state: InstanceState;
   private readonly hosts: HostSet;
   private readonly maxWorkerRestarts: number;
   private readonly graph: Graph;
@@ -417,9 +424,28 @@ export class Coordinator {
     return check.value;
   }
 
-  /** Placed actors per host, for state replacement. */
-  actorsOn(index: number): string[] {
-    return this.partitioner.actorsOn(index);
+  /** How many messages wait for the next superstep (a failed run leaves its superstep's queued). */
+  get queued(): number {
+    return this.state.queued;
+  }
+
+  /** A copy of the committed state, sub-workflows included (see {@link InstanceState.cut}). */
+  cut(): InstanceCut {
+    return this.state.cut();
+  }
+
+  /** Replaces this level's state at a restore or reset, once every host has prepared its half. */
+  replace(cut: InstanceCut): void {
+    this.state.replace(cut);
+  }
+
+  /**
+   * The actors placed on host `index`, with their snapshots and the shared state: as committed (a
+   * replacement host is rebuilt from the last barrier), or as `cut` has them (a restore or reset).
+   */
+  hostState(index: number, cut: Pick<InstanceCut, 'snapshots' | 'shared'> = this.state.committedState()): HostState {
+    const actors = this.partitioner.actorsOn(index);
+    return { actors, snapshots: snapshotsOf(actors, cut.snapshots), shared: sharedWrites(cut.shared) };
   }
 
   private child(id: string): ChildRunner {

@@ -6,7 +6,7 @@
  */
 import type { WarningCode } from '../../shared/events.ts';
 import type { SharedWrite } from '../../shared/protocol.ts';
-import { rememberSnapshotKey } from '../checkpoints/snapshot-bytes.ts';
+import { Snapshot } from '../checkpoints/snapshot-bytes.ts';
 import type { RequestTrace } from '../observe/run-trace.ts';
 import type { Barrier } from './barrier.ts';
 import type { ChildRunner, InstanceCut, PendingRequest } from './coordinator-types.ts';
@@ -42,8 +42,8 @@ export class InstanceState {
   private readonly fanIn: FanInBuffers = new Map();
   /** Committed shared state (guarantee 45), and what each host has not heard of yet. */
   private readonly sharedState: SharedState;
-  /** Snapshot bytes of every actor whose state has changed since it was created. */
-  private readonly snapshots = new Map<string, Uint8Array>();
+  /** The snapshot of every actor whose state has changed since it was created. */
+  private readonly snapshots = new Map<string, Snapshot>();
   /** Requests waiting for answers, and the checks an answer passes (guarantees 17–21). */
   readonly requests: RequestBook;
   /** Traced requests waiting for answers: a request's span lasts until it is answered or dropped. */
@@ -105,10 +105,7 @@ export class InstanceState {
         winner,
       });
     });
-    for (const [actorId, bytes, key] of barrier.snapshots) {
-      if (key !== null) rememberSnapshotKey(bytes, key);
-      this.snapshots.set(actorId, bytes);
-    }
+    for (const [actorId, bytes, key] of barrier.snapshots) this.snapshots.set(actorId, new Snapshot(bytes, key));
     this.parts.router.route(barrier.outbox, this.queue, this.fanIn, (code, message, details) => {
       sink.warn(code, message, details);
     });
@@ -146,6 +143,11 @@ export class InstanceState {
     };
   }
 
+  /** The committed snapshots and shared state, as read-only views (not copies: read them at once). */
+  committedState(): Pick<InstanceCut, 'snapshots' | 'shared'> {
+    return { snapshots: this.snapshots, shared: this.sharedState.values };
+  }
+
   /** Replaces this level's state (sub-workflows and the hosts' half are replaced by the caller). */
   replace(cut: InstanceCut): void {
     this.committed = cut.superstep;
@@ -154,18 +156,10 @@ export class InstanceState {
     for (const [index, perSource] of copyFanIn(cut.fanIn)) this.fanIn.set(index, perSource);
     this.sharedState.replace(cut.shared);
     this.snapshots.clear();
-    for (const [id, bytes] of cut.snapshots) this.snapshots.set(id, bytes);
+    for (const [id, snapshot] of cut.snapshots) this.snapshots.set(id, snapshot);
     this.requests.replace(cut.requests);
     for (const traced of this.requestTraces.values()) traced.end('dropped');
     this.requestTraces.clear();
-  }
-
-  /** What a host that holds `actors` is loaded with: their snapshots and the whole shared state. */
-  hostState(actors: readonly string[]): {
-    snapshots: (readonly [string, Uint8Array])[];
-    shared: SharedWrite[];
-  } {
-    return { snapshots: snapshotsOf(actors, this.snapshots), shared: sharedWrites(this.sharedState.values) };
   }
 }
 
@@ -176,11 +170,11 @@ function copyFanIn(fanIn: FanInBuffers): FanInBuffers {
 /** The snapshots of those of `actors` that have one. */
 export function snapshotsOf(
   actors: readonly string[],
-  snapshots: ReadonlyMap<string, Uint8Array>,
+  snapshots: ReadonlyMap<string, Snapshot>,
 ): (readonly [string, Uint8Array])[] {
   return actors.flatMap((id) => {
-    const bytes = snapshots.get(id);
-    return bytes === undefined ? [] : [[id, bytes] as const];
+    const snapshot = snapshots.get(id);
+    return snapshot === undefined ? [] : [[id, snapshot.bytes] as const];
   });
 }
 
