@@ -3,8 +3,11 @@
  * before anything is committed — a reply the runtime cannot read fails the superstep here, with nothing
  * changed (instance-state.ts commits the record).
  */
-import type { OutboxEntry, StepReply } from '../../shared/protocol.ts';
+import type { WorkflowEvent } from '../../shared/events.ts';
+import type { HostEvent, OutboxEntry, StepReply } from '../../shared/protocol.ts';
 import type { ChildStepResult, PendingRequest } from './coordinator-types.ts';
+import type { BatchResult } from './host-dispatch.ts';
+import { hostOf, type StepFailure } from './verdict.ts';
 
 /** A snapshot a host encoded, with its blob key if the host computed one. */
 export type DraftSnapshot = readonly [actorId: string, bytes: Uint8Array, key: string | null];
@@ -20,6 +23,43 @@ export interface Barrier {
   readonly outputs: readonly (readonly [executorId: string, data: unknown])[];
   /** Requests made, executors' and sub-workflow nodes', in that order. */
   readonly requests: readonly PendingRequest[];
+}
+
+/**
+ * Sorts an attempt's batch results, in queue order, into the replies and the failures (a reply's handler
+ * failure among them); hands each reply's events to `emit`. A host that died fails every batch it held
+ * (it may hold two): it is reported once.
+ */
+export function gatherReplies(
+  results: readonly BatchResult[],
+  emit: (event: HostEvent) => void,
+): { replies: StepReply[]; failures: StepFailure[] } {
+  const replies: StepReply[] = [];
+  const failures: StepFailure[] = [];
+  const lostHosts = new Set<number>();
+  for (const result of results) {
+    if (!result.ok) {
+      const host = hostOf(result.failure);
+      if (host !== null && lostHosts.has(host)) continue;
+      if (host !== null) lostHosts.add(host);
+      failures.push(result.failure);
+      continue;
+    }
+    replies.push(result.reply);
+    for (const event of result.reply.events) emit(event);
+    if (result.reply.failure !== null) failures.push({ kind: 'handler-failed', ...result.reply.failure });
+  }
+  return { replies, failures };
+}
+
+/** An event a host sent, as the run reports it. */
+export function toEvent(event: HostEvent, superstep: number): WorkflowEvent {
+  switch (event[0]) {
+    case 'custom':
+      return { type: 'custom', executorId: event[1], superstep, name: event[2], data: event[3] };
+    case 'warning':
+      return { type: 'warning', code: event[1], message: event[2], superstep, details: event[3] };
+  }
 }
 
 /** Reads an attempt that the barrier commits. */

@@ -3,7 +3,7 @@
  * that checkpoints capture and restore/reset replace, sub-workflow nodes, and the outcome of a run.
  */
 import type { WorkflowEvent } from '../../shared/events.ts';
-import type { ExecutorInfo } from '../../shared/protocol.ts';
+import type { ExecutorInfo, SharedWrite } from '../../shared/protocol.ts';
 import type { HostSet } from '../../shared/host-set.ts';
 import type { BarrierState, PendingRequestRecord } from '../checkpoints/checkpoint-body.ts';
 import type { Snapshot } from '../checkpoints/snapshot-bytes.ts';
@@ -73,6 +73,13 @@ export type CoordinatorOutcome =
     }
   | { readonly kind: 'failed'; readonly error: Error }
   | { readonly kind: 'cancelled'; readonly error: Error };
+
+/** What a host holds of an instance: its actors, their snapshots and the shared state. */
+export interface HostState {
+  readonly actors: string[];
+  readonly snapshots: (readonly [string, Uint8Array])[];
+  readonly shared: SharedWrite[];
+}
 
 export interface CoordinatorParts {
   readonly instance: string;

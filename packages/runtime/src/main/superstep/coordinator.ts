@@ -5,28 +5,26 @@
  * commit shared state and snapshots, route the outbox, emit outputs (instance-state.ts); on anything else,
  * roll every host back and commit nothing — then replay, fail or cancel.
  */
-import { SuperstepError, fromErrorRecord, toErrorRecord } from '../../shared/errors.ts';
-import type { WorkflowEvent } from '../../shared/events.ts';
-import type { HostSet } from '../../shared/host-set.ts';
-import { INPUT_SOURCE, type HostEvent, type SharedWrite, type StepReply } from '../../shared/protocol.ts';
+import { SuperstepError, fromErrorRecord } from '../../shared/errors.ts';
+import { INPUT_SOURCE, type StepReply } from '../../shared/protocol.ts';
 import type { Graph } from '../graph/graph.ts';
-import { readBarrier, type Barrier } from './barrier.ts';
+import { gatherReplies, readBarrier, toEvent, type Barrier } from './barrier.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
 import type {
-  ChildRunner,
   ChildStepResult,
   CoordinatorOutcome,
   CoordinatorParts,
+  HostState,
   InstanceCut,
-  PendingRequest,
   RunContext,
 } from './coordinator-types.ts';
 import { HostDispatch } from './host-dispatch.ts';
 import { InstanceState, sharedWrites, snapshotsOf } from './instance-state.ts';
-import { Partitioner } from './partitioner.ts';
-import { ResponseValidator } from './response-validator.ts';
+import { Partitioner, type Invocations } from './partitioner.ts';
+import { ResponseValidator, checkAnswer } from './response-validator.ts';
+import { SubWorkflowNodes } from './sub-workflow-nodes.ts';
 import { Router, type Envelope } from './router.ts';
-import { hostOf, judge, type AttemptResult, type HandlerFailed, type StepFailure, type Verdict } from './verdict.ts';
+import { judge, type AttemptResult, type Verdict } from './verdict.ts';
 
 /** One superstep as the coordinator drives it. */
 interface Step {
@@ -48,16 +46,6 @@ interface Attempt {
   readonly childResults: readonly (readonly [string, ChildStepResult])[];
 }
 
-/** What a host holds of an instance: its actors, their snapshots and the shared state. */
-export interface HostState {
-  readonly actors: string[];
-  readonly snapshots: (readonly [string, Uint8Array])[];
-  readonly shared: SharedWrite[];
-}
-
-/** Per executor: how many times it is invoked, and with how many messages each time. */
-type Invocations = readonly (readonly [executorId: string, calls: number, messages: number])[];
-
 const TRACED: Record<Verdict['kind'], 'committed' | 'replayed' | 'failed' | 'cancelled'> = {
   commit: 'committed',
   replay: 'replayed',
@@ -67,15 +55,13 @@ const TRACED: Record<Verdict['kind'], 'committed' | 'replayed' | 'failed' | 'can
 
 export class Coordinator {
   readonly instance: string;
-  private readonly children: ReadonlyMap<string, ChildRunner>;
+  private readonly nodes: SubWorkflowNodes;
   /** The instance's committed state at the last barrier; this coordinator is its only writer. */
   private readonly state: InstanceState;
-  private readonly hosts: HostSet;
   private readonly maxWorkerRestarts: number;
   private readonly graph: Graph;
   private readonly partitioner: Partitioner;
   private readonly dispatcher: HostDispatch;
-  private readonly validator: ResponseValidator;
   /** Counts this instance's runs: batches and aborts carry it, so an abort reaches only its own run. */
   private runNumber = 0;
   /** Completions of the current superstep already streamed live, per executor. */
@@ -84,21 +70,25 @@ export class Coordinator {
   constructor(parts: CoordinatorParts) {
     this.instance = parts.instance;
     this.graph = parts.graph;
-    this.hosts = parts.hosts;
     this.maxWorkerRestarts = parts.maxWorkerRestarts;
-    this.children = parts.children;
-    this.validator = new ResponseValidator(parts.graph.executors);
+    this.nodes = new SubWorkflowNodes(parts.children);
     this.partitioner = new Partitioner({
       threads: parts.hosts.size,
       executors: parts.executors,
       placement: parts.placement,
       children: new Set(parts.children.keys()),
     });
+    const answers = {
+      instance: parts.instance,
+      validator: new ResponseValidator(parts.graph.executors),
+      children: parts.children,
+      hostOf: (executorId: string) => parts.hosts.host(this.partitioner.hostOf(executorId)),
+    };
     this.state = new InstanceState({
       router: new Router(parts.graph),
       hosts: parts.hosts.size,
       sharedState: parts.sharedState,
-      check: (request, value) => this.checkAnswer(request, value),
+      check: (request, value) => checkAnswer(answers, request, value),
       children: parts.children,
     });
     this.dispatcher = new HostDispatch({
@@ -118,12 +108,8 @@ export class Coordinator {
     // Pending requests (from a restore, or an earlier run that ended waiting) are re-emitted (guarantee 21).
     for (const request of this.state.requests.pending.values()) run.events.emit({ type: 'request', ...request });
     // One subscription per host, renewed on a replacement host before it gets a batch (host-dispatch.ts).
-    const unsubscribe = this.dispatcher.listen((message, hostIndex) => {
+    const unsubscribe = this.dispatcher.listen(run, (message) => {
       if (message.superstep !== cursor.superstep) return;
-      if (message.op === 'timer') {
-        this.dispatcher.watchTimer(run, message, hostIndex);
-        return;
-      }
       for (const event of message.events) run.events.emit(toEvent(event, cursor.superstep));
       for (const executorId of message.completed) {
         this.streamedCompletions.set(executorId, (this.streamedCompletions.get(executorId) ?? 0) + 1);
@@ -266,8 +252,7 @@ export class Coordinator {
     const { run, superstep, childCuts } = step;
     const { batches, slices, starts, childDeliveries } = this.partitioner.partition(step.delivered);
     // A sub-workflow advances inside this superstep: keep its cut to undo it if the superstep fails.
-    childCuts.clear();
-    for (const id of childDeliveries.keys()) childCuts.set(id, this.child(id).capture());
+    this.nodes.capture(childDeliveries.keys(), childCuts);
     const header = {
       run: this.runNumber,
       superstep,
@@ -275,7 +260,7 @@ export class Coordinator {
       timed: run.trace.timed,
     };
     const dispatched = this.dispatcher.send(run, header, { batches, slices, starts });
-    const stepped = this.stepChildren(run, childDeliveries);
+    const stepped = this.nodes.step(run, childDeliveries);
     // The batches are posted: the last barrier's checkpoint is written while the hosts work.
     const written = step.checkpoints.start();
     const [results, children] = await Promise.all([dispatched, stepped]);
@@ -283,49 +268,17 @@ export class Coordinator {
     this.dispatcher.clearTimers();
 
     // ---- the barrier: every handler of this superstep has finished ----
-    const replies: StepReply[] = [];
-    const failures: StepFailure[] = [];
-    /** A host that died fails every batch it held (it may hold two): it is reported once. */
-    const lostHosts = new Set<number>();
-    for (const result of results) {
-      if (!result.ok) {
-        const host = hostOf(result.failure);
-        if (host !== null && lostHosts.has(host)) continue;
-        if (host !== null) lostHosts.add(host);
-        failures.push(result.failure);
-        continue;
-      }
-      replies.push(result.reply);
-      for (const event of result.reply.events) run.events.emit(toEvent(event, superstep));
-      if (result.reply.failure !== null) failures.push({ kind: 'handler-failed', ...result.reply.failure });
-    }
+    const { replies, failures } = gatherReplies(results, (event) => {
+      run.events.emit(toEvent(event, superstep));
+    });
     failures.push(...children.failures);
     const cancelled = run.signal.aborted;
     return { result: { attempt, failures, cancelled }, replies, childResults: children.results };
   }
 
-  /** Runs each sub-workflow node's messages (guarantee 43); a node whose child fails is a failed handler. */
-  private async stepChildren(
-    run: RunContext,
-    deliveries: ReadonlyMap<string, readonly (readonly [string, unknown])[]>,
-  ): Promise<{ results: (readonly [string, ChildStepResult])[]; failures: HandlerFailed[] }> {
-    const results: (readonly [string, ChildStepResult])[] = [];
-    const failures: HandlerFailed[] = [];
-    if (deliveries.size === 0) return { results, failures };
-    const ids = [...deliveries.keys()];
-    const settled = await Promise.allSettled(ids.map((id) => this.child(id).step(deliveries.get(id) ?? [], run)));
-    ids.forEach((executorId, index) => {
-      const result = settled[index];
-      if (result?.status === 'fulfilled') results.push([executorId, result.value]);
-      else if (result !== undefined)
-        failures.push({ kind: 'handler-failed', executorId, error: toErrorRecord(result.reason) });
-    });
-    return { results, failures };
-  }
-
   /** Sub-workflows return to their cut; hosts that took a batch drop its drafts (lost ones are rebuilt). */
   private async undo(step: Step, lostHosts: ReadonlySet<number>): Promise<void> {
-    await Promise.all([...step.childCuts].map(([id, cut]) => this.child(id).restore(cut)));
+    await this.nodes.restore(step.childCuts);
     await this.dispatcher.rollBack({ run: this.runNumber, superstep: step.superstep }, lostHosts);
   }
 
@@ -348,7 +301,7 @@ export class Coordinator {
   private async abandon(step: Step, cause: unknown): Promise<CoordinatorOutcome> {
     const { run, superstep } = step;
     this.dispatcher.clearTimers();
-    await Promise.allSettled([...step.childCuts].map(([id, cut]) => this.child(id).restore(cut)));
+    await this.nodes.restoreAll(step.childCuts);
     await this.dispatcher.rollBack({ run: this.runNumber, superstep }, new Set());
     this.state.requeue(step.delivered);
     const error =
@@ -404,26 +357,6 @@ export class Coordinator {
     return this.state.requests.respondAll(responses);
   }
 
-  /** The requesting executor's own check of an answer: its child's, or its response schema. */
-  private async checkAnswer(request: PendingRequest, value: unknown): Promise<unknown> {
-    const child = this.children.get(request.executorId);
-    if (child !== undefined) return await child.validate(request.requestId, value);
-    // Checked here, not on the (possibly busy) host: an answer must not wait for a long handler.
-    const check =
-      (await this.validator.check(request.executorId, value)) ??
-      (await this.hosts
-        .host(this.partitioner.hostOf(request.executorId))
-        .control.validateResponse(this.instance, request.executorId, value));
-    if (!check.ok) {
-      throw new SuperstepError(
-        'RESPONSE_INVALID',
-        `answer to "${request.requestId}" rejected: ${check.issues.join('; ')}`,
-        { details: { requestId: request.requestId, executorId: request.executorId, issues: check.issues } },
-      );
-    }
-    return check.value;
-  }
-
   /** How many messages wait for the next superstep (a failed run leaves its superstep's queued). */
   get queued(): number {
     return this.state.queued;
@@ -448,19 +381,11 @@ export class Coordinator {
     return { actors, snapshots: snapshotsOf(actors, cut.snapshots), shared: sharedWrites(cut.shared) };
   }
 
-  private child(id: string): ChildRunner {
-    const child = this.children.get(id);
-    if (child === undefined) throw new SuperstepError('INTERNAL', `no sub-workflow node "${id}"`);
-    return child;
-  }
-
   private limitReached(run: RunContext): CoordinatorOutcome {
-    const queued = this.state.queued;
-    const error = new SuperstepError(
-      'CONVERGENCE_LIMIT',
-      `run ${run.runId} still had ${queued} messages queued after ${run.maxSupersteps} supersteps`,
-      { details: { maxSupersteps: run.maxSupersteps, queued } },
-    );
+    const { queued } = this.state;
+    const { runId, maxSupersteps } = run;
+    const message = `run ${runId} still had ${queued} messages queued after ${maxSupersteps} supersteps`;
+    const error = new SuperstepError('CONVERGENCE_LIMIT', message, { details: { maxSupersteps, queued } });
     run.events.emit({ type: 'run.failed', error: error.toRecord() });
     return { kind: 'failed', error };
   }
@@ -470,14 +395,5 @@ export class Coordinator {
       details: { reason: String(run.signal.reason) },
     });
     return { kind: 'cancelled', error };
-  }
-}
-
-function toEvent(event: HostEvent, superstep: number): WorkflowEvent {
-  switch (event[0]) {
-    case 'custom':
-      return { type: 'custom', executorId: event[1], superstep, name: event[2], data: event[3] };
-    case 'warning':
-      return { type: 'warning', code: event[1], message: event[2], superstep, details: event[3] };
   }
 }

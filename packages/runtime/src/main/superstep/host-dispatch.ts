@@ -5,7 +5,14 @@
  */
 import { SuperstepError } from '../../shared/errors.ts';
 import { allHosts, type HostLink, type HostSet, type HostStreamListener } from '../../shared/host-set.ts';
-import type { Delivery, HostTimerMessage, SharedWrite, StepMark, StepReply } from '../../shared/protocol.ts';
+import type {
+  Delivery,
+  HostEventsMessage,
+  HostTimerMessage,
+  SharedWrite,
+  StepMark,
+  StepReply,
+} from '../../shared/protocol.ts';
 import type { RunContext } from './coordinator-types.ts';
 import type { Partition } from './partitioner.ts';
 import type { StepFailure } from './verdict.ts';
@@ -48,6 +55,8 @@ export class HostDispatch {
    * such a host is a {@link Timeout}, not a plain lost host.
    */
   private readonly timedOut = new Map<number, { executorId: string; timeoutMs: number }>();
+  /** The superstep of the last batches sent: timer notices of another are stale. */
+  private superstep = -1;
   /** Cancels the superstep in flight (set while one is); called by the run's abort listener. */
   private onAbort: (() => void) | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
@@ -58,11 +67,15 @@ export class HostDispatch {
   constructor(private readonly parts: HostDispatchParts) {}
 
   /**
-   * Hands what every host streams for the instance (events, timer notices) to `listener` until the
-   * returned function is called. Each host has its own subscription; a host replaced after a loss is
-   * subscribed before it is sent a batch.
+   * Listens to what every host streams for the instance until the returned function is called: events go
+   * to `onEvents`; timer notices of the superstep in flight arm and disarm watchdogs here. Each host has
+   * its own subscription; a host replaced after a loss is subscribed before it is sent a batch.
    */
-  listen(listener: HostStreamListener): () => void {
+  listen(run: RunContext, onEvents: (message: HostEventsMessage) => void): () => void {
+    const listener: HostStreamListener = (message, hostIndex) => {
+      if (message.op === 'events') onEvents(message);
+      else if (message.superstep === this.superstep) this.watchTimer(run, message, hostIndex);
+    };
     const listening = { listener, links: new Map<number, [HostLink, () => void]>() };
     this.listening = listening;
     this.subscribeHosts();
@@ -106,6 +119,7 @@ export class HostDispatch {
   ): Promise<BatchResult[]> {
     const { hosts, instance, cancelGraceMs } = this.parts;
     const { batches, slices, starts } = work;
+    this.superstep = header.superstep;
     this.received.clear();
     this.timedOut.clear();
     this.subscribeHosts();
@@ -155,7 +169,7 @@ export class HostDispatch {
   }
 
   /** Arms or disarms the watchdog of one timed handler call; an overrun kills the host (guarantee 40). */
-  watchTimer(run: RunContext, message: HostTimerMessage, hostIndex: number): void {
+  private watchTimer(run: RunContext, message: HostTimerMessage, hostIndex: number): void {
     const key = `${hostIndex}:${message.seq}`;
     if (message.phase === 'end') {
       clearTimeout(this.timers.get(key));
