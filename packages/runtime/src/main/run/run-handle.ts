@@ -34,6 +34,8 @@ export interface RunControl<Output> {
   readonly done: Promise<RunOutcome<Output>>;
   readonly status: RunStatus;
   cancel(reason: string): void;
+  /** Set by the handle while a consumer is iterating the events (so someone can see requests and answer them). */
+  iterating: boolean;
   respond(requestId: string, value: unknown): Promise<void>;
 }
 
@@ -57,7 +59,6 @@ export function runHandle<Output>(run: RunControl<Output>): RunHandle<Output> {
 export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>, AsyncDisposable {
   readonly runId: string;
   private iterated = false;
-  private iterationOpen = false;
   private readonly run: RunControl<Output>;
 
   static {
@@ -115,25 +116,20 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
       throw new SuperstepError('HANDLE_ITERATED', `run ${this.runId}: its events can be iterated once`);
     }
     this.iterated = true;
-    this.iterationOpen = true;
+    this.run.iterating = true;
     const inner = this.run.events[Symbol.asyncIterator]();
     return {
       next: async () => {
         const result = await inner.next();
-        if (result.done === true) this.iterationOpen = false;
+        if (result.done === true) this.run.iterating = false;
         return result;
       },
       return: async () => {
-        this.iterationOpen = false;
+        this.run.iterating = false;
         await this.cancel('event iteration stopped early');
         return { value: undefined, done: true };
       },
     };
-  }
-
-  /** True while a consumer is iterating the events (so someone can see requests and answer them). */
-  get isIterating(): boolean {
-    return this.iterationOpen;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -51,6 +51,8 @@ export class Run<Output> implements RunControl<Output> {
   private readonly parentContext = callerContext();
   private trace: RunTrace = NO_TRACE;
   private ended = false;
+  /** A consumer is iterating the events right now (set by the handle). */
+  iterating = false;
   private readonly onExternalAbort = (): void => {
     this.abort.abort(this.parts.options.signal?.reason);
   };
@@ -158,7 +160,7 @@ export class Run<Output> implements RunControl<Output> {
   private onPendingRequests(): 'wait' | 'end' {
     const { pendingMode, options } = this.parts;
     if (pendingMode !== 'auto') return pendingMode;
-    return options.onRequest !== undefined || this.handle.isIterating ? 'wait' : 'end';
+    return options.onRequest !== undefined || this.iterating ? 'wait' : 'end';
   }
 
   /** Where the gate's events go: the recorder, the handle's stream, and `onRequest` for requests. */
