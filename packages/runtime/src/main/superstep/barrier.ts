@@ -13,6 +13,7 @@ import { hostOf, type StepFailure } from './verdict.ts';
 export type DraftSnapshot = readonly [actorId: string, bytes: Uint8Array, key: string | null];
 
 export interface Barrier {
+  readonly kind: 'barrier';
   readonly superstep: number;
   /** The hosts' replies in queue order (their shared-state writes are committed from them). */
   readonly replies: readonly StepReply[];
@@ -88,5 +89,5 @@ export function readBarrier(
       requests.push({ requestId, executorId, data, superstep });
     }
   }
-  return { superstep, replies, snapshots, outbox, outputs, requests };
+  return { kind: 'barrier', superstep, replies, snapshots, outbox, outputs, requests };
 }

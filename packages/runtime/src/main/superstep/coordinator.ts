@@ -20,7 +20,8 @@ import type {
 } from './coordinator-types.ts';
 import { HostDispatch } from './host-dispatch.ts';
 import { InstanceState, sharedWrites, snapshotsOf } from './instance-state.ts';
-import { Partitioner, type Invocations } from './partitioner.ts';
+import { Partitioner } from './partitioner.ts';
+import { Progress } from './progress.ts';
 import { ResponseValidator, checkAnswer } from './response-validator.ts';
 import { SubWorkflowNodes } from './sub-workflow-nodes.ts';
 import { Router, type Envelope } from './router.ts';
@@ -64,8 +65,7 @@ export class Coordinator {
   private readonly dispatcher: HostDispatch;
   /** Counts this instance's runs: batches and aborts carry it, so an abort reaches only its own run. */
   private runNumber = 0;
-  /** Completions of the current superstep already streamed live, per executor. */
-  private readonly streamedCompletions = new Map<string, number>();
+  private readonly progress = new Progress();
 
   constructor(parts: CoordinatorParts) {
     this.instance = parts.instance;
@@ -111,10 +111,7 @@ export class Coordinator {
     const unsubscribe = this.dispatcher.listen(run, (message) => {
       if (message.superstep !== cursor.superstep) return;
       for (const event of message.events) run.events.emit(toEvent(event, cursor.superstep));
-      for (const executorId of message.completed) {
-        this.streamedCompletions.set(executorId, (this.streamedCompletions.get(executorId) ?? 0) + 1);
-        run.events.emit({ type: 'executor.completed', executorId, superstep: cursor.superstep });
-      }
+      this.progress.streamedLive(run.events, cursor.superstep, message.completed);
     });
     const abortListener = (): void => {
       this.dispatcher.abortInFlight();
@@ -136,13 +133,8 @@ export class Coordinator {
     const dropped = this.state.startWith({ source: INPUT_SOURCE, target: this.graph.start, payload: run.start.input });
     if (dropped > 0) {
       const message = `discarding ${dropped} messages left queued by an earlier run`;
-      run.events.emit({
-        type: 'warning',
-        code: 'QUEUE_DISCARDED',
-        message,
-        superstep: 0,
-        details: { messages: dropped },
-      });
+      const details = { messages: dropped };
+      run.events.emit({ type: 'warning', code: 'QUEUE_DISCARDED', message, superstep: 0, details });
     }
     checkpoints.defer(0, () => this.state.cut(), false);
     return 0;
@@ -184,67 +176,52 @@ export class Coordinator {
    * a host call that throws) is {@link abandon}ed like a handler's failure, with `INTERNAL`.
    */
   private async step(step: Step): Promise<CoordinatorOutcome | undefined> {
-    const { run, superstep } = step;
-    let invocations: Invocations;
-    let barrier: Barrier;
+    let reached: Barrier | CoordinatorOutcome;
     try {
-      invocations = this.announce(step);
-      for (let attempt = 1; ; attempt++) {
-        const settled = await this.attempt(step, attempt);
-        const verdict = judge(settled.result, { superstep, maxWorkerRestarts: this.maxWorkerRestarts });
-        run.trace.attemptEnded(superstep, attempt, settled.replies, TRACED[verdict.kind]);
-        if (verdict.kind === 'commit') {
-          barrier = readBarrier(superstep, settled.replies, settled.childResults);
-          break;
-        }
-        // Nothing of this superstep survives (guarantee 8).
-        await this.undo(step, verdict.lostHosts);
-        switch (verdict.kind) {
-          case 'replay':
-            for (const { hostIndex, reason } of verdict.lost) {
-              run.events.emit({ type: 'worker.restarted', hostIndex, superstep, attempt, reason });
-            }
-            continue; // replay the superstep on the rebuilt hosts (guarantee 39)
-          case 'cancel':
-            this.state.requeue(step.delivered);
-            run.trace.stepEnded(superstep, 'cancelled');
-            return this.cancelled(run);
-          case 'fail':
-            return this.failed(step, verdict);
-        }
-      }
+      this.announce(step);
+      reached = await this.reachBarrier(step);
     } catch (error) {
       return await this.abandon(step, error);
     }
-    this.commit(step, barrier, invocations);
+    if (reached.kind !== 'barrier') return reached;
+    this.commit(step, reached);
     return undefined;
   }
 
-  /**
-   * The coordinator knows every mailbox it delivers: it emits `executor.invoked` itself (a stateless
-   * executor is invoked once per message), and `executor.completed` at a successful barrier. The totals go
-   * out first, with `superstep.started`, so a progress bar knows its length.
-   */
-  private announce({ run, superstep, delivered }: Step): Invocations {
-    const invocations = run.eventsWanted() ? this.partitioner.invocations(delivered) : [];
-    run.trace.stepStarted(superstep, delivered.length);
-    run.events.emit({
-      type: 'superstep.started',
-      superstep,
-      messages: delivered.length,
-      // `invocations` lists messages per call (what `executor.invoked` says); the totals multiply it out.
-      executors: invocations.map(([executorId, calls, perCall]) => ({
-        executorId,
-        invocations: calls,
-        messages: calls * perCall,
-      })),
-    });
-    for (const [executorId, calls, messages] of invocations) {
-      for (let call = 0; call < calls; call++)
-        run.events.emit({ type: 'executor.invoked', executorId, superstep, messages });
+  /** Attempt → judge, until the verdict is not `replay`: the barrier to commit, or how the run ends. */
+  private async reachBarrier(step: Step): Promise<Barrier | CoordinatorOutcome> {
+    const { run, superstep } = step;
+    for (let attempt = 1; ; attempt++) {
+      const settled = await this.attempt(step, attempt);
+      const verdict = judge(settled.result, { superstep, maxWorkerRestarts: this.maxWorkerRestarts });
+      run.trace.attemptEnded(superstep, attempt, settled.replies, TRACED[verdict.kind]);
+      // Anything but a commit: nothing of this superstep survives (guarantee 8).
+      switch (verdict.kind) {
+        case 'commit':
+          return readBarrier(superstep, settled.replies, settled.childResults);
+        case 'replay':
+          await this.undo(step, verdict.lostHosts);
+          for (const { hostIndex, reason } of verdict.lost) {
+            run.events.emit({ type: 'worker.restarted', hostIndex, superstep, attempt, reason });
+          }
+          continue; // on the rebuilt hosts (guarantee 39)
+        case 'cancel':
+          await this.undo(step, verdict.lostHosts);
+          this.state.requeue(step.delivered);
+          run.trace.stepEnded(superstep, 'cancelled');
+          return this.cancelled(run);
+        case 'fail':
+          await this.undo(step, verdict.lostHosts);
+          return this.failed(step, verdict);
+      }
     }
-    this.streamedCompletions.clear();
-    return invocations;
+  }
+
+  /** The superstep starts: its trace span, and its totals for a progress bar (progress.ts). */
+  private announce({ run, superstep, delivered }: Step): void {
+    run.trace.stepStarted(superstep, delivered.length);
+    const invocations = run.eventsWanted() ? this.partitioner.invocations(delivered) : [];
+    this.progress.started(run.events, superstep, { messages: delivered.length, invocations });
   }
 
   /** Sends the superstep's work and waits for the barrier: every batch and sub-workflow node settled. */
@@ -317,13 +294,9 @@ export class Coordinator {
   }
 
   /** Commits a superstep that reached its barrier: nothing here fails on what the hosts sent. */
-  private commit(step: Step, barrier: Barrier, invocations: Invocations): void {
+  private commit(step: Step, barrier: Barrier): void {
     const { run, superstep } = step;
-    for (const [executorId, calls] of invocations) {
-      const streamed = this.streamedCompletions.get(executorId) ?? 0;
-      for (let call = streamed; call < calls; call++)
-        run.events.emit({ type: 'executor.completed', executorId, superstep });
-    }
+    this.progress.committed(run.events, superstep);
     this.state.commit(barrier, {
       warn: (code, message, details) => {
         run.events.emit({ type: 'warning', code, message, superstep, details });
