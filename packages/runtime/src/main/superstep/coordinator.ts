@@ -47,6 +47,9 @@ interface Attempt {
   readonly childResults: readonly (readonly [string, ChildStepResult])[];
 }
 
+/** What a superstep without sub-workflow messages gets from its nodes (no promise to wait for). */
+const NO_NODES = { results: [], failures: [] };
+
 const TRACED: Record<Verdict['kind'], 'committed' | 'replayed' | 'failed' | 'cancelled'> = {
   commit: 'committed',
   replay: 'replayed',
@@ -237,7 +240,7 @@ export class Coordinator {
       timed: run.trace.timed,
     };
     const dispatched = this.dispatcher.send(run, header, { batches, slices, starts });
-    const stepped = this.nodes.step(run, childDeliveries);
+    const stepped = childDeliveries.size === 0 ? NO_NODES : this.nodes.step(run, childDeliveries);
     // The batches are posted: the last barrier's checkpoint is written while the hosts work.
     const written = step.checkpoints.start();
     const [results, children] = await Promise.all([dispatched, stepped]);

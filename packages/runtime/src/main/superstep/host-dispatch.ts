@@ -64,6 +64,9 @@ export class HostDispatch {
   private listening:
     { readonly listener: HostStreamListener; readonly links: Map<number, [HostLink, () => void]> } | undefined;
 
+  /** {@link classify} as the sending of each superstep calls it (made once, not per superstep). */
+  private readonly classifyBound = (index: number, reason: unknown): StepFailure => this.classify(index, reason);
+
   constructor(private readonly parts: HostDispatchParts) {}
 
   /**
@@ -124,12 +127,14 @@ export class HostDispatch {
     this.timedOut.clear();
     this.subscribeHosts();
     const sending = new Sending({
-      ...this.parts,
+      hosts,
+      instance,
+      shared: this.parts.shared,
       header,
       slices,
       signal: run.signal,
       received: this.received,
-      classify: (index, reason) => this.classify(index, reason),
+      classify: this.classifyBound,
     });
     this.onAbort = () => {
       const reason = String(run.signal.reason);
@@ -149,11 +154,7 @@ export class HostDispatch {
     try {
       const work: Promise<void>[] = [];
       for (const [index, deliveries] of batches) {
-        work.push(
-          sending.post(index, deliveries, (result) => {
-            sending.byHost[index] = result;
-          }),
-        );
+        work.push(sending.post(index, deliveries, null));
       }
       if (slices.length > 0) {
         // Every host its first slice before any its second: with few slices, each thread still gets one.
@@ -268,8 +269,11 @@ class Sending {
 
   constructor(private readonly parts: SendingParts) {}
 
-  /** Posts one batch to host `index` (its first of the superstep, or a continuation) and files the result. */
-  async post(index: number, deliveries: Delivery[], file: (result: BatchResult) => void): Promise<void> {
+  /**
+   * Posts one batch to host `index` (its first of the superstep, or a continuation) and files the result:
+   * `slice` is the stateless slice it carries, or null for the host's actors' batch.
+   */
+  async post(index: number, deliveries: Delivery[], slice: number | null): Promise<void> {
     const { hosts, instance, header } = this.parts;
     const continuation = this.participants.has(index);
     this.participants.add(index);
@@ -277,12 +281,12 @@ class Sending {
     const shared = continuation ? [] : this.parts.shared.take(index);
     try {
       const reply = await hosts.host(index).step({ op: 'step', instance, ...header, continuation, shared, deliveries });
-      file({ ok: true, reply });
+      this.file(index, slice, { ok: true, reply });
       this.parts.received.add(index);
       if (reply.failure !== null) this.failed = true;
     } catch (reason) {
       this.parts.shared.giveBack(index, shared);
-      file({ ok: false, failure: this.parts.classify(index, reason) });
+      this.file(index, slice, { ok: false, failure: this.parts.classify(index, reason) });
       this.failed = true;
     } finally {
       const left = (this.busy.get(index) ?? 1) - 1;
@@ -291,14 +295,18 @@ class Sending {
     }
   }
 
+  /** Files a result: by host for an actors' batch (`slice` null), by slice for a stateless slice. */
+  private file(index: number, slice: number | null, result: BatchResult): void {
+    if (slice === null) this.byHost[index] = result;
+    else this.bySlice[slice] = result;
+  }
+
   /** Host `index` takes slices one after another while any are left and nothing has failed. */
   async takeSlices(index: number): Promise<void> {
     const { slices, signal } = this.parts;
     while (this.nextSlice < slices.length && !this.failed && !signal.aborted) {
       const at = this.nextSlice++;
-      await this.post(index, slices[at] ?? [], (result) => {
-        this.bySlice[at] = result;
-      });
+      await this.post(index, slices[at] ?? [], at);
     }
   }
 
