@@ -7,7 +7,8 @@
 //   strict-type-checked + stylistic-type-checked sets;
 // - plain JS (*.js, *.mjs: this file, packages/runtime/src/entry/worker.mjs) is linted without type
 //   information: the tsconfig does not include JS (no allowJs), and these files are tiny bootstraps;
-// - import rules (cycle check, thread boundaries, package boundaries) run on both.
+// - import rules (cycle check, thread boundaries, package boundaries) run on both; the cycle check is our own
+//   (lint/no-import-cycle.js), because it counts type-only imports.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
@@ -16,6 +17,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import { importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import noImportCycle from './lint/no-import-cycle.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const runtimeSrc = 'packages/runtime/src';
@@ -131,29 +133,12 @@ export default defineConfig([
     files: [`${runtimeSrc}/**/*.test.ts`, `${runtimeSrc}/**/*.contract.ts`],
     rules: { 'max-lines-per-function': 'off' },
   },
-  {
-    // Being rewritten by the #14 redesign; remove once it lands.
-    name: 'superstep/size/being-rewritten',
-    files: [
-      `${runtimeSrc}/main/superstep/coordinator.ts`,
-      `${runtimeSrc}/main/superstep/coordinator-types.ts`,
-      `${runtimeSrc}/main/workflow.ts`,
-      `${runtimeSrc}/main/workflow-options.ts`,
-      `${runtimeSrc}/main/run/*.ts`,
-      `${runtimeSrc}/main/superstep/place-instance.ts`,
-      `${runtimeSrc}/main/superstep/sub-workflow-runner.ts`,
-      `${runtimeSrc}/main/superstep/barrier-checkpoint.ts`,
-      `${runtimeSrc}/main/superstep/host-dispatch.ts`,
-      `${runtimeSrc}/main/checkpoints/read-checkpoint.ts`,
-    ],
-    rules: { 'max-lines': 'off', 'max-lines-per-function': 'off', '@typescript-eslint/max-params': 'off' },
-  },
 
   // ---------------------------------------------------------------------------------------------------
   // Imports: cycles, package boundaries, thread boundaries. Applies to TS and JS alike.
   {
     name: 'superstep/imports',
-    plugins: { 'import-x': importX },
+    plugins: { 'import-x': importX, superstep: noImportCycle },
     settings: {
       'import-x/extensions': ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'],
       'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
@@ -163,9 +148,9 @@ export default defineConfig([
       ],
     },
     rules: {
-      // Runtime import cycles (type-only imports are erased and ignored). External packages cannot import
-      // our files back, so they are not traversed.
-      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // Import cycles, type-only imports included (lint/no-import-cycle.js says why it replaces
+      // import-x/no-cycle, which skips them). Workspace packages cannot import our files back.
+      'superstep/no-import-cycle': 'error',
       'import-x/no-self-import': 'error',
       // `../../runtime/src/x.ts` from another package is a deep import in disguise.
       'import-x/no-relative-packages': 'error',

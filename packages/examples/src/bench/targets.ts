@@ -3,8 +3,7 @@
  * README table shows besides the ratios. Benchmarks are not tests: a missed target is shown (in the
  * markdown table and the chart), never turned into a failure.
  */
-import type { ResultRow } from './harness.ts';
-import type { BenchReport, ScenarioReport } from './report.ts';
+import type { BenchReport, ResultRow, ScenarioReport } from './harness.ts';
 
 export interface Target {
   readonly op: '≥' | '≤' | '<';

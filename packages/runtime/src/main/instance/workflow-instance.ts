@@ -1,0 +1,189 @@
+/**
+ * A workflow instance as the runtime holds it: its graph placed on a pool's hosts, its coordinator (which
+ * owns the instance's state), its lifecycle and runs, and its checkpoints. The public `Workflow`
+ * (../workflow.ts) is a thin face over one of these; a sub-workflow node drives its child's directly
+ * (superstep/sub-workflow-runner.ts), which is why the members a child needs — {@link cut},
+ * {@link replace}, {@link validateResponse} — live here and not on `Workflow`.
+ */
+import { randomUUID } from 'node:crypto';
+import { assertSerializable } from '../../shared/codec.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import { allHosts, type HostSet } from '../../shared/host-set.ts';
+import { optionsObject } from '../../shared/options.ts';
+import { Checkpointer } from '../checkpoints/checkpointer.ts';
+import type { CheckpointMeta, CheckpointStore } from '../checkpoints/checkpoint-store.ts';
+import type { Graph } from '../graph/graph.ts';
+import { traceRestore } from '../observe/run-trace.ts';
+import { Lifecycle, type LifecycleStatus } from '../run/lifecycle.ts';
+import type { RunHandle } from '../run/run-handle.ts';
+import { RunLauncher } from '../run/run-launcher.ts';
+import type { Coordinator } from '../superstep/coordinator.ts';
+import type { InstanceCut } from '../superstep/coordinator-types.ts';
+import type { ChildWorkflow } from '../superstep/sub-workflow-runner.ts';
+import {
+  checkLimit,
+  storeOption,
+  type ResumeOptions,
+  type RunOptions,
+  type StoreOptions,
+  type WorkflowOptions,
+} from '../workflow-options.ts';
+import { initialCut, replaceState, restoreCheckpoint, type StateLevel } from './replace-state.ts';
+
+/** Everything an instance is made of; create-instance.ts builds them. */
+export interface InstanceParts {
+  readonly graph: Graph;
+  readonly pool: HostSet;
+  /** The instance made its pool, and closes it with itself. */
+  readonly ownsPool: boolean;
+  readonly coordinator: Coordinator;
+  /** Sub-workflow nodes' instances (guarantee 43). */
+  readonly children: ReadonlyMap<string, WorkflowInstance>;
+  /** Stops reloading this instance onto replacement hosts. */
+  readonly unregister: () => void;
+  readonly maxSupersteps: number;
+  readonly initialShared: ReadonlyMap<string, unknown>;
+  /** The options as given (checked). */
+  readonly options: WorkflowOptions;
+}
+
+export class WorkflowInstance implements StateLevel, ChildWorkflow {
+  readonly graph: Graph;
+  readonly pool: HostSet;
+  readonly coordinator: Coordinator;
+  readonly children: ReadonlyMap<string, WorkflowInstance>;
+  readonly initialShared: ReadonlyMap<string, unknown>;
+  private readonly lifecycle = new Lifecycle();
+  private readonly runs: RunLauncher;
+  private readonly checkpointer: Checkpointer;
+  private readonly store: CheckpointStore | undefined;
+
+  constructor(private readonly parts: InstanceParts) {
+    const { graph, options, coordinator } = parts;
+    this.graph = graph;
+    this.pool = parts.pool;
+    this.coordinator = coordinator;
+    this.children = parts.children;
+    this.initialShared = parts.initialShared;
+    this.store = options.store;
+    const createId = options.createId ?? randomUUID;
+    this.checkpointer = new Checkpointer({
+      workflowName: options.name ?? graph.start,
+      graph,
+      createId,
+      now: options.now ?? Date.now,
+    });
+    this.runs = new RunLauncher({
+      lifecycle: this.lifecycle,
+      coordinator,
+      checkpointer: this.checkpointer,
+      createId,
+      store: this.store,
+      logger: options.logger ?? console,
+    });
+  }
+
+  get status(): LifecycleStatus {
+    return this.lifecycle.status;
+  }
+
+  run<Output>(input: unknown, given?: RunOptions): RunHandle<Output> {
+    const options = optionsObject(given);
+    const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? this.parts.maxSupersteps;
+    assertSerializable(input, { executorId: this.graph.start, direction: 'input' });
+    return this.runs.start({ kind: 'input', input }, maxSupersteps, options);
+  }
+
+  resume<Output>(given?: ResumeOptions): RunHandle<Output> {
+    const options = optionsObject(given);
+    const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? this.parts.maxSupersteps;
+    return this.runs.start({ kind: 'resume' }, maxSupersteps, options);
+  }
+
+  async createCheckpoint(options?: StoreOptions): Promise<CheckpointMeta> {
+    const store = this.requireStore(storeOption(options));
+    return await this.exclusive(async () => {
+      const queued = this.coordinator.queued;
+      if (queued > 0) {
+        throw new SuperstepError(
+          'WORKFLOW_NOT_IDLE',
+          `${queued} messages are still queued; resume() or reset() first`,
+          {
+            details: { queued },
+          },
+        );
+      }
+      return await this.checkpointer.write(store, this.coordinator.cut(), null);
+    });
+  }
+
+  async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
+    const store = this.requireStore(storeOption(options));
+    return await this.exclusive(() =>
+      traceRestore(checkpointId, async () => {
+        const { meta } = await restoreCheckpoint(this, store, checkpointId);
+        this.checkpointer.resumeFrom(meta, store);
+        this.checkpointer.remember(store, meta.blobHashes);
+        return meta;
+      }),
+    );
+  }
+
+  async reset(): Promise<void> {
+    await this.exclusive(async () => {
+      await replaceState(this, initialCut(this), true);
+      this.checkpointer.newLineage();
+    });
+  }
+
+  /** The instance's state at its last barrier, sub-workflows included. */
+  cut(): InstanceCut {
+    return this.coordinator.cut();
+  }
+
+  /** Returns the instance, sub-workflows included, to `cut` (a parent undoing its superstep). */
+  async replace(cut: InstanceCut): Promise<void> {
+    await replaceState(this, cut);
+  }
+
+  /** Checks an answer to one of this instance's pending requests without recording it. */
+  async validateResponse(requestId: string, value: unknown): Promise<unknown> {
+    return await this.coordinator.validate(requestId, value);
+  }
+
+  async close(): Promise<void> {
+    if (this.lifecycle.status === 'closed') return;
+    await this.runs.cancelActive('workflow closed');
+    this.lifecycle.close();
+    this.parts.unregister();
+    await Promise.allSettled([...this.children.values()].map((child) => child.close()));
+    if (this.parts.ownsPool) {
+      await this.pool.close();
+    } else if (!this.pool.isClosed) {
+      const instance = this.coordinator.instance;
+      await Promise.allSettled(allHosts(this.pool).map((host) => host.control.dropInstance(instance)));
+    }
+  }
+
+  /** Holds the reservation for an idle-only operation, so a concurrent `run()` gets `WORKFLOW_BUSY`. */
+  private async exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const token = Symbol('exclusive');
+    this.lifecycle.reserve(token);
+    try {
+      return await operation();
+    } finally {
+      this.lifecycle.release(token);
+    }
+  }
+
+  private requireStore(store: CheckpointStore | undefined): CheckpointStore {
+    const found = store ?? this.store;
+    if (found === undefined) {
+      throw new SuperstepError(
+        'CHECKPOINT_STORE_REQUIRED',
+        'no checkpoint store: pass options.store or build with one',
+      );
+    }
+    return found;
+  }
+}
