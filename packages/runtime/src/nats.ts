@@ -4,3 +4,6 @@
  * `@nats-io/jetstream`, `@nats-io/kv` and `@nats-io/obj`.
  */
 export { connectNats, DEFAULT_NATS_SERVER, type NatsConnectionOptions } from './nats/connection.ts';
+export { connectHosts, type ConnectHostsOptions } from './nats/connect-hosts.ts';
+export type { HostUsage, NatsHostSet } from './nats/nats-host-set.ts';
+export { startHostProcess, type HostProcess, type HostProcessOptions } from './nats/host-process.ts';
