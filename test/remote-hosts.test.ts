@@ -3,8 +3,10 @@
  * outputs in process and on two host processes, and a checkpoint made on either restores on the other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryStore } from '@superstep/runtime';
-import { connectHosts, type NatsHostSet } from '@superstep/runtime/nats';
+import { createMemoryStore, executorModule, WorkflowBuilder } from '@superstep/runtime';
+import { connectHosts, connectNats, type NatsHostSet } from '@superstep/runtime/nats';
+import { digest, pattern } from './fixtures/big-payload.ts';
+import { rejectionOf } from './helpers.ts';
 import { killChildren } from './child-process.ts';
 import type { Job } from './fixtures/ledger.ts';
 import { canonical, expectedLedgers, ledgerGraph, ledgersOf } from './ledger-graph.ts';
@@ -14,6 +16,10 @@ const up = await natsAnswers();
 if (!up) console.warn('NATS is not answering at 127.0.0.1:4222: the remote host tests are skipped');
 
 const ROUNDS = 3;
+const big = executorModule<typeof import('./fixtures/big-payload.ts')>(
+  new URL('./fixtures/big-payload.ts', import.meta.url),
+);
+const bigGraph = (): WorkflowBuilder => new WorkflowBuilder(big.executor('keep')).addEdge('keep', big.executor('echo'));
 const bucket = uniqueBucket('remote_hosts');
 let set: NatsHostSet;
 
@@ -59,5 +65,63 @@ describe.skipIf(!up)('remote actor hosts over NATS', () => {
       const resumed = canonical((await reader.resume().result()).outputs);
       expect(ledgersOf(resumed)).toEqual(expected);
     }
+  }, 60_000);
+
+  it('carries a batch, a snapshot and an output larger than max_payload (1 MiB) whole', async () => {
+    const length = 1_600_000;
+    const store = createMemoryStore();
+    await using remote = await bigGraph().build({ pool: set, store });
+    const result = await remote.run({ length, seed: 7 }).result();
+    const [output] = result.outputs as { length: number; digest: number; bytes: Uint8Array }[];
+    expect(output?.length).toBe(length);
+    expect(output?.digest).toBe(digest(pattern(length, 7)));
+    // The kept state (a 1.6 MB snapshot sent back with the step reply) restores in process.
+    const checkpoint = await store.latest({ runId: result.runId });
+    await using local = await bigGraph().build({ threads: 1, store });
+    await local.restore(checkpoint?.id ?? '');
+    const again = await local.createCheckpoint();
+    expect((await store.load(again.id))?.meta.blobHashes).toEqual(checkpoint?.blobHashes);
+  }, 60_000);
+
+  it("refuses to load an executor module outside a host's allow-list, with a typed error", async () => {
+    const strictBucket = uniqueBucket('allow_list');
+    await startHost({ bucket: strictBucket, hostId: 'strict', args: ['--package', '@superstep/executors'] });
+    await using strict = await connectHosts({ servers: NATS_URL, bucket: strictBucket, moduleRoot: TEST_ROOT });
+    // A module under the coordinator's root, but the host serves no root.
+    const underRoot = await rejectionOf(ledgerGraph().build({ pool: strict }));
+    expect(underRoot.code).toBe('MODULE_NOT_ALLOWED');
+    // A package the host was not told to trust.
+    // (Typed as the fixture's module only to name an export: the host refuses before importing anything.)
+    const stranger = executorModule<typeof import('./fixtures/big-payload.ts')>('node:child_process').executor('keep');
+    const notListed = await rejectionOf(new WorkflowBuilder(stranger).build({ pool: strict }));
+    expect(notListed.code).toBe('MODULE_NOT_ALLOWED');
+    // A file outside the coordinator's moduleRoot never leaves the coordinator.
+    await using narrow = await connectHosts({
+      servers: NATS_URL,
+      bucket,
+      moduleRoot: new URL('./children/', TEST_ROOT),
+      minHosts: 2,
+    });
+    expect((await rejectionOf(ledgerGraph().build({ pool: narrow }))).code).toBe('INVALID_EXECUTOR_REF');
+  }, 60_000);
+
+  it('keeps serving after garbage on its subjects (a throw in a handler would stop its reader)', async () => {
+    const nc = await connectNats({ servers: NATS_URL });
+    try {
+      for (const subject of [
+        'superstep.host.rh-a.x',
+        'superstep.host.rh-a.s1.0.0.step',
+        'superstep.host.rh-a.s1.0.0.control',
+      ]) {
+        nc.publish(subject, new Uint8Array([0xc1, 0xff, 0x00]));
+        await nc.request(subject, new Uint8Array([0xc1]), { timeout: 2000 }).catch(() => undefined);
+      }
+      await nc.flush();
+    } finally {
+      await nc.close();
+    }
+    await using remote = await ledgerGraph().build({ pool: set });
+    const outputs = canonical((await remote.run({ rounds: ROUNDS } satisfies Job).result()).outputs);
+    expect(ledgersOf(outputs)).toEqual(expectedLedgers(ROUNDS));
   }, 60_000);
 });

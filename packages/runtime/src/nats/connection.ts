@@ -31,10 +31,10 @@ export async function natsClient(neededFor: string): Promise<typeof import('@nat
  * rejects with the client's own error (callers wrap it in their own code).
  *
  * @example
- * const nc = await connectNats({ servers: 'nats://127.0.0.1:4222' }, 'the NATS host set');
+ * const nc = await connectNats({ servers: 'nats://127.0.0.1:4222' });
  * await nc.close();
  */
-export async function connectNats(options: NatsConnectionOptions, neededFor: string): Promise<NatsConnection> {
+export async function connectNats(options: NatsConnectionOptions = {}, neededFor = 'NATS'): Promise<NatsConnection> {
   const { connect } = await natsClient(neededFor);
   const given = options.servers ?? DEFAULT_NATS_SERVER;
   const servers = typeof given === 'string' ? [given] : [...given];
