@@ -7,6 +7,7 @@ import { checkpointOverhead } from './scenarios/checkpoint-overhead.ts';
 import { eventLoopLag } from './scenarios/event-loop-lag.ts';
 import { fanoutCpu } from './scenarios/fanout-cpu.ts';
 import { messageThroughput } from './scenarios/message-throughput.ts';
+import { remoteOverhead } from './scenarios/remote-overhead.ts';
 import { respondLatency } from './scenarios/respond-latency.ts';
 import { restore } from './scenarios/restore.ts';
 import { superstepOverhead } from './scenarios/superstep-overhead.ts';
@@ -23,4 +24,5 @@ export const SCENARIOS: readonly Scenario[] = [
   checkpointOverhead,
   restore,
   workerStartup,
+  remoteOverhead,
 ];
