@@ -109,9 +109,11 @@ describe.skipIf(!up)('remote actor hosts over NATS', () => {
     const nc = await connectNats({ servers: NATS_URL });
     try {
       for (const subject of [
-        'superstep.host.rh-a.x',
-        'superstep.host.rh-a.s1.0.0.step',
-        'superstep.host.rh-a.s1.0.0.control',
+        'superstep.host.rh-a.t0.step',
+        'superstep.host.rh-a.t0.control',
+        'superstep.host.rh-a.bye',
+        'superstep.host.rh-a.kill',
+        'superstep.host.rh-a.t9.step',
       ]) {
         nc.publish(subject, new Uint8Array([0xc1, 0xff, 0x00]));
         await nc.request(subject, new Uint8Array([0xc1]), { timeout: 2000 }).catch(() => undefined);

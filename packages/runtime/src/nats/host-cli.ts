@@ -3,10 +3,8 @@
  * (`superstep-host <id> ready …`), stops cleanly on SIGINT/SIGTERM (its membership record is deleted, so
  * coordinators move its slots at once), and exits 2 on bad flags.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
-import { natsClient } from './connection.ts';
 import { startHostProcess, type HostProcessOptions } from './host-process.ts';
 
 const USAGE = `usage: superstep-host [options]
@@ -46,15 +44,14 @@ function integer(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
-/** NATS auth and TLS from the flags, as the client takes them. */
-async function connection(flags: Flags): Promise<Omit<NodeConnectionOptions, 'servers'>> {
-  const options: Omit<NodeConnectionOptions, 'servers'> = { name: 'superstep-host', pingInterval: 2_000 };
+/** NATS auth and TLS from the flags, as the client takes them (a creds file is read by each connection). */
+function connection(flags: Flags): Omit<NodeConnectionOptions, 'servers' | 'authenticator'> {
+  const options: Omit<NodeConnectionOptions, 'servers' | 'authenticator'> = {
+    name: 'superstep-host',
+    pingInterval: 2_000,
+  };
   if (flags.user !== undefined) Object.assign(options, { user: flags.user, pass: flags.pass });
   if (flags.token !== undefined) Object.assign(options, { token: flags.token });
-  if (flags.creds !== undefined) {
-    const { credsAuthenticator } = await natsClient('the superstep-host command');
-    Object.assign(options, { authenticator: credsAuthenticator(await readFile(flags.creds)) });
-  }
   if (flags['tls-ca'] !== undefined || flags['tls-cert'] !== undefined) {
     Object.assign(options, {
       tls: { caFile: flags['tls-ca'], certFile: flags['tls-cert'], keyFile: flags['tls-key'] },
@@ -84,7 +81,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     packages: flags.package ?? [],
     heartbeatMs: integer(flags['heartbeat-ms']),
     bucket: flags.bucket,
-    connection: await connection(flags),
+    connection: connection(flags),
+    credsFile: flags.creds,
   };
   let host;
   try {

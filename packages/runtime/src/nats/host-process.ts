@@ -1,35 +1,38 @@
 /**
- * An actor host process (`superstep-host`): connects to NATS, runs a local pool of worker threads,
- * announces itself in the membership bucket with a heartbeat, and serves the lanes coordinators place on
- * it. It imports executor modules only from its allow-list. Every subscription handler is wrapped: a
- * throw inside a NATS callback would silently stop this connection's reader for good.
+ * An actor host process (`superstep-host`): runs a pool of worker threads, each of which connects to NATS
+ * and serves the lanes coordinators place on it straight from its own subjects (worker/nats-thread.ts); the
+ * main thread announces the host in the membership bucket with a heartbeat — it runs no user code, so a
+ * host busy with CPU work keeps beating — and terminates a thread when a coordinator asks (a handler past
+ * its timeout). Executor modules are imported only from the allow-list. Every NATS callback is wrapped.
  */
 import { hostname } from 'node:os';
-import type { Msg } from '@nats-io/transport-node';
-import { createPool, type ActorPool } from '../main/hosts/actor-pool.ts';
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import { createPoolWithTaskData } from '../main/hosts/actor-pool.ts';
+import { decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { invalidOption, optionsObject } from '../shared/options.ts';
-import type { NatsConnectionOptions } from './connection.ts';
-import { HostLane, type LaneHost } from './host-lane.ts';
+import type { ControlCall } from '../shared/protocol.ts';
+import type { RemoteThreadConfig } from '../worker/nats-thread.ts';
+import { DEFAULT_NATS_SERVER } from './connection.ts';
 import { openMembershipBucket, type HostRecord } from './membership.ts';
 import { moduleAllowList } from './module-allow-list.ts';
-import { openNatsSession, type NatsSession } from './nats-modules.ts';
-import { Payloads } from './payloads.ts';
-import {
-  checkToken,
-  DEFAULT_HOSTS_BUCKET,
-  DEFAULT_PAYLOAD_BUCKET,
-  hostWildcard,
-  laneKey,
-  parseHostSubject,
-  type HostAddress,
-} from './subjects.ts';
+import { openNatsSession } from './nats-modules.ts';
+import { checkToken, DEFAULT_HOSTS_BUCKET, DEFAULT_PAYLOAD_BUCKET, killSubject, threadSubject } from './subjects.ts';
 
 /** Options of {@link startHostProcess} (the `superstep-host` command's flags). */
-export interface HostProcessOptions extends NatsConnectionOptions {
+export interface HostProcessOptions {
+  /** Server URLs. Default `nats://127.0.0.1:4222`. */
+  readonly servers?: string | readonly string[];
+  /**
+   * Passed to the official client in every thread: `user`/`pass`, `token`, `tls`, `name`, `pingInterval`…
+   * Plain data only (each thread gets a copy): for a credentials file use `credsFile`.
+   */
+  readonly connection?: Omit<NodeConnectionOptions, 'servers' | 'authenticator'>;
+  /** A NATS credentials file (JWT and nkey seed), read by each connection. */
+  readonly credsFile?: string;
   /** Worker threads (the slots this host offers). Default 1. */
   readonly threads?: number;
-  /** The host's id in the membership bucket. Default: `host-<random>`. */
+  /** The host's id in the membership bucket. Default: `host-<pid>-<time>`. */
   readonly hostId?: string;
   /** The directory whose modules may be imported (a path or `file:` URL). */
   readonly root?: string | URL;
@@ -39,8 +42,6 @@ export interface HostProcessOptions extends NatsConnectionOptions {
   readonly heartbeatMs?: number;
   readonly bucket?: string;
   readonly payloadBucket?: string;
-  /** Where failures with nobody to answer go. Default: `console.error`. */
-  readonly log?: (message: string, error: unknown) => void;
 }
 
 /** A running host process. */
@@ -51,7 +52,14 @@ export interface HostProcess extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-function checkOptions(options: HostProcessOptions): { threads: number; heartbeatMs: number } {
+interface Checked {
+  readonly threads: number;
+  readonly heartbeatMs: number;
+  readonly hostId: string;
+  readonly servers: readonly string[];
+}
+
+function checkOptions(options: HostProcessOptions): Checked {
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
     throw invalidOption('options.threads', 'an integer from 1 to 1024', threads);
@@ -65,55 +73,32 @@ function checkOptions(options: HostProcessOptions): { threads: number; heartbeat
       details: { option: 'root' },
     });
   }
-  return { threads, heartbeatMs };
+  if ((options.connection as { authenticator?: unknown } | undefined)?.authenticator !== undefined) {
+    throw invalidOption('options.connection.authenticator', 'absent (it cannot reach the threads): use credsFile');
+  }
+  const given = options.servers ?? DEFAULT_NATS_SERVER;
+  const servers = typeof given === 'string' ? [given] : [...given];
+  const hostId = checkToken(
+    options.hostId ?? `host-${String(process.pid)}-${Date.now().toString(36)}`,
+    'options.hostId',
+  );
+  return { threads, heartbeatMs, hostId, servers };
 }
 
-/** The lanes of one host process, by key. */
-class Lanes implements LaneHost {
-  private readonly lanes = new Map<string, HostLane>();
-  readonly threads: number;
-
-  constructor(
-    private readonly pool: ActorPool,
-    readonly payloads: Payloads,
-    readonly allow: LaneHost['allow'],
-    readonly log: LaneHost['log'],
-  ) {
-    this.threads = pool.size;
-    // A thread that died took every lane on it: each answers WORKER_LOST from now on, and its coordinator
-    // moves the slot to a new lane (reloaded from its last barrier).
-    pool.onRestart((index, reason) => {
-      for (const lane of this.lanes.values()) {
-        if (lane.thread === index)
-          lane.broken ??= new SuperstepError('WORKER_LOST', `thread ${String(index)} died: ${reason}`);
-      }
-    });
-  }
-
-  thread(index: number): ReturnType<ActorPool['host']> {
-    return this.pool.host(index);
-  }
-
-  route(address: HostAddress, msg: Msg): void {
-    if (address.kind === 'bye') {
-      for (const [key, lane] of this.lanes) {
-        if (lane.lane.session !== address.session) continue;
-        this.lanes.delete(key);
-        void lane.close();
-      }
+/**
+ * Resolves once thread `index` answers a ping on its NATS subject: a host announces itself only when a
+ * coordinator can reach every thread (each connects on its own, after the pool is up).
+ */
+async function threadServing(nc: NatsConnection, hostId: string, index: number): Promise<void> {
+  const ping = encode({ op: 'call', id: 0, method: 'ping', args: [] } satisfies ControlCall);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await nc.request(threadSubject(hostId, index, 'control'), ping, { timeout: 5_000 });
       return;
+    } catch (error) {
+      if (attempt === 500) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const key = laneKey(address.lane);
-    let lane = this.lanes.get(key);
-    if (address.kind === 'kill') {
-      if (lane === undefined) return;
-      lane.broken ??= new SuperstepError('WORKER_LOST', 'killed by its coordinator');
-      this.pool.kill(lane.thread, `lane ${key} killed by its coordinator`);
-      this.lanes.delete(key);
-      return;
-    }
-    if (lane === undefined) this.lanes.set(key, (lane = new HostLane(address.lane, this)));
-    lane.take(address.kind, msg);
   }
 }
 
@@ -126,42 +111,47 @@ class Lanes implements LaneHost {
  */
 export async function startHostProcess(given: HostProcessOptions): Promise<HostProcess> {
   const options = optionsObject(given);
-  const { threads, heartbeatMs } = checkOptions(options);
+  const { threads, heartbeatMs, hostId, servers } = checkOptions(options);
   const allow = moduleAllowList(options.root, options.packages ?? []);
-  const hostId = checkToken(
-    options.hostId ?? `host-${String(process.pid)}-${Date.now().toString(36)}`,
-    'options.hostId',
+  const payloadBucket = checkToken(options.payloadBucket ?? DEFAULT_PAYLOAD_BUCKET, 'options.payloadBucket');
+  const thread = (index: number): RemoteThreadConfig => ({
+    servers,
+    connection: options.connection ?? {},
+    credsFile: options.credsFile,
+    hostId,
+    thread: index,
+    allow,
+    payloadBucket,
+  });
+  const session = await openNatsSession(
+    { servers, connection: options.connection ?? {} },
+    'the superstep-host process',
   );
-  const log =
-    options.log ??
-    ((message: string, error: unknown) => {
-      console.error(`superstep-host: ${message}:`, error);
-    });
-  const pool = await createPool({ threads });
-  let session: NatsSession;
+  const { nc } = session;
+  let pool;
   try {
-    session = await openNatsSession(options, 'the superstep-host process');
+    pool = await createPoolWithTaskData({ threads }, (index) => ({ remote: thread(index) }));
   } catch (error) {
-    await pool.close();
+    await nc.close();
     throw error;
   }
-  const { nc } = session;
-  const payloads = new Payloads(
-    session,
-    checkToken(options.payloadBucket ?? DEFAULT_PAYLOAD_BUCKET, 'options.payloadBucket'),
-  );
-  const lanes = new Lanes(pool, payloads, allow, log);
-  nc.subscribe(hostWildcard(hostId), {
+  const started = pool;
+  nc.subscribe(killSubject(hostId), {
     callback: (error, msg) => {
       try {
-        if (error !== null) throw error;
-        const address = parseHostSubject(msg.subject, hostId);
-        if (address !== undefined) lanes.route(address, msg);
+        const { thread: index, reason } = (error === null ? decode(msg.data) : {}) as {
+          thread?: unknown;
+          reason?: unknown;
+        };
+        if (Number.isInteger(index) && (index as number) >= 0 && (index as number) < threads) {
+          started.kill(index as number, `a coordinator asked: ${String(reason)}`);
+        }
       } catch (thrown) {
-        log(`message on ${msg.subject} not handled`, thrown);
+        console.error('superstep-host: a kill request was not handled:', thrown);
       }
     },
   });
+  await Promise.all(Array.from({ length: threads }, (_, index) => threadServing(nc, hostId, index)));
   const kv = await openMembershipBucket(session, checkToken(options.bucket ?? DEFAULT_HOSTS_BUCKET, 'options.bucket'));
   const record: HostRecord = {
     formatVersion: 1,
@@ -171,11 +161,10 @@ export async function startHostProcess(given: HostProcessOptions): Promise<HostP
     label: `${hostname()} pid ${String(process.pid)}`,
   };
   const beat = (): Promise<unknown> => kv.put(hostId, JSON.stringify(record));
-  await nc.flush();
   await beat();
   const timer = setInterval(() => {
     beat().catch((error: unknown) => {
-      log('heartbeat not written', error);
+      console.error('superstep-host: heartbeat not written:', error);
     });
   }, heartbeatMs);
   let closing: Promise<void> | undefined;
@@ -184,7 +173,7 @@ export async function startHostProcess(given: HostProcessOptions): Promise<HostP
       clearInterval(timer);
       await kv.delete(hostId).catch(() => undefined);
       await nc.drain().catch(() => undefined);
-      await pool.close();
+      await started.close();
     })());
   const closed = nc.closed().then(async () => {
     await close();

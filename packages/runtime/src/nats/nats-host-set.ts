@@ -4,7 +4,7 @@
  * Slots: the set has a fixed number of slots, one per worker thread the live hosts offered when it was
  * connected (or `slots`), dealt over the hosts in turn. Placement and the coordinator only ever see slot
  * indices. A host that is lost (missed heartbeats, a request timeout, no responders) takes its slots with
- * it; each of them is given a new lane on a host still alive — the one holding fewest slots — and the
+ * it; each of them is given a new lane on a host still alive — the one holding fewest slots per thread — and the
  * instances are reloaded there from the last barrier, exactly as a pool reloads a replaced thread. So a
  * set keeps its size when hosts leave: fewer hosts carry the same slots (docs/design.md, "Hosts in other
  * processes").
@@ -14,18 +14,11 @@ import { SuperstepError } from '../shared/errors.ts';
 import type { HostLink, HostReloader, HostSet } from '../shared/host-set.ts';
 import type { HostEventsMessage, HostTimerMessage } from '../shared/protocol.ts';
 import { relativeToRoot } from '../shared/module-root.ts';
-import type { Membership } from './membership.ts';
+import type { HostRecord, Membership } from './membership.ts';
 import type { NatsSession } from './nats-modules.ts';
 import type { Payloads } from './payloads.ts';
 import { RemoteHostLink, type LinkOwner } from './remote-link.ts';
-import { byeSubject, laneSubject, streamSubject } from './subjects.ts';
-
-/** What a host streams to a session: which lane sent it, and the message. */
-export interface StreamEnvelope {
-  readonly slot: number;
-  readonly generation: number;
-  readonly message: HostEventsMessage | HostTimerMessage;
-}
+import { byeSubject, killSubject, parseAlias, streamSubject } from './subjects.ts';
 
 /** Work done per host process, for reports of who did how much ({@link NatsHostSet.usage}). */
 export interface HostUsage {
@@ -80,7 +73,7 @@ export class NatsHostSet implements HostSet, AsyncDisposable, LinkOwner {
     for (let slot = 0; slot < slots; slot++) {
       const host = offered[slot % offered.length]?.[1];
       if (host === undefined) throw new SuperstepError('POOL_START_FAILED', 'no actor host is alive');
-      this.links.push(new RemoteHostLink({ session: this.parts.sessionId, slot, generation: 0 }, host.hostId, this));
+      this.links.push(new RemoteHostLink({ session: this.parts.sessionId, slot, generation: 0 }, host, this));
     }
     const { nc } = this.parts.session;
     const subscription = nc.subscribe(streamSubject(this.parts.sessionId), {
@@ -101,16 +94,18 @@ export class NatsHostSet implements HostSet, AsyncDisposable, LinkOwner {
   }
 
   private deliverStream(bytes: Uint8Array): void {
-    let envelope: StreamEnvelope;
+    let message: HostEventsMessage | HostTimerMessage;
     try {
-      envelope = decode(bytes) as StreamEnvelope;
+      message = decode(bytes) as HostEventsMessage | HostTimerMessage;
     } catch {
       return;
     }
-    const link = this.links[envelope.slot];
+    const lane = parseAlias((message as { instance?: unknown } | null)?.instance);
+    if (lane?.session !== this.parts.sessionId) return;
+    const link = this.links[lane.slot];
     // A lane that was replaced may still talk (a paused host resumed): only the current lane is heard.
-    if (link?.lane.generation !== envelope.generation || link.lost) return;
-    link.deliver(envelope.message);
+    if (link?.lane.generation !== lane.generation || link.lost) return;
+    link.deliver({ ...message, instance: lane.instance });
   }
 
   get size(): number {
@@ -127,8 +122,7 @@ export class NatsHostSet implements HostSet, AsyncDisposable, LinkOwner {
   kill(index: number, reason: string): void {
     const link = this.links[index];
     if (link === undefined || link.lost) return;
-    const subject = laneSubject(link.remoteHostId, link.lane, 'kill');
-    void this.payloads.publish(subject, encode({ reason })).catch(() => undefined);
+    this.parts.session.nc.publish(killSubject(link.remoteHostId), encode({ thread: link.thread, reason }));
     this.laneFailed(link, reason);
   }
 
@@ -178,23 +172,20 @@ export class NatsHostSet implements HostSet, AsyncDisposable, LinkOwner {
     this.retired.push(link);
     const target = this.leastLoaded();
     const lane = { session: this.parts.sessionId, slot: link.index, generation: link.lane.generation + 1 };
-    const next = new RemoteHostLink(lane, target ?? link.remoteHostId, this);
+    const next = new RemoteHostLink(lane, target ?? { hostId: link.remoteHostId, threads: 1 }, this);
     this.links[link.index] = next;
     // With no host left the slot stays lost: its steps fail with WORKER_LOST and the run fails.
     if (target === undefined) next.markLost(`no actor host is alive (the last was lost: ${reason})`);
     else next.startReload();
   }
 
-  /** The live host with the fewest slots (ties: the first by id), or `undefined` if none is alive. */
-  private leastLoaded(): string | undefined {
-    const counts = new Map<string, number>();
-    for (const host of this.parts.membership.alive()) counts.set(host.hostId, 0);
-    for (const link of this.links) {
-      const count = counts.get(link.remoteHostId);
-      if (count !== undefined && !link.lost) counts.set(link.remoteHostId, count + 1);
-    }
-    let best: string | undefined;
-    for (const [hostId, count] of counts) if (best === undefined || count < (counts.get(best) ?? 0)) best = hostId;
+  /** The live host with the fewest slots per thread (ties: the first by id), or `undefined` if none is alive. */
+  private leastLoaded(): HostRecord | undefined {
+    const alive = this.parts.membership.alive();
+    const load = (host: HostRecord): number =>
+      this.links.filter((link) => link.remoteHostId === host.hostId && !link.lost).length / host.threads;
+    let best: HostRecord | undefined;
+    for (const host of alive) if (best === undefined || load(host) < load(best)) best = host;
     return best;
   }
 
@@ -236,7 +227,7 @@ export class NatsHostSet implements HostSet, AsyncDisposable, LinkOwner {
     this.unsubscribeStream?.();
     const { nc } = this.parts.session;
     for (const hostId of new Set(this.links.map((link) => link.remoteHostId))) {
-      nc.publish(byeSubject(hostId, this.parts.sessionId));
+      nc.publish(byeSubject(hostId), encode(this.parts.sessionId));
     }
     for (const link of this.links) link.markLost('the host set was closed');
     if (this.parts.ownsConnection) await nc.drain().catch(() => undefined);

@@ -1,7 +1,8 @@
 /**
- * The coordinator's link to one slot of a NATS host set: a lane on one host process (subjects.ts). Batches
- * and control calls are request-reply on the lane's subjects, as codec bytes (control calls through
- * `shared/control-bytes.ts`); replies are checked against the batch they answer (instance and number).
+ * The coordinator's link to one slot of a NATS host set: a lane on one thread of one host process
+ * (subjects.ts). Batches and control calls are request-reply on the thread's subjects, as codec bytes
+ * (control calls through `shared/control-bytes.ts`), with the instance named by its alias on the lane;
+ * replies are checked against the batch they answer (alias and number).
  * A request that times out or finds no responder loses the whole host; a host that reports its thread
  * for this lane gone loses the lane only. Either way every call waiting on the link rejects with
  * `hostLost()` and the set puts a new lane in the slot.
@@ -19,7 +20,7 @@ import type {
   StepReply,
 } from '../shared/protocol.ts';
 import type { Payloads } from './payloads.ts';
-import { laneSubject, type Lane } from './subjects.ts';
+import { aliasOf, threadSubject, type Lane } from './subjects.ts';
 
 /** What a host answers to a batch it could not run: the reason as an error record. */
 export interface FailedStep {
@@ -48,9 +49,18 @@ export interface LinkUsage {
   messages: number;
 }
 
+/** Where a lane is: a host, and how many threads it has (the lane runs on `slot % threads`). */
+export interface LaneHost {
+  readonly hostId: string;
+  readonly threads: number;
+}
+
 export class RemoteHostLink implements HostLink {
   readonly control: HostControl;
   readonly hostId: string;
+  readonly remoteHostId: string;
+  /** The host's thread that runs this lane. */
+  readonly thread: number;
   readonly usage: LinkUsage = { batches: 0, messages: 0 };
   private readonly client: ControlClient;
   private readonly sentSeq = new Map<string, number>();
@@ -63,10 +73,12 @@ export class RemoteHostLink implements HostLink {
 
   constructor(
     readonly lane: Lane,
-    readonly remoteHostId: string,
+    remote: LaneHost,
     private readonly owner: LinkOwner,
   ) {
-    this.hostId = `${remoteHostId}/${String(lane.slot)}.${String(lane.generation)}`;
+    this.remoteHostId = remote.hostId;
+    this.thread = lane.slot % remote.threads;
+    this.hostId = `${remote.hostId}/${String(lane.slot)}.${String(lane.generation)}`;
     this.client = new ControlClient((call) => {
       const request = this.request('control', encode(call), owner.controlTimeoutMs);
       request.then(
@@ -78,18 +90,35 @@ export class RemoteHostLink implements HostLink {
         },
       );
     });
-    const control = this.client.control;
-    // Executor modules travel as names every host resolves the same way, never as this machine's paths.
-    this.control = {
-      ...control,
+    this.control = this.aliased(this.client.control, owner);
+  }
+
+  /**
+   * `control` with every instance named by its alias on the lane, and executor modules named so every host
+   * resolves them the same way (never as this machine's paths).
+   */
+  private aliased(control: HostControl, owner: LinkOwner): HostControl {
+    const alias = (instance: string): string => aliasOf(this.lane, instance);
+    return {
       loadInstance: async (request) =>
         await control.loadInstance({
           ...request,
+          instance: alias(request.instance),
           executors: request.executors.map((location) => ({
             ...location,
             module: owner.portableModule(location.module),
           })),
         }),
+      dropInstance: (instance) => control.dropInstance(alias(instance)),
+      commit: (instance, at) => control.commit(alias(instance), at),
+      rollback: (instance, at) => control.rollback(alias(instance), at),
+      prepareStates: (instance, request) => control.prepareStates(alias(instance), request),
+      commitPrepared: (instance) => control.commitPrepared(alias(instance)),
+      discardPrepared: (instance) => control.discardPrepared(alias(instance)),
+      validateResponse: (instance, executorId, value) => control.validateResponse(alias(instance), executorId, value),
+      abort: (instance, reason, run) => control.abort(alias(instance), reason, run),
+      ping: () => control.ping(),
+      memory: () => control.memory(),
     };
   }
 
@@ -105,10 +134,24 @@ export class RemoteHostLink implements HostLink {
     return this.lostError !== undefined;
   }
 
-  /** Reloads the set's instances before the link takes batches. */
+  /**
+   * Reloads the set's instances before the link takes batches. A thread of the host that is being replaced
+   * has no subscription for a moment ("no responders"): the reload is tried again for up to 3 s.
+   */
   startReload(): void {
     this.settledReady = false;
-    const promise = this.owner.reload(this).catch((error: unknown) => {
+    const reload = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.owner.reload(this);
+          return;
+        } catch (error) {
+          if (!isNoResponders(error) || attempt === RELOAD_ATTEMPTS || this.lost) throw error;
+          await new Promise((resolve) => setTimeout(resolve, RELOAD_RETRY_MS));
+        }
+      }
+    };
+    const promise = reload().catch((error: unknown) => {
       // A reload that failed on a lost host is that host's loss; anything else surfaces on the next step.
       if (this.lostError === undefined && !isLost(error)) throw error;
       this.owner.laneFailed(this, `reload failed: ${String(error)}`);
@@ -126,7 +169,7 @@ export class RemoteHostLink implements HostLink {
     const seq = (this.sentSeq.get(request.instance) ?? 0) + 1;
     const batch: StepBatch = {
       op: 'step',
-      instance: request.instance,
+      instance: aliasOf(this.lane, request.instance),
       run: request.run,
       superstep: request.superstep,
       seq,
@@ -138,10 +181,19 @@ export class RemoteHostLink implements HostLink {
     };
     const bytes = encode(batch);
     this.sentSeq.set(request.instance, seq);
-    const reply = this.answerOf(batch, await this.request('step', bytes, this.owner.stepTimeoutMs));
+    let answer: Uint8Array;
+    try {
+      answer = await this.request('step', bytes, this.owner.stepTimeoutMs);
+    } catch (error) {
+      // Nobody listens on the lane's thread (it is being replaced, or the process is gone): the slot moves.
+      if (isNoResponders(error)) this.owner.laneFailed(this, String(error.details.reason));
+      // laneFailed marked the link lost (TypeScript cannot see it through the call).
+      throw (this.lostError as SuperstepError | undefined) ?? error;
+    }
+    const reply = this.answerOf(batch, answer);
     this.usage.batches++;
     for (const [, messages] of batch.deliveries) this.usage.messages += messages.length;
-    return reply;
+    return { ...reply, instance: request.instance };
   }
 
   /** The reply to `batch` in `bytes`, checked: it must answer this batch. */
@@ -166,7 +218,7 @@ export class RemoteHostLink implements HostLink {
   /** One request on this lane; rejects with `hostLost()` when the link is lost meanwhile. */
   private request(kind: 'step' | 'control', bytes: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (this.lostError !== undefined) return Promise.reject(this.lostError);
-    const subject = laneSubject(this.remoteHostId, this.lane, kind);
+    const subject = threadSubject(this.remoteHostId, this.thread, kind);
     return new Promise<Uint8Array>((resolve, reject) => {
       this.inFlight.add(reject);
       this.owner.payloads.request(subject, bytes, timeoutMs).then(
@@ -177,6 +229,11 @@ export class RemoteHostLink implements HostLink {
         (error: unknown) => {
           this.inFlight.delete(reject);
           const reason = transportFailure(error, timeoutMs);
+          if (reason === NO_RESPONDERS) {
+            reject(this.lostError ?? hostLost(this, reason));
+            return;
+          }
+          // A host that does not answer at all is lost with every lane on it (its heartbeat may still beat).
           if (reason !== undefined) this.owner.hostFailed(this.remoteHostId, reason);
           reject(this.lostError ?? (error instanceof Error ? error : new Error(String(error))));
         },
@@ -191,7 +248,7 @@ export class RemoteHostLink implements HostLink {
     };
   }
 
-  /** Hands a streamed event or timer notice to the instance's listener. */
+  /** Hands a streamed event or timer notice (its instance already un-aliased) to the instance's listener. */
   deliver(message: HostEventsMessage | HostTimerMessage): void {
     this.listeners.get(message.instance)?.(message, this.index);
   }
@@ -204,6 +261,14 @@ export class RemoteHostLink implements HostLink {
     this.inFlight.clear();
     this.client.failAll(this.lostError);
   }
+}
+
+const NO_RESPONDERS = 'no responders on its subject';
+const RELOAD_ATTEMPTS = 30;
+const RELOAD_RETRY_MS = 100;
+
+function isNoResponders(error: unknown): error is SuperstepError {
+  return isLost(error) && (error as SuperstepError).details.reason === NO_RESPONDERS;
 }
 
 function isLost(error: unknown): boolean {
@@ -223,7 +288,7 @@ function transportFailure(error: unknown, timeoutMs: number): string | undefined
   const probe = error as Error & { isNoResponders?: () => boolean };
   const noResponders =
     name === 'NoResponders' || (typeof probe.isNoResponders === 'function' && probe.isNoResponders());
-  if (noResponders) return 'no responders on its subject (the process is gone)';
+  if (noResponders) return NO_RESPONDERS;
   if (name === 'TimeoutError') return `no reply within ${String(timeoutMs)} ms`;
   if (name === 'ClosedConnectionError' || name === 'DrainingConnectionError') return 'the NATS connection closed';
   return undefined;

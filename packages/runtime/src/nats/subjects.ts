@@ -1,9 +1,11 @@
 /**
- * The names things have on NATS: the membership bucket, the payload store, and the subjects a coordinator
- * and a host talk on. A host listens on `superstep.host.<hostId>.>`; each slot of a coordinator's host set
- * that is placed on it is a **lane** there, `<session>.<slot>.<generation>`, and the last token says what
- * the message is. Ids are checked to be single subject tokens, so nothing from outside can address a
- * subject it was not given.
+ * The names things have on NATS: the membership bucket, the payload store, the subjects a coordinator and
+ * a host talk on, and the names instances have on a host. Each worker thread of a host listens on its own
+ * subjects, `superstep.host.<hostId>.t<thread>.step` and `.control`, so a batch goes from the coordinator to
+ * the thread that runs it with no hop in between. Each slot of a coordinator's host set placed on a host is
+ * a **lane**, `<session>.<slot>.<generation>`; the coordinator prefixes its instance names with the lane,
+ * so two coordinators, or two slots of one on the same thread, never share an actor, and a reply or event
+ * of a replaced lane is recognised as stale. Ids are checked to be single subject tokens.
  */
 import { SuperstepError } from '../shared/errors.ts';
 
@@ -14,9 +16,9 @@ export const DEFAULT_PAYLOAD_BUCKET = 'superstep_payloads';
 
 const PREFIX = 'superstep';
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
-const NUMBER = /^(?:0|[1-9][0-9]{0,8})$/;
+const ALIAS = /^([A-Za-z0-9_-]{1,64})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8}):/;
 
-/** One slot of one coordinator's host set, placed on a host: its batches and calls go to this lane. */
+/** One slot of one coordinator's host set, placed on a host. */
 export interface Lane {
   /** The coordinator's host set (random per `connectHosts()`). */
   readonly session: string;
@@ -25,15 +27,12 @@ export interface Lane {
   readonly generation: number;
 }
 
-/** What a message to a lane asks for. */
-export type LaneKind = 'step' | 'control' | 'kill';
-
 /** True if `value` can be one token of a subject (and a KV key). */
 export function isToken(value: unknown): value is string {
   return typeof value === 'string' && TOKEN.test(value);
 }
 
-/** Checks a host id or session id given from outside. */
+/** Checks a host id or bucket name given from outside. */
 export function checkToken(value: unknown, option: string): string {
   if (!isToken(value)) {
     throw new SuperstepError('INVALID_OPTION', `${option} must be 1–64 characters of [A-Za-z0-9_-]`, {
@@ -43,19 +42,19 @@ export function checkToken(value: unknown, option: string): string {
   return value;
 }
 
-/** Everything a host listens to. */
-export function hostWildcard(hostId: string): string {
-  return `${PREFIX}.host.${hostId}.>`;
+/** Where a coordinator sends batches (`step`) and control calls (`control`) for thread `thread` of a host. */
+export function threadSubject(hostId: string, thread: number, kind: 'step' | 'control'): string {
+  return `${PREFIX}.host.${hostId}.t${String(thread)}.${kind}`;
 }
 
-/** Where a coordinator sends `kind` for `lane` on `hostId`. */
-export function laneSubject(hostId: string, lane: Lane, kind: LaneKind): string {
-  return `${PREFIX}.host.${hostId}.${lane.session}.${String(lane.slot)}.${String(lane.generation)}.${kind}`;
+/** Where a coordinator asks a host to terminate one of its threads (a handler past its timeout). */
+export function killSubject(hostId: string): string {
+  return `${PREFIX}.host.${hostId}.kill`;
 }
 
-/** Where a coordinator says its session ended: the host drops every lane of it. */
-export function byeSubject(hostId: string, session: string): string {
-  return `${PREFIX}.host.${hostId}.${session}.bye`;
+/** Where a coordinator says its session ended: every thread drops the session's instances. */
+export function byeSubject(hostId: string): string {
+  return `${PREFIX}.host.${hostId}.bye`;
 }
 
 /** Where hosts stream a session's events and timer notices while supersteps run. */
@@ -63,23 +62,25 @@ export function streamSubject(session: string): string {
   return `${PREFIX}.session.${session}.stream`;
 }
 
-/** What a subject under {@link hostWildcard} addresses, or `undefined` for anything malformed. */
-export type HostAddress =
-  { readonly kind: LaneKind; readonly lane: Lane } | { readonly kind: 'bye'; readonly session: string };
-
-export function parseHostSubject(subject: string, hostId: string): HostAddress | undefined {
-  const head = `${PREFIX}.host.${hostId}.`;
-  if (!subject.startsWith(head)) return undefined;
-  const tokens = subject.slice(head.length).split('.');
-  const [session, second, generation, kind] = tokens;
-  if (!isToken(session)) return undefined;
-  if (tokens.length === 2 && second === 'bye') return { kind: 'bye', session };
-  if (tokens.length !== 4 || (kind !== 'step' && kind !== 'control' && kind !== 'kill')) return undefined;
-  if (!NUMBER.test(second ?? '') || !NUMBER.test(generation ?? '')) return undefined;
-  return { kind, lane: { session, slot: Number(second), generation: Number(generation) } };
-}
-
-/** The lane's key in maps, and the prefix of the instance names it uses on the host. */
+/** The lane's key: the prefix of its instance names on the host. */
 export function laneKey(lane: Lane): string {
   return `${lane.session}.${String(lane.slot)}.${String(lane.generation)}`;
+}
+
+/** The name `instance` has on the host that serves `lane`. */
+export function aliasOf(lane: Lane, instance: string): string {
+  return `${laneKey(lane)}:${instance}`;
+}
+
+/** The lane and instance an alias names, or `undefined` if it is not one. */
+export function parseAlias(alias: unknown): (Lane & { readonly instance: string }) | undefined {
+  if (typeof alias !== 'string') return undefined;
+  const match = ALIAS.exec(alias);
+  if (match === null) return undefined;
+  return {
+    session: match[1] ?? '',
+    slot: Number(match[2]),
+    generation: Number(match[3]),
+    instance: alias.slice(match[0].length),
+  };
 }
