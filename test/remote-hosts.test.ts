@@ -23,17 +23,18 @@ const bigGraph = (): WorkflowBuilder => new WorkflowBuilder(big.executor('keep')
 const bucket = uniqueBucket('remote_hosts');
 let set: NatsHostSet;
 
+beforeAll(async () => {
+  if (!up) return;
+  await Promise.all([startHost({ bucket, hostId: 'rh-a' }), startHost({ bucket, hostId: 'rh-b' })]);
+  set = await connectHosts({ servers: NATS_URL, bucket, moduleRoot: TEST_ROOT, minHosts: 2, lostAfterMs: 1500 });
+}, 60_000);
+
+afterAll(async () => {
+  await (set as NatsHostSet | undefined)?.close();
+  killChildren();
+});
+
 describe.skipIf(!up)('remote actor hosts over NATS', () => {
-  beforeAll(async () => {
-    await Promise.all([startHost({ bucket, hostId: 'rh-a' }), startHost({ bucket, hostId: 'rh-b' })]);
-    set = await connectHosts({ servers: NATS_URL, bucket, moduleRoot: TEST_ROOT, minHosts: 2, lostAfterMs: 1500 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await (set as NatsHostSet | undefined)?.close();
-    killChildren();
-  });
-
   it('runs a workflow on two host processes with the outputs it has in process', async () => {
     await using local = await ledgerGraph().build({ threads: 2 });
     const expected = canonical((await local.run({ rounds: ROUNDS } satisfies Job).result()).outputs);
@@ -82,7 +83,9 @@ describe.skipIf(!up)('remote actor hosts over NATS', () => {
     const again = await local.createCheckpoint();
     expect((await store.load(again.id))?.meta.blobHashes).toEqual(checkpoint?.blobHashes);
   }, 60_000);
+});
 
+describe.skipIf(!up)('remote actor hosts and what they must not run or trust', () => {
   it("refuses to load an executor module outside a host's allow-list, with a typed error", async () => {
     const strictBucket = uniqueBucket('allow_list');
     await startHost({ bucket: strictBucket, hostId: 'strict', args: ['--package', '@superstep/executors'] });
