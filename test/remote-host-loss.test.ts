@@ -5,10 +5,13 @@
  * each message committed exactly once — so no effect was applied twice, and a paused host's late replies
  * changed nothing.
  */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectHosts, type NatsHostSet } from '@superstep/runtime/nats';
 import { killChildren } from './child-process.ts';
-import { HANG_ENV, SLOW_ENV, type Final, type Job } from './fixtures/ledger.ts';
+import { HANG_ENV, SLOW_ENV, type Final, type Job, type KillPlan } from './fixtures/ledger.ts';
 import { ofType } from './helpers.ts';
 import { canonical, expectedLedgers, ledgerGraph, ledgersOf } from './ledger-graph.ts';
 import { natsAnswers, NATS_URL, startHost, TEST_ROOT, uniqueBucket, type HostChild } from './nats-hosts.ts';
@@ -109,5 +112,17 @@ describe.skipIf(!up)('remote actor hosts that are lost', () => {
     const again = canonical((await workflow.run({ rounds: ROUNDS } satisfies Job).result()).outputs);
     expect(again).toEqual(reference);
     expect(ledgersOf(again)).toEqual(expectedLedgers(ROUNDS));
+  }, 60_000);
+
+  it('replays the superstep on a new lane when a thread of a host dies in a handler (process.exit), with the uninterrupted outputs', async () => {
+    const { hosts } = await twoHosts({});
+    const marker = join(mkdtempSync(join(tmpdir(), 'superstep-remote-thread-')), 'killed');
+    await using workflow = await ledgerGraph().build({ pool: hosts });
+    const kill: KillPlan = { actor: 'lane-1', superstep: 5, phase: 'after', how: 'exit', marker };
+    const { outputs, events } = await runWith(workflow.run({ rounds: ROUNDS, kill } satisfies Job), 0, () => undefined);
+    expect(existsSync(marker)).toBe(true);
+    expect(outputs).toEqual(reference);
+    expect(ledgersOf(outputs)).toEqual(expectedLedgers(ROUNDS));
+    expect(ofType(events, 'worker.restarted').map((event) => event.superstep)).toContain(5);
   }, 60_000);
 });

@@ -20,6 +20,9 @@ const big = executorModule<typeof import('./fixtures/big-payload.ts')>(
   new URL('./fixtures/big-payload.ts', import.meta.url),
 );
 const bigGraph = (): WorkflowBuilder => new WorkflowBuilder(big.executor('keep')).addEdge('keep', big.executor('echo'));
+const retries = executorModule<typeof import('./fixtures/retries.ts')>(
+  new URL('./fixtures/retries.ts', import.meta.url),
+);
 const bucket = uniqueBucket('remote_hosts');
 let set: NatsHostSet;
 
@@ -128,5 +131,15 @@ describe.skipIf(!up)('remote actor hosts and what they must not run or trust', (
     await using remote = await ledgerGraph().build({ pool: set });
     const outputs = canonical((await remote.run({ rounds: ROUNDS } satisfies Job).result()).outputs);
     expect(ledgersOf(outputs)).toEqual(expectedLedgers(ROUNDS));
+  }, 60_000);
+
+  it('terminates a remote thread running past its executor timeout (EXECUTOR_TIMEOUT), and the instance runs again', async () => {
+    await using workflow = await new WorkflowBuilder(retries.executor('overrun')).build({ pool: set });
+    await expect(workflow.run('spin').result()).rejects.toMatchObject({
+      code: 'EXECUTOR_TIMEOUT',
+      details: { executorId: 'overrun', timeoutMs: 100 },
+    });
+    // The slot moved to a new lane (the thread was replaced): the instance was reloaded there.
+    expect((await workflow.run('quick').result()).outputs).toEqual(['quick']);
   }, 60_000);
 });

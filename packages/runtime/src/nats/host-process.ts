@@ -6,18 +6,19 @@
  * its timeout). Executor modules are imported only from the allow-list. Every NATS callback is wrapped.
  */
 import { hostname } from 'node:os';
-import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { createPoolWithTaskData } from '../main/hosts/actor-pool.ts';
-import { decode, encode } from '../shared/codec.ts';
+import { decode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { invalidOption, optionsObject } from '../shared/options.ts';
-import type { ControlCall } from '../shared/protocol.ts';
 import type { RemoteThreadConfig } from '../worker/nats-thread.ts';
 import { DEFAULT_NATS_SERVER } from './connection.ts';
 import { openMembershipBucket, type HostRecord } from './membership.ts';
+import { HostThreads, threadServing } from './host-threads.ts';
 import { moduleAllowList } from './module-allow-list.ts';
 import { openNatsSession } from './nats-modules.ts';
-import { checkToken, DEFAULT_HOSTS_BUCKET, DEFAULT_PAYLOAD_BUCKET, killSubject, threadSubject } from './subjects.ts';
+import { Payloads } from './payloads.ts';
+import { checkToken, DEFAULT_HOSTS_BUCKET, DEFAULT_PAYLOAD_BUCKET, killSubject } from './subjects.ts';
 
 /** Options of {@link startHostProcess} (the `superstep-host` command's flags). */
 export interface HostProcessOptions {
@@ -86,23 +87,6 @@ function checkOptions(options: HostProcessOptions): Checked {
 }
 
 /**
- * Resolves once thread `index` answers a ping on its NATS subject: a host announces itself only when a
- * coordinator can reach every thread (each connects on its own, after the pool is up).
- */
-async function threadServing(nc: NatsConnection, hostId: string, index: number): Promise<void> {
-  const ping = encode({ op: 'call', id: 0, method: 'ping', args: [] } satisfies ControlCall);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await nc.request(threadSubject(hostId, index, 'control'), ping, { timeout: 5_000 });
-      return;
-    } catch (error) {
-      if (attempt === 500) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-/**
  * Starts a host process in this process: the `superstep-host` command calls it; tests and embedders may too.
  *
  * @example
@@ -136,6 +120,8 @@ export async function startHostProcess(given: HostProcessOptions): Promise<HostP
     throw error;
   }
   const started = pool;
+  const threadsWatch = new HostThreads(started, new Payloads(session, payloadBucket), hostId);
+  await threadsWatch.start();
   nc.subscribe(killSubject(hostId), {
     callback: (error, msg) => {
       try {
@@ -171,6 +157,7 @@ export async function startHostProcess(given: HostProcessOptions): Promise<HostP
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(timer);
+      threadsWatch.close();
       await kv.delete(hostId).catch(() => undefined);
       await nc.drain().catch(() => undefined);
       await started.close();

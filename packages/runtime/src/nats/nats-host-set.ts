@@ -18,7 +18,15 @@ import type { HostRecord, Membership } from './membership.ts';
 import type { NatsSession } from './nats-modules.ts';
 import type { Payloads } from './payloads.ts';
 import { RemoteHostLink, type LinkOwner } from './remote-link.ts';
-import { byeSubject, killSubject, parseAlias, streamSubject } from './subjects.ts';
+import type { ThreadLost } from './host-threads.ts';
+import {
+  byeSubject,
+  hostOfThreadLost,
+  killSubject,
+  parseAlias,
+  streamSubject,
+  THREAD_LOST_WILDCARD,
+} from './subjects.ts';
 
 /** Work done per host process, for reports of who did how much ({@link NatsHostSet.usage}). */
 export interface HostUsage {
@@ -88,9 +96,34 @@ export class NatsHostSet implements HostSet, AsyncDisposable, LinkOwner {
         );
       },
     });
+    const lost = nc.subscribe(THREAD_LOST_WILDCARD, {
+      callback: (error, msg) => {
+        if (error === null) this.threadLost(msg.subject, msg.data);
+      },
+    });
     this.unsubscribeStream = () => {
       subscription.unsubscribe();
+      lost.unsubscribe();
     };
+  }
+
+  /**
+   * A host's thread died: the lanes it served are gone (a batch in flight there would never be answered).
+   * A lane that has not been served yet may be on the dead thread or its successor: it moves too.
+   */
+  private threadLost(subject: string, bytes: Uint8Array): void {
+    try {
+      const hostId = hostOfThreadLost(subject);
+      const notice = decode(bytes) as Partial<ThreadLost> | null;
+      if (hostId === undefined || typeof notice?.thread !== 'number') return;
+      for (const link of [...this.links]) {
+        if (link.remoteHostId !== hostId || link.thread !== notice.thread || link.lost) continue;
+        if (link.servedBy !== undefined && link.servedBy !== notice.threadId) continue;
+        this.laneFailed(link, `thread ${String(notice.thread)} of host ${hostId} died: ${String(notice.reason)}`);
+      }
+    } catch {
+      // Not a notice: ignored.
+    }
   }
 
   private deliverStream(bytes: Uint8Array): void {

@@ -34,6 +34,11 @@ export class Payloads {
     this.nc = session.nc;
   }
 
+  /** The connection it sends on. */
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+
   /** The largest body sent as it is. */
   get limit(): number {
     return (this.nc.info?.max_payload ?? 1024 * 1024) - HEADROOM;

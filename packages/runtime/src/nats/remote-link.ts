@@ -62,6 +62,8 @@ export class RemoteHostLink implements HostLink {
   /** The host's thread that runs this lane. */
   readonly thread: number;
   readonly usage: LinkUsage = { batches: 0, messages: 0 };
+  /** The host thread that last answered a batch on this lane (its `threadId`), once one has. */
+  servedBy: number | undefined;
   private readonly client: ControlClient;
   private readonly sentSeq = new Map<string, number>();
   private readonly listeners = new Map<string, HostStreamListener>();
@@ -191,6 +193,7 @@ export class RemoteHostLink implements HostLink {
       throw (this.lostError as SuperstepError | undefined) ?? error;
     }
     const reply = this.answerOf(batch, answer);
+    this.servedBy = reply.threadId;
     this.usage.batches++;
     for (const [, messages] of batch.deliveries) this.usage.messages += messages.length;
     return { ...reply, instance: request.instance };

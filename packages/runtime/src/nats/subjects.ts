@@ -52,6 +52,29 @@ export function killSubject(hostId: string): string {
   return `${PREFIX}.host.${hostId}.kill`;
 }
 
+/** Where a host says one of its threads died (every lane on it is gone): `{ thread, threadId }`. */
+export function threadLostSubject(hostId: string): string {
+  return `${PREFIX}.host.${hostId}.lost`;
+}
+
+/** What coordinators listen to for {@link threadLostSubject} of every host. */
+export const THREAD_LOST_WILDCARD = `${PREFIX}.host.*.lost`;
+
+/** The host id in a {@link threadLostSubject}, or `undefined`. */
+export function hostOfThreadLost(subject: string): string | undefined {
+  const tokens = subject.split('.');
+  return tokens.length === 4 && tokens[3] === 'lost' && isToken(tokens[2]) ? tokens[2] : undefined;
+}
+
+/**
+ * The in-process channel a host's threads hand their streamed messages (events, timer notices) to its
+ * main thread on: a thread spinning in a handler cannot publish itself, but a message posted before the
+ * handler started still arrives.
+ */
+export function streamChannelName(hostId: string): string {
+  return `superstep-host-stream:${hostId}`;
+}
+
 /** Where a coordinator says its session ended: every thread drops the session's instances. */
 export function byeSubject(hostId: string): string {
   return `${PREFIX}.host.${hostId}.bye`;

@@ -8,6 +8,7 @@
  * one would stop the connection's reader for good.
  */
 import { readFileSync } from 'node:fs';
+import { BroadcastChannel } from 'node:worker_threads';
 import type { Msg, NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { decode, encode } from '../shared/codec.ts';
 import { answerControl } from '../shared/control-bytes.ts';
@@ -17,7 +18,7 @@ import { allowedSpecifier, type ModuleAllowList } from '../nats/module-allow-lis
 import { loadNatsModules } from '../nats/nats-modules.ts';
 import { Payloads } from '../nats/payloads.ts';
 import type { FailedStep } from '../nats/remote-link.ts';
-import { byeSubject, parseAlias, streamSubject, threadSubject } from '../nats/subjects.ts';
+import { byeSubject, parseAlias, streamChannelName, threadSubject } from '../nats/subjects.ts';
 import { ActorHost } from './actor-host.ts';
 
 /** What a host process hands each of its threads (structured-cloned: plain data only). */
@@ -188,14 +189,12 @@ export async function serveOverNats(config: RemoteThreadConfig, flushIntervalMs:
     servers: [...config.servers],
   });
   const payloads = new Payloads({ nc, modules }, config.payloadBucket);
-  // What handlers stream (events, timer notices) goes to the coordinator of the instance's session.
+  // What handlers stream (events, timer notices) goes through the host's main thread, which publishes it:
+  // posted synchronously, it leaves even when the handler then spins (a timeout's watchdog needs it).
+  const stream = new BroadcastChannel(streamChannelName(config.hostId));
   const host = new ActorHost({
     post: (bytes) => {
-      const session = parseAlias((decode(bytes) as { instance?: unknown } | null)?.instance)?.session;
-      if (session === undefined) return;
-      payloads.publish(streamSubject(session), bytes).catch((error: unknown) => {
-        console.error('superstep-host: an event was not sent:', error);
-      });
+      stream.postMessage(bytes);
     },
     flushIntervalMs,
   });
@@ -223,6 +222,7 @@ export async function serveOverNats(config: RemoteThreadConfig, flushIntervalMs:
   });
   await nc.flush();
   return async () => {
+    stream.close();
     await nc.drain().catch(() => undefined);
   };
 }
