@@ -70,8 +70,14 @@ export async function startHostProcesses(options: {
   const started = await Promise.allSettled(hostIds.map((hostId) => startOne(args, hostId)));
   const children = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stop = async (): Promise<void> => {
+    process.off('exit', killAll);
     await Promise.all(children.map(stopOne));
   };
+  // Whatever ends this process (an error, process.exit), its hosts do not outlive it.
+  const killAll = (): void => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
   const failed = started.find((result) => result.status === 'rejected');
   if (failed !== undefined) {
     await stop();

@@ -48,6 +48,12 @@ const threads = Number(args.threads);
 console.log(`superstep distributed: Mandelbrot ${job.width}×${job.height}, ${tilesOf(job).length} tiles`);
 const bucket = privateBucket('example');
 await using children = await startHostProcesses({ count: 2, threads, root: fileURLToPath(ROOT), bucket });
+// Interrupted, it stops its hosts first.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void children.stop().finally(() => process.exit(1));
+  });
+}
 console.log(`started 2 superstep-host processes (${String(threads)} thread each): ${children.hostIds.join(', ')}`);
 
 const hosts = await connectHosts({ servers: args.servers, bucket, moduleRoot: ROOT, minHosts: 2 });
