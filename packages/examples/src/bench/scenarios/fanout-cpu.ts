@@ -10,6 +10,7 @@ import { Piscina } from 'piscina';
 import { calibrate, cpuWork, taskSeed } from '../cpu-work.ts';
 import type { FanoutJob } from '../executors.ts';
 import { buildLangGraphFanout } from '../langgraph.ts';
+import { superstepRemote } from '../remote-fanout.ts';
 import {
   measureInterleaved,
   ratio,
@@ -37,6 +38,8 @@ export interface FanoutRunner {
 
 export interface FanoutSystem {
   readonly name: string;
+  /** False when something it needs is missing (a server): the scenario skips it and says so. */
+  readonly available?: () => Promise<boolean>;
   /** Starts pools and builds graphs: everything outside the timed region. */
   start(work: FanoutWork, threads: number): Promise<FanoutRunner>;
 }
@@ -158,13 +161,15 @@ const langgraph: FanoutSystem = {
 };
 
 /** Every system, in table order. */
-export const FANOUT_SYSTEMS: readonly FanoutSystem[] = [superstep, sequential, piscina, langgraph];
+export const FANOUT_SYSTEMS: readonly FanoutSystem[] = [superstep, sequential, piscina, langgraph, superstepRemote];
 
 /** The ratios docs/benchmarks.md lists for this scenario; a pair whose system is absent is skipped. */
 const RATIOS: readonly (readonly [string, string])[] = [
   ['sequential', 'superstep'],
   ['superstep', 'piscina'],
   ['langgraph', 'superstep'],
+  // Hosts in other processes on the same cores: about 1× is expected (remote-fanout.ts).
+  ['superstep-remote', 'superstep'],
 ];
 
 export const fanoutCpu: Scenario = {
@@ -182,6 +187,10 @@ export const fanoutCpu: Scenario = {
     const runners: { system: FanoutSystem; runner: FanoutRunner }[] = [];
     try {
       for (const system of FANOUT_SYSTEMS) {
+        if (system.available !== undefined && !(await system.available())) {
+          progress(`${system.name} skipped: what it needs is not available (NATS for superstep-remote)`);
+          continue;
+        }
         const runner = await system.start(work, threads);
         runners.push({ system, runner });
         for (const { metric, ms } of runner.setup) results.push(single(system.name, metric, ms));
