@@ -8,7 +8,7 @@ import { WorkflowBuilder, executorModule } from '@superstep/runtime';
 import type { FanoutJob } from './executors.ts';
 import { timed } from './harness.ts';
 import { natsAnswers, startRemoteHosts } from './remote-hosts.ts';
-import type { FanoutSystem } from './scenarios/fanout-cpu.ts';
+import type { FanoutSystem } from './fanout-system.ts';
 
 const mod = executorModule<typeof import('./executors.js')>(new URL('./executors.js', import.meta.url));
 const HOSTS = 2;

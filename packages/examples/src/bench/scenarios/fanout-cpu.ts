@@ -11,6 +11,9 @@ import { calibrate, cpuWork, taskSeed } from '../cpu-work.ts';
 import type { FanoutJob } from '../executors.ts';
 import { buildLangGraphFanout } from '../langgraph.ts';
 import { superstepRemote } from '../remote-fanout.ts';
+import type { FanoutRunner, FanoutSystem, FanoutWork } from '../fanout-system.ts';
+
+export type { FanoutRunner, FanoutSystem, FanoutWork } from '../fanout-system.ts';
 import {
   measureInterleaved,
   ratio,
@@ -21,28 +24,6 @@ import {
   type ResultRow,
   type Scenario,
 } from '../harness.ts';
-
-/** The work one run does: `tasks` tasks of `iterations` rounds each. */
-export interface FanoutWork {
-  readonly tasks: number;
-  readonly iterations: number;
-}
-
-/** A started system: `run()` does the whole fan-out and join once and returns the summed checksum. */
-export interface FanoutRunner {
-  run(): Promise<number>;
-  close(): Promise<void>;
-  /** One-off costs paid in `start()`, reported as their own result rows (e.g. `startupMs`). */
-  readonly setup: readonly { readonly metric: string; readonly ms: number }[];
-}
-
-export interface FanoutSystem {
-  readonly name: string;
-  /** False when something it needs is missing (a server): the scenario skips it and says so. */
-  readonly available?: () => Promise<boolean>;
-  /** Starts pools and builds graphs: everything outside the timed region. */
-  start(work: FanoutWork, threads: number): Promise<FanoutRunner>;
-}
 
 export const TASK_MS = 25;
 
