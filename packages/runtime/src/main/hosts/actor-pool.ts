@@ -103,10 +103,14 @@ export class ActorPool implements AsyncDisposable, HostSet {
   private hostsStarted = 0;
   private readonly restartListeners = new Set<(index: number, reason: string) => void>();
 
-  /** Use {@link createPool}. `route` is how links reach their hosts' control planes. */
+  /**
+   * Use {@link createPool}. `route` is how links reach their hosts' control planes; `taskData` adds fields
+   * to each host task's input, by thread index (a `superstep-host` process passes its NATS settings).
+   */
   constructor(
     options: PoolOptions = {},
     private readonly route: ControlRoute = 'comlink',
+    private readonly taskData?: (index: number) => Readonly<Record<string, unknown>>,
   ) {
     this.options = resolvePoolOptions(options);
     this.threads = this.options.threads;
@@ -132,7 +136,12 @@ export class ActorPool implements AsyncDisposable, HostSet {
     const abort = new AbortController();
     // Aborting a running piscina task terminates its thread: the one way to stop a `while (true) {}`.
     const done = this.piscina.run(
-      { dataPort: data.port2, controlPort: control.port2, flushIntervalMs: this.options.eventFlushMs },
+      {
+        ...this.taskData?.(index),
+        dataPort: data.port2,
+        controlPort: control.port2,
+        flushIntervalMs: this.options.eventFlushMs,
+      },
       { transferList: [data.port2, control.port2], signal: abort.signal },
     );
     const hostId = `${this.route === 'codec' ? 'loopback' : 'thread'}-${index}.${++this.hostsStarted}`;
@@ -310,8 +319,23 @@ export async function createLoopbackPool(options: PoolOptions = {}): Promise<Act
   return await startPool(options, 'codec');
 }
 
-async function startPool(options: PoolOptions, route: ControlRoute): Promise<ActorPool> {
-  const pool = new ActorPool(options, route);
+/**
+ * A thread pool whose host tasks get `taskData(index)` besides their ports: how a `superstep-host` process
+ * makes its threads serve lanes from NATS. @internal
+ */
+export async function createPoolWithTaskData(
+  options: PoolOptions,
+  taskData: (index: number) => Readonly<Record<string, unknown>>,
+): Promise<ActorPool> {
+  return await startPool(options, 'comlink', taskData);
+}
+
+async function startPool(
+  options: PoolOptions,
+  route: ControlRoute,
+  taskData?: (index: number) => Readonly<Record<string, unknown>>,
+): Promise<ActorPool> {
+  const pool = new ActorPool(options, route, taskData);
   try {
     await pool.ready();
   } catch (error) {
