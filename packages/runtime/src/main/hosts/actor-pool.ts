@@ -195,13 +195,16 @@ export class ActorPool implements AsyncDisposable, HostSet {
     this.links[index]?.kill(reason);
   }
 
-  /** Registers how an instance reloads its actors onto a replacement host. @internal */
+  /** {@link HostSet.registerInstance}: how an instance reloads its actors onto a replacement host. */
   registerInstance(instance: string, reload: HostReloader): () => void {
     this.reloaders.set(instance, reload);
     return () => this.reloaders.delete(instance);
   }
 
-  /** Called with the host index each time a host is replaced. @internal */
+  /**
+   * Calls `listener` with the host's index and the reason each time a host thread is replaced (it died or was
+   * killed); returns the undo. A `superstep-host` process uses it to tell its coordinators.
+   */
   onRestart(listener: (index: number, reason: string) => void): () => void {
     this.restartListeners.add(listener);
     return () => this.restartListeners.delete(listener);
@@ -218,14 +221,14 @@ export class ActorPool implements AsyncDisposable, HostSet {
     }
   }
 
-  /** The host link at `index` (the current one: hosts are replaced when they die). @internal */
+  /** {@link HostSet.host}: the link at `index` (the current one: hosts are replaced when they die). */
   host(index: number): HostLink {
     const link = this.links[index];
     if (link === undefined) throw new SuperstepError('INTERNAL', `no host ${index}`);
     return link;
   }
 
-  /** Spreads actors of successive workflows over the hosts. @internal */
+  /** {@link HostSet.nextPlacement}: spreads actors of successive workflows over the hosts. */
   nextPlacement(): number {
     return this.placementCursor++ % this.threads;
   }
@@ -321,7 +324,7 @@ export async function createLoopbackPool(options: PoolOptions = {}): Promise<Act
 
 /**
  * A thread pool whose host tasks get `taskData(index)` besides their ports: how a `superstep-host` process
- * makes its threads serve lanes from NATS. @internal
+ * makes its threads serve lanes from NATS. Not exported from the package's entries.
  */
 export async function createPoolWithTaskData(
   options: PoolOptions,

@@ -27,14 +27,6 @@ export const epochNow = (): number => performance.timeOrigin + performance.now()
 /** How a superstep attempt ended. */
 export type AttemptOutcome = 'committed' | 'failed' | 'replayed' | 'cancelled';
 
-/** One attempt of a superstep that reached its barrier (or failed), with its replies' timings. */
-export interface AttemptEnd {
-  readonly superstep: number;
-  readonly attempt: number;
-  readonly replies: readonly StepReply[];
-  readonly outcome: AttemptOutcome;
-}
-
 /** The coordinator's side: a run's tracing and recording, or nothing at all ({@link NO_TRACE}). */
 export interface RunTrace {
   /** Whether hosts should time handler invocations for this run. */
@@ -42,7 +34,7 @@ export interface RunTrace {
   /** A superstep begins with `messages` delivered. */
   stepStarted(superstep: number, messages: number): void;
   /** One attempt of the current superstep reached its barrier (or failed): its replies' timings. */
-  attemptEnded(ended: AttemptEnd): void;
+  attemptEnded(ended: AttemptTrace): void;
   /** The current superstep is over (`committed`) or the run ends in it. */
   stepEnded(superstep: number, outcome: Exclude<AttemptOutcome, 'replayed'>, error?: ErrorRecord): void;
   /** A checkpoint write of barrier `superstep`, timed by the caller. */
@@ -56,6 +48,28 @@ export interface RunTrace {
    * own code called from the run — nests under the run.
    */
   within<T>(work: () => T): T;
+}
+
+/** One attempt at its barrier, as the trace records it. */
+export interface AttemptTrace {
+  readonly superstep: number;
+  readonly attempt: number;
+  /** The replies of the hosts that answered, with their handler timings. */
+  readonly replies: readonly StepReply[];
+  readonly outcome: AttemptOutcome;
+  /** Hosts lost during the attempt (died, or killed for a handler past its timeout): their calls sent no timings. */
+  readonly lost: readonly LostHostCalls[];
+}
+
+/** What a lost host had been given in an attempt: the calls that died with it. */
+export interface LostHostCalls {
+  readonly hostIndex: number;
+  /** `WORKER_LOST` (the host died or stopped answering) or `EXECUTOR_TIMEOUT` (killed for a hung handler). */
+  readonly code: 'WORKER_LOST' | 'EXECUTOR_TIMEOUT';
+  readonly reason: string;
+  /** The executors of the batch the host held (its stateful actors), and how many messages it had for them. */
+  readonly executorIds: readonly string[];
+  readonly messages: number;
 }
 
 export type CheckpointResult =
@@ -175,7 +189,7 @@ class ObservedRun implements RunTrace {
     this.meters?.queueDepth.record(messages);
   }
 
-  attemptEnded({ superstep, attempt, replies, outcome }: AttemptEnd): void {
+  attemptEnded({ superstep, attempt, replies, outcome, lost }: AttemptTrace): void {
     const step = this.step;
     if (step === undefined) return;
     const end = epochNow();
@@ -237,6 +251,7 @@ class ObservedRun implements RunTrace {
         handler.end(to);
       }
     }
+    if (parent !== undefined) this.lostHosts(lost, { superstep, attempt, start, end, parent });
     this.options.recorder?.attempt({ superstep, attempt, start, end, outcome });
     if (rolledBack) this.meters?.rolledBack.add(1, { 'superstep.attempt.outcome': outcome });
     if (attemptSpan !== undefined) {
@@ -244,6 +259,31 @@ class ObservedRun implements RunTrace {
       attemptSpan.end(end);
     }
     step.span?.addEvent('superstep.barrier', { 'superstep.attempt': attempt }, end);
+  }
+
+  /**
+   * A `superstep.host.lost` span per host lost in the attempt, from dispatch to the barrier: its own calls
+   * sent no timings (they died with it), so this is what the trace can say of them.
+   */
+  private lostHosts(
+    lost: readonly LostHostCalls[],
+    at: { superstep: number; attempt: number; start: number; end: number; parent: Context },
+  ): void {
+    for (const host of lost) {
+      const span = this.startSpanUnder(at.parent, 'superstep.host.lost', {
+        start: at.start,
+        attributes: {
+          'superstep.superstep': at.superstep,
+          'superstep.attempt': at.attempt,
+          'superstep.host.index': host.hostIndex,
+          'superstep.executor.ids': [...host.executorIds],
+          'superstep.handler.messages': host.messages,
+        },
+      });
+      if (span === undefined) continue;
+      failSpan(span, host.code, host.reason);
+      span.end(at.end);
+    }
   }
 
   stepEnded(superstep: number, outcome: Exclude<AttemptOutcome, 'replayed'>, error?: ErrorRecord): void {
