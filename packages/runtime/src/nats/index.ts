@@ -1,0 +1,8 @@
+/**
+ * `@superstep/runtime/nats` — workflows beyond one process over NATS JetStream: a lease that reserves a
+ * named instance across processes, and run events on a stream that other processes can follow. Needs the
+ * optional peer dependencies `@nats-io/transport-node`, `@nats-io/kv` and `@nats-io/jetstream`.
+ */
+export { natsLease, type NatsLeaseOptions } from './lease.ts';
+export type { NatsConnectOptions } from './nats-client.ts';
+export type { InstanceLease, LeaseHold } from '../main/run/instance-lease.ts';
