@@ -51,6 +51,7 @@ export function resolveWorkflowOptions(given: WorkflowOptions | undefined): Reso
     });
   }
   checkStore(options.store);
+  checkLease(options);
   const sharedState = new Map<string, unknown>();
   for (const [key, value] of Object.entries(options.sharedState ?? {})) {
     assertSerializable(value, { executorId: `$shared.${key}`, direction: 'shared-state' });
@@ -145,5 +146,26 @@ function isHostSet(value: unknown): value is HostSet {
     ['host', 'kill', 'nextPlacement', 'registerInstance', 'assertOpen', 'close'].every(
       (method) => typeof candidate[method] === 'function',
     )
+  );
+}
+
+/** A lease needs a name to reserve and a store that checks its fencing tokens (guarantee 52). */
+function checkLease({ lease, name, store }: WorkflowOptions): void {
+  if (lease === undefined) return;
+  const given = lease as unknown as { acquire?: unknown } | null;
+  if (typeof given?.acquire !== 'function') {
+    throw invalidOption('options.lease', 'an InstanceLease (natsLease(), createLocalLease())', lease);
+  }
+  if (name === undefined) throw invalidOption('options.name', 'given with options.lease: it names the leased instance');
+  checkFencingStore(store);
+}
+
+/** With a lease, checkpoints go only to a store that refuses a stale holder's commits. */
+export function checkFencingStore(store: CheckpointStore | undefined): void {
+  if (store === undefined || typeof store.advanceFence === 'function') return;
+  throw new SuperstepError(
+    'INVALID_OPTION',
+    `options.store must check fencing tokens when the instance is leased (the memory and postgres stores do; this is a ${store.kind} store)`,
+    { details: { option: 'store', store: store.kind } },
   );
 }

@@ -26,6 +26,8 @@ import { type Placement, placeInstance, prepareOnHosts, reloadOnReplace } from '
 import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './checkpoints/read-checkpoint.ts';
 import type { RunHandle } from './run/run-handle.ts';
 import { RunLauncher } from './run/run-launcher.ts';
+import type { InstanceLease } from './run/instance-lease.ts';
+import { RunLease, type RunLeaseParts } from './run/run-lease.ts';
 import type { RunRecorder } from './observe/run-recorder.ts';
 import { traceRestore } from './observe/run-trace.ts';
 import { optionsObject } from '../shared/options.ts';
@@ -56,6 +58,13 @@ export interface WorkflowOptions extends PoolOptions {
   readonly cancelGraceMs?: number;
   /** How many times a superstep is replayed after its worker died before the run fails (guarantee 39). Default 3. */
   readonly maxWorkerRestarts?: number;
+  /**
+   * Reserves the instance `name` beyond this object (guarantee 52): every run, `restore()`, `reset()` and
+   * `createCheckpoint()` holds the lease while it works, and gets `WORKFLOW_BUSY` while another holder has it.
+   * `natsLease()` (from `@superstep/runtime/nats`) reaches across processes; `createLocalLease()` within one.
+   * Needs `name`, and a store that checks fencing tokens (memory, PostgreSQL).
+   */
+  readonly lease?: InstanceLease;
 }
 
 /** Options of {@link Workflow.run} and {@link Workflow.resume}. */
@@ -146,7 +155,18 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       createId,
       store: this.store,
       logger: options.logger ?? console,
+      takeLease: (parts) => this.takeLease(parts),
     });
+    this.lease =
+      options.lease === undefined ? undefined : { lease: options.lease, instance: options.name ?? graph.start };
+  }
+
+  private readonly lease: { readonly lease: InstanceLease; readonly instance: string } | undefined;
+
+  /** Holds the instance's lease, if it has one, for a run or an idle-only operation (guarantee 52). */
+  private takeLease(parts: Pick<RunLeaseParts, 'store' | 'onLost'>): Promise<RunLease> {
+    if (this.lease === undefined) return Promise.resolve(RunLease.NONE);
+    return RunLease.take({ ...this.lease, ...parts });
   }
 
   /** @internal use `WorkflowBuilder.build()` */
@@ -166,7 +186,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     let placed: Placement;
     try {
       for (const [id, childGraph] of graph.subWorkflows) {
-        const { store: _store, sharedState: _shared, name, ...inherited } = options;
+        const { store: _store, sharedState: _shared, lease: _lease, name, ...inherited } = options;
         children.set(
           id,
           await Workflow.create(childGraph, { ...inherited, pool, name: `${name ?? graph.start}/${id}` }),
@@ -247,11 +267,16 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   /**
    * Holds the reservation for an idle-only operation, so a concurrent `run()` gets `WORKFLOW_BUSY`.
    */
-  private async exclusive<T>(operation: () => Promise<T>): Promise<T> {
+  private async exclusive<T>(operation: (lease: RunLease) => Promise<T>, store?: CheckpointStore): Promise<T> {
     const token = Symbol('exclusive');
     this.lifecycle.reserve(token);
     try {
-      return await operation();
+      const lease = await this.takeLease({ store: store ?? this.store });
+      try {
+        return await operation(lease);
+      } finally {
+        await lease.release().catch(() => undefined);
+      }
     } finally {
       this.lifecycle.release(token);
     }
@@ -277,7 +302,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    */
   async createCheckpoint(options?: StoreOptions): Promise<CheckpointMeta> {
     const store = this.requireStore(storeOption(options));
-    return await this.exclusive(async () => {
+    return await this.exclusive(async (lease) => {
       if (this.coordinator.queue.length > 0) {
         throw new SuperstepError(
           'WORKFLOW_NOT_IDLE',
@@ -287,8 +312,8 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
           },
         );
       }
-      return await this.checkpointer.write(store, this.coordinator.cut(), null);
-    });
+      return await this.checkpointer.write(store, this.coordinator.cut(), { runId: null, fence: lease.fence });
+    }, store);
   }
 
   /**
@@ -301,17 +326,19 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    */
   async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
     const store = this.requireStore(storeOption(options));
-    return await this.exclusive(() =>
-      traceRestore(checkpointId, async () => {
-        const read = await readCheckpoint(store, checkpointId, this.signature);
-        const state = decodeCheckpointBody(read.body, this.graph);
-        const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
-        await this.applyCut(cut);
-        this.checkpointer.resumeFrom(read.meta, store);
-        const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
-        this.checkpointer.remember(store, read.meta.blobHashes, sameFormat ? snapshotKeys(state, cut) : []);
-        return read.meta;
-      }),
+    return await this.exclusive(
+      () =>
+        traceRestore(checkpointId, async () => {
+          const read = await readCheckpoint(store, checkpointId, this.signature);
+          const state = decodeCheckpointBody(read.body, this.graph);
+          const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
+          await this.applyCut(cut);
+          this.checkpointer.resumeFrom(read.meta, store);
+          const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
+          this.checkpointer.remember(store, read.meta.blobHashes, sameFormat ? snapshotKeys(state, cut) : []);
+          return read.meta;
+        }),
+      store,
     );
   }
 

@@ -97,6 +97,7 @@ export function sealRuntimeWrite(write: CheckpointWrite): CheckpointWrite {
   Object.freeze(write.meta);
   for (const pair of write.blobs) Object.freeze(pair);
   Object.freeze(write.blobs);
+  if (write.fence !== undefined) Object.freeze(write.fence);
   runtimeWrites.add(Object.freeze(write));
   return write;
 }

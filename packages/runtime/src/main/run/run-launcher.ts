@@ -12,6 +12,7 @@ import type { InstanceCut, RunContext } from '../superstep/coordinator-types.ts'
 import { EventChannel } from './event-channel.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { RunHandle, type RunOutcome } from './run-handle.ts';
+import { RunLease, type RunLeaseParts } from './run-lease.ts';
 import { recorderSink } from '../observe/run-recorder.ts';
 import { NO_TRACE, callerContext, epochNow, startRunTrace, type RunTrace } from '../observe/run-trace.ts';
 import type { ResumeOptions } from '../workflow.ts';
@@ -28,6 +29,8 @@ export interface RunLauncherParts {
   readonly store: CheckpointStore | undefined;
   /** Where failed checkpoint writes are logged (guarantee 27). */
   readonly logger: Pick<Console, 'warn'>;
+  /** Takes the instance's lease for one run (guarantee 52); `RunLease.NONE` when the workflow has none. */
+  readonly takeLease: (parts: Pick<RunLeaseParts, 'store' | 'onLost'>) => Promise<RunLease>;
 }
 
 export class RunLauncher {
@@ -98,10 +101,11 @@ export class RunLauncher {
     };
     // A per-run store belongs to this run only: it lives in this closure, not on the instance (guarantee 36).
     const store = options.store ?? this.parts.store;
+    let lease = RunLease.NONE;
     const checkpoint =
       store === undefined
         ? undefined
-        : (cut: InstanceCut): Promise<WorkflowEvent> => this.writeCheckpoint(store, runId, cut, trace);
+        : (cut: InstanceCut): Promise<WorkflowEvent> => this.writeCheckpoint(store, { runId, lease }, cut, trace);
 
     const outcome = (async (): Promise<RunOutcome<Output>> => {
       // Let the caller attach its iteration first; the run starts on the next microtask.
@@ -113,6 +117,8 @@ export class RunLauncher {
       let final: RunStatus = 'failed';
       let failure: Error | undefined;
       try {
+        // Across processes the instance is held by a lease: taken before anything runs (guarantee 52).
+        lease = await this.parts.takeLease({ store, onLost: (error) => { abort.abort(error); } });
         // Answers given with resume() are checked all together before any is applied (guarantees 20, 21).
         if (options.responses !== undefined) await coordinator.respondAll(new Map(Object.entries(options.responses)));
         const outcome = await trace.within(() =>
@@ -130,6 +136,12 @@ export class RunLauncher {
             trace,
           }),
         );
+        if (lease.lost !== undefined) {
+          // Stopped because the lease ended: whatever the coordinator made of the abort, it failed.
+          emit({ type: 'run.failed', error: lease.lost.toRecord() });
+          failure = lease.lost;
+          return { ok: false, error: lease.lost, status: 'failed' };
+        }
         if (outcome.kind === 'idle') {
           final = outcome.pendingRequests.length > 0 ? 'idle-with-pending-requests' : 'idle';
           return {
@@ -153,6 +165,7 @@ export class RunLauncher {
         failure = wrapped;
         return { ok: false, error: wrapped, status: 'failed' };
       } finally {
+        await lease.release().catch(() => undefined);
         ended = true;
         external?.removeEventListener('abort', onExternalAbort);
         // Exactly one final status per run, on every exit path (guarantee 16).
@@ -190,19 +203,21 @@ export class RunLauncher {
   /** A failed write is reported and leaves the lineage as it was (guarantee 27); the run goes on. */
   private async writeCheckpoint(
     store: CheckpointStore,
-    runId: string | null,
+    { runId, lease }: { runId: string; lease: RunLease },
     cut: InstanceCut,
     trace: RunTrace,
   ): Promise<WorkflowEvent> {
     const { superstep } = cut;
     const start = trace === NO_TRACE ? 0 : epochNow();
     try {
-      const meta = await this.parts.checkpointer.write(store, cut, runId);
+      const meta = await this.parts.checkpointer.write(store, cut, { runId, fence: lease.fence });
       trace.checkpointWritten(superstep, start, { ok: true, checkpointId: meta.id, store: store.kind });
       return { type: 'checkpoint.saved', checkpointId: meta.id, superstep, store: store.kind };
     } catch (error) {
       const message = `checkpoint of superstep ${superstep} to the ${store.kind} store failed: ${String(error)}`;
       trace.checkpointWritten(superstep, start, { ok: false, store: store.kind, error: String(error) });
+      // A refused fence is not a failed write to shrug off: another coordinator holds the instance.
+      if (error instanceof SuperstepError && error.code === 'LEASE_LOST') lease.lose(error);
       this.parts.logger.warn(`superstep: ${message}`);
       return {
         type: 'warning',
