@@ -118,7 +118,12 @@ export class RunLauncher {
       let failure: Error | undefined;
       try {
         // Across processes the instance is held by a lease: taken before anything runs (guarantee 52).
-        lease = await this.parts.takeLease({ store, onLost: (error) => { abort.abort(error); } });
+        lease = await this.parts.takeLease({
+          store,
+          onLost: (error) => {
+            abort.abort(error);
+          },
+        });
         // Answers given with resume() are checked all together before any is applied (guarantees 20, 21).
         if (options.responses !== undefined) await coordinator.respondAll(new Map(Object.entries(options.responses)));
         const outcome = await trace.within(() =>
