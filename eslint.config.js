@@ -26,9 +26,9 @@ const runtimeSrc = 'packages/runtime/src';
 
 /** Packages export only through their entry files (docs/design.md, "The shape"): no `@superstep/<pkg>/src/...`. */
 const NO_DEEP_PACKAGE_IMPORTS = {
-  regex: '^@superstep/(?!runtime/executor$)[^/]+/.+',
+  regex: '^@superstep/(?!runtime/(executor|nats)$)[^/]+/.+',
   message:
-    'Import a workspace package only through its entry points (`@superstep/<pkg>`, or `@superstep/runtime/executor`); deep imports bypass its public API.',
+    'Import a workspace package only through its entry points (`@superstep/<pkg>`, `@superstep/runtime/executor` or `@superstep/runtime/nats`); deep imports bypass its public API.',
 };
 
 /** Modules that tie code to one thread, to the pool, or to the file system. */

@@ -34,6 +34,7 @@ export {
 } from './main/hosts/actor-pool.ts';
 export type { LifecycleStatus } from './main/run/lifecycle.ts';
 export { createLocalLease, type InstanceLease, type LeaseHold } from './main/run/instance-lease.ts';
+export type { RunEventSink, RunEventOrigin } from './main/run/run-event-sink.ts';
 export type { Graph, EdgeGroup } from './main/graph/graph.ts';
 export { toMermaid, type MermaidOptions } from './main/graph/mermaid.ts';
 export {

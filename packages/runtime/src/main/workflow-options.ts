@@ -52,6 +52,10 @@ export function resolveWorkflowOptions(given: WorkflowOptions | undefined): Reso
   }
   checkStore(options.store);
   checkLease(options);
+  const events = options.events as { publish?: unknown; flush?: unknown } | null | undefined;
+  if (events !== undefined && (typeof events?.publish !== 'function' || typeof events.flush !== 'function')) {
+    throw invalidOption('options.events', 'a RunEventSink (natsEventStream()) with publish() and flush()', events);
+  }
   const sharedState = new Map<string, unknown>();
   for (const [key, value] of Object.entries(options.sharedState ?? {})) {
     assertSerializable(value, { executorId: `$shared.${key}`, direction: 'shared-state' });

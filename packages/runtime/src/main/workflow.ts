@@ -27,6 +27,7 @@ import { readCheckpoint, snapshotKeys, snapshotsFromCheckpoint } from './checkpo
 import type { RunHandle } from './run/run-handle.ts';
 import { RunLauncher } from './run/run-launcher.ts';
 import type { InstanceLease } from './run/instance-lease.ts';
+import type { RunEventSink } from './run/run-event-sink.ts';
 import { RunLease, type RunLeaseParts } from './run/run-lease.ts';
 import type { RunRecorder } from './observe/run-recorder.ts';
 import { traceRestore } from './observe/run-trace.ts';
@@ -65,6 +66,11 @@ export interface WorkflowOptions extends PoolOptions {
    * Needs `name`, and a store that checks fencing tokens (memory, PostgreSQL).
    */
   readonly lease?: InstanceLease;
+  /**
+   * Also sends every run's events here, in order (`natsEventStream()` from `@superstep/runtime/nats`, which
+   * other processes follow with `observe(name)`).
+   */
+  readonly events?: RunEventSink;
 }
 
 /** Options of {@link Workflow.run} and {@link Workflow.resume}. */
@@ -156,6 +162,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
       store: this.store,
       logger: options.logger ?? console,
       takeLease: (parts) => this.takeLease(parts),
+      ...(options.events && { events: { sink: options.events, instance: options.name ?? graph.start } }),
     });
     this.lease =
       options.lease === undefined ? undefined : { lease: options.lease, instance: options.name ?? graph.start };
@@ -186,7 +193,7 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
     let placed: Placement;
     try {
       for (const [id, childGraph] of graph.subWorkflows) {
-        const { store: _store, sharedState: _shared, lease: _lease, name, ...inherited } = options;
+        const { store: _store, sharedState: _shared, lease: _lease, events: _events, name, ...inherited } = options;
         children.set(
           id,
           await Workflow.create(childGraph, { ...inherited, pool, name: `${name ?? graph.start}/${id}` }),

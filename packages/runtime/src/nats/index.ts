@@ -4,5 +4,8 @@
  * optional peer dependencies `@nats-io/transport-node`, `@nats-io/kv` and `@nats-io/jetstream`.
  */
 export { natsLease, type NatsLeaseOptions } from './lease.ts';
+export { natsEventStream, type NatsEventStream, type NatsEventStreamOptions } from './events.ts';
+export type { ObserveOptions } from './observe.ts';
 export type { NatsConnectOptions } from './nats-client.ts';
 export type { InstanceLease, LeaseHold } from '../main/run/instance-lease.ts';
+export type { RunEventSink, RunEventOrigin } from '../main/run/run-event-sink.ts';

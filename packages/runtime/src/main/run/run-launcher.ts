@@ -13,6 +13,7 @@ import { EventChannel } from './event-channel.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { RunHandle, type RunOutcome } from './run-handle.ts';
 import { RunLease, type RunLeaseParts } from './run-lease.ts';
+import type { RunEventSink } from './run-event-sink.ts';
 import { recorderSink } from '../observe/run-recorder.ts';
 import { NO_TRACE, callerContext, epochNow, startRunTrace, type RunTrace } from '../observe/run-trace.ts';
 import type { ResumeOptions } from '../workflow.ts';
@@ -31,6 +32,8 @@ export interface RunLauncherParts {
   readonly logger: Pick<Console, 'warn'>;
   /** Takes the instance's lease for one run (guarantee 52); `RunLease.NONE` when the workflow has none. */
   readonly takeLease: (parts: Pick<RunLeaseParts, 'store' | 'onLost'>) => Promise<RunLease>;
+  /** Where every run's events also go (a stream other processes follow), with the instance's name. */
+  readonly events?: { readonly sink: RunEventSink; readonly instance: string };
 }
 
 export class RunLauncher {
@@ -76,9 +79,11 @@ export class RunLauncher {
       return coordinator.respond(requestId, value);
     };
     const onRequest = options.onRequest;
+    const published = this.parts.events;
     const emit = (event: WorkflowEvent): void => {
       if (event.type === 'status') status = event.status;
       recorder?.event(event, epochNow());
+      published?.sink.publish(event, { instance: published.instance, runId });
       events.push(event);
       if (event.type === 'request' && onRequest !== undefined) {
         void (async () => {
@@ -176,6 +181,8 @@ export class RunLauncher {
         // Exactly one final status per run, on every exit path (guarantee 16).
         emit({ type: 'status', status: final, final: true });
         trace.ended(final, failure);
+        // Observers elsewhere have the final status before this run's result settles.
+        await published?.sink.flush().catch(() => undefined);
         events.close();
         if (this.active?.token === token) this.active = undefined;
         lifecycle.release(token);
