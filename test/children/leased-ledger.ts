@@ -6,7 +6,8 @@
  *   `take-over` restores the newest checkpoint and resumes, retrying while the instance is held elsewhere
  *               (prints `busy` once), as a standby coordinator would after the holder stops renewing.
  * Prints, one per line, as they happen: `run <runId>`, `busy`, `restored <superstep>`,
- * `checkpoint <superstep> <id>`, `output <json>`, `done <supersteps>` or `error <code>`.
+ * `checkpoint <superstep> <id>`, `output <json>`, `done <supersteps>` or `error <code>`; with
+ * `--print-events` also `event <json>` for every event of the run as its handle yields it.
  */
 import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -25,7 +26,9 @@ const { values: args } = parseArgs({
     nats: { type: 'string' },
     bucket: { type: 'string' },
     stream: { type: 'string' },
+    prefix: { type: 'string', default: 'superstep.events' },
     ttl: { type: 'string', default: '1500' },
+    'print-events': { type: 'boolean', default: false },
   },
 });
 const { pg, schema, nats, bucket } = args;
@@ -41,7 +44,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 await using store = await openPostgresStore({ connectionString: pg, schema });
 await using lease = natsLease({ servers: nats, bucket, ttlMs: Number(args.ttl), holder: `pid ${process.pid}` });
-await using events = args.stream === undefined ? undefined : natsEventStream({ servers: nats, stream: args.stream });
+await using events =
+  args.stream === undefined
+    ? undefined
+    : natsEventStream({ servers: nats, stream: args.stream, subjectPrefix: args.prefix });
 await using workflow = await ledgerGraph().build({
   threads: 2,
   store,
@@ -49,10 +55,14 @@ await using workflow = await ledgerGraph().build({
   lease,
   ...(events === undefined ? {} : { events }),
   logger: { warn: () => undefined },
+  // A run stopped by a lost lease lets its slow handlers (SUPERSTEP_LEDGER_SLOW_AT) return rather than having
+  // their worker terminated.
+  cancelGraceMs: 5000,
 });
 
 async function follow(run: RunHandle): Promise<void> {
   for await (const event of run) {
+    if (args['print-events']) say(`event ${JSON.stringify(event)}`);
     if (event.type === 'run.started') say(`run ${event.runId}`);
     if (event.type === 'checkpoint.saved') say(`checkpoint ${event.superstep} ${event.checkpointId}`);
     if (event.type === 'output') say(`output ${JSON.stringify(event.data)}`);
