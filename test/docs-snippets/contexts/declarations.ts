@@ -3,6 +3,8 @@
  * checked as ambient declarations (in a `declare namespace`, so it may redeclare these names) against them.
  */
 export type { ResourceLimits } from 'node:worker_threads';
+export type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
+export type { RunEventSink } from '@superstep/runtime';
 export type {
   ActorPool,
   CheckpointMeta,
