@@ -272,13 +272,14 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   /**
-   * Holds the reservation for an idle-only operation, so a concurrent `run()` gets `WORKFLOW_BUSY`.
+   * Holds the reservation for an idle-only operation, so a concurrent `run()` gets `WORKFLOW_BUSY`; with a
+   * lease, holds that too, fenced in the store the operation writes to (guarantee 52).
    */
-  private async exclusive<T>(operation: (lease: RunLease) => Promise<T>, store?: CheckpointStore): Promise<T> {
+  private async exclusive<T>(operation: (lease: RunLease) => Promise<T>, writesTo = this.store): Promise<T> {
     const token = Symbol('exclusive');
     this.lifecycle.reserve(token);
     try {
-      const lease = await this.takeLease({ store: store ?? this.store });
+      const lease = await this.takeLease({ store: writesTo });
       try {
         return await operation(lease);
       } finally {
@@ -333,19 +334,17 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    */
   async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
     const store = this.requireStore(storeOption(options));
-    return await this.exclusive(
-      () =>
-        traceRestore(checkpointId, async () => {
-          const read = await readCheckpoint(store, checkpointId, this.signature);
-          const state = decodeCheckpointBody(read.body, this.graph);
-          const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
-          await this.applyCut(cut);
-          this.checkpointer.resumeFrom(read.meta, store);
-          const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
-          this.checkpointer.remember(store, read.meta.blobHashes, sameFormat ? snapshotKeys(state, cut) : []);
-          return read.meta;
-        }),
-      store,
+    return await this.exclusive(() =>
+      traceRestore(checkpointId, async () => {
+        const read = await readCheckpoint(store, checkpointId, this.signature);
+        const state = decodeCheckpointBody(read.body, this.graph);
+        const cut = this.cutFromCheckpoint(state, read.blobs, checkpointId);
+        await this.applyCut(cut);
+        this.checkpointer.resumeFrom(read.meta, store);
+        const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
+        this.checkpointer.remember(store, read.meta.blobHashes, sameFormat ? snapshotKeys(state, cut) : []);
+        return read.meta;
+      }),
     );
   }
 

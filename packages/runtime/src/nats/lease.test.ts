@@ -153,6 +153,18 @@ describe.skipIf(!nats.reachable)(`NATS lease at ${NATS_URL}`, () => {
     await taken.release();
   });
 
+  it('closing the lease loses the holds still out (LEASE_LOST) and frees their instances at once', async () => {
+    const bucket = newBucket();
+    const a = open({ bucket });
+    const hold = await a.acquire('orders');
+    await a.close();
+    expect(isSuperstepError(hold.signal.reason, 'LEASE_LOST')).toBe(true);
+    const taken = await open({ bucket }).acquire('orders');
+    expect(taken.token).toBeGreaterThan(hold.token);
+    await taken.release();
+    await expect(a.acquire('orders')).rejects.toMatchObject({ code: 'WORKFLOW_CLOSED' });
+  });
+
   it('refuses a TTL that differs from the existing bucket’s, and bad options, with INVALID_OPTION', async () => {
     const bucket = newBucket();
     await (await open({ bucket, ttlMs: 1000 }).acquire('x')).release();

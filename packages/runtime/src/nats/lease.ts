@@ -89,7 +89,8 @@ export function natsLease(options: NatsLeaseOptions): InstanceLease {
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.allSettled([...holds].map((hold) => hold.release()));
+      // A run still holding the instance must not go on believing it does: its hold is lost, then freed.
+      await Promise.allSettled([...holds].map((hold) => hold.release('the lease was closed')));
       const current = opened;
       opened = undefined;
       if (current === undefined) return;
@@ -194,11 +195,12 @@ class NatsHold implements LeaseHold {
     return this.controller.signal;
   }
 
-  async release(): Promise<void> {
+  /** Gives the instance up; with `lostBecause`, its holder is told first that the hold is lost. */
+  async release(lostBecause?: string): Promise<void> {
     if (this.ended) return;
-    this.end();
+    if (lostBecause === undefined) this.end();
+    else this.lose(lostBecause);
     await this.renewing;
-    if (this.controller.signal.aborted) return;
     // Only our own revision is deleted: if someone took the key meanwhile, this fails and changes nothing.
     await this.kv.delete(this.key, { previousSeq: this.last.revision }).catch(() => undefined);
   }
