@@ -26,7 +26,7 @@ const runtimeSrc = 'packages/runtime/src';
 
 /** Packages export only through their entry files (docs/design.md, "The shape"): no `@superstep/<pkg>/src/...`. */
 const NO_DEEP_PACKAGE_IMPORTS = {
-  regex: '^@superstep/(?!runtime/(executor|nats)$)[^/]+/.+',
+  regex: '^@superstep/(?!runtime/(?:executor|nats)$)[^/]+/.+',
   message:
     'Import a workspace package only through its entry points (`@superstep/<pkg>`, `@superstep/runtime/executor` or `@superstep/runtime/nats`); deep imports bypass its public API.',
 };

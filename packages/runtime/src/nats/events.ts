@@ -10,17 +10,17 @@ import { encode } from '../shared/codec.ts';
 import type { WorkflowEvent } from '../shared/events.ts';
 import { optionsObject } from '../shared/options.ts';
 import type { RunEventOrigin, RunEventSink } from '../main/run/run-event-sink.ts';
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
-  checkConnectOptions,
+  checkConnectionOptions,
   connectNats,
   loadJetStream,
   natsToken,
-  type NatsConnectOptions,
-  type NatsLink,
+  type NatsConnectionOptions,
 } from './nats-client.ts';
 import { followRun, type ObserveOptions } from './observe.ts';
 
-export interface NatsEventStreamOptions extends NatsConnectOptions {
+export interface NatsEventStreamOptions extends NatsConnectionOptions {
   /** The JetStream stream, created if missing (file storage). Default `SUPERSTEP_EVENTS`. */
   readonly stream?: string;
   /** Subjects are `<subjectPrefix>.<instance>.<runId>`; the stream must take `<subjectPrefix>.>`. Default `superstep.events`. */
@@ -69,10 +69,10 @@ const DAY_MS = 86_400_000;
 export function natsEventStream(given: NatsEventStreamOptions): NatsEventStream {
   const options = resolveStreamOptions(given);
   const logger = options.logger ?? console;
-  let opened: Promise<{ link: NatsLink; open: OpenStream }> | undefined;
+  let opened: Promise<{ connection: NatsConnection; open: OpenStream }> | undefined;
   let closed = false;
   const inFlight = new Set<Promise<unknown>>();
-  const open = (): Promise<{ link: NatsLink; open: OpenStream }> =>
+  const open = (): Promise<{ connection: NatsConnection; open: OpenStream }> =>
     (opened ??= openStream(options).catch((error: unknown) => {
       opened = undefined;
       throw error;
@@ -114,8 +114,8 @@ export function natsEventStream(given: NatsEventStreamOptions): NatsEventStream 
       const current = opened;
       opened = undefined;
       if (current === undefined) return;
-      const { link } = await current.catch(() => ({ link: undefined }));
-      if (link?.owned === true) await link.connection.close();
+      const { connection } = await current.catch(() => ({ connection: undefined }));
+      await connection?.close();
     },
     [Symbol.asyncDispose]: () => events.close(),
   };
@@ -130,7 +130,7 @@ type ResolvedStreamOptions = NatsEventStreamOptions & {
 
 function resolveStreamOptions(given: NatsEventStreamOptions): ResolvedStreamOptions {
   const options = optionsObject(given);
-  checkConnectOptions(options, 'options');
+  checkConnectionOptions(options);
   const invalid = (option: string, must: string): SuperstepError =>
     new SuperstepError('INVALID_OPTION', `options.${option} must be ${must}`, {
       details: { option: `options.${option}` },
@@ -147,12 +147,12 @@ function resolveStreamOptions(given: NatsEventStreamOptions): ResolvedStreamOpti
 }
 
 /** Connects and makes sure the stream exists and takes our subjects. */
-async function openStream(options: ResolvedStreamOptions): Promise<{ link: NatsLink; open: OpenStream }> {
+async function openStream(options: ResolvedStreamOptions): Promise<{ connection: NatsConnection; open: OpenStream }> {
   const { jetstream, jetstreamManager } = await loadJetStream(NEEDED_FOR);
-  const link = await connectNats(options, NEEDED_FOR);
+  const connection = await connectNats(options, NEEDED_FOR);
   const subjects = `${options.subjectPrefix}.>`;
   try {
-    const jsm = await jetstreamManager(link.connection);
+    const jsm = await jetstreamManager(connection);
     const info = await jsm.streams.info(options.stream).catch(() => undefined);
     if (info === undefined) {
       await jsm.streams.add({ name: options.stream, subjects: [subjects], max_age: options.maxAgeMs * 1_000_000 });
@@ -164,11 +164,11 @@ async function openStream(options: ResolvedStreamOptions): Promise<{ link: NatsL
       );
     }
     return {
-      link,
-      open: { js: jetstream(link.connection), jsm, stream: options.stream, subjectPrefix: options.subjectPrefix },
+      connection,
+      open: { js: jetstream(connection), jsm, stream: options.stream, subjectPrefix: options.subjectPrefix },
     };
   } catch (error) {
-    if (link.owned) await link.connection.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
     if (error instanceof SuperstepError) throw error;
     throw new SuperstepError(
       'NATS_UNAVAILABLE',

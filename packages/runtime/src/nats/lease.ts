@@ -15,21 +15,21 @@
  */
 import { hostname } from 'node:os';
 import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { SuperstepError } from '../shared/errors.ts';
 import { optionsObject } from '../shared/options.ts';
 import { leaseBusy, leaseLost, type InstanceLease, type LeaseHold } from '../main/run/instance-lease.ts';
 import {
   WRONG_LAST_SEQUENCE,
-  checkConnectOptions,
+  checkConnectionOptions,
   connectNats,
   jetStreamErrorCode,
   loadKv,
   natsToken,
-  type NatsConnectOptions,
-  type NatsLink,
+  type NatsConnectionOptions,
 } from './nats-client.ts';
 
-export interface NatsLeaseOptions extends NatsConnectOptions {
+export interface NatsLeaseOptions extends NatsConnectionOptions {
   /** The KV bucket of leases, created if missing. Default `superstep_leases`. */
   readonly bucket?: string;
   /**
@@ -63,10 +63,10 @@ const NEEDED_FOR = 'the NATS instance lease';
  */
 export function natsLease(options: NatsLeaseOptions): InstanceLease {
   const resolved = resolveLeaseOptions(options);
-  let opened: Promise<{ link: NatsLink; kv: KV }> | undefined;
+  let opened: Promise<{ connection: NatsConnection; kv: KV }> | undefined;
   let closed = false;
   const holds = new Set<NatsHold>();
-  const open = (): Promise<{ link: NatsLink; kv: KV }> =>
+  const open = (): Promise<{ connection: NatsConnection; kv: KV }> =>
     (opened ??= openBucket(options, resolved).catch((error: unknown) => {
       opened = undefined;
       throw error;
@@ -94,8 +94,8 @@ export function natsLease(options: NatsLeaseOptions): InstanceLease {
       const current = opened;
       opened = undefined;
       if (current === undefined) return;
-      const { link } = await current.catch(() => ({ link: undefined }));
-      if (link?.owned === true) await link.connection.close();
+      const { connection } = await current.catch(() => ({ connection: undefined }));
+      await connection?.close();
     },
     [Symbol.asyncDispose]: () => lease.close(),
   };
@@ -104,7 +104,7 @@ export function natsLease(options: NatsLeaseOptions): InstanceLease {
 
 function resolveLeaseOptions(given: NatsLeaseOptions): Resolved {
   const options = optionsObject(given);
-  checkConnectOptions(options, 'options');
+  checkConnectionOptions(options);
   const invalid = (option: string, must: string): SuperstepError =>
     new SuperstepError('INVALID_OPTION', `options.${option} must be ${must}`, {
       details: { option: `options.${option}` },
@@ -122,11 +122,14 @@ function resolveLeaseOptions(given: NatsLeaseOptions): Resolved {
   return { bucket, ttlMs, renewEveryMs, holder };
 }
 
-async function openBucket(options: NatsLeaseOptions, resolved: Resolved): Promise<{ link: NatsLink; kv: KV }> {
+async function openBucket(
+  options: NatsLeaseOptions,
+  resolved: Resolved,
+): Promise<{ connection: NatsConnection; kv: KV }> {
   const { Kvm } = await loadKv(NEEDED_FOR);
-  const link = await connectNats(options, NEEDED_FOR);
+  const connection = await connectNats(options, NEEDED_FOR);
   try {
-    const kv = await new Kvm(link.connection).create(resolved.bucket, { ttl: resolved.ttlMs, history: 1 });
+    const kv = await new Kvm(connection).create(resolved.bucket, { ttl: resolved.ttlMs, history: 1 });
     // An existing bucket keeps the options it was made with: a lease must not believe in a TTL it lacks.
     const { ttl } = await kv.status();
     if (ttl !== resolved.ttlMs) {
@@ -136,9 +139,9 @@ async function openBucket(options: NatsLeaseOptions, resolved: Resolved): Promis
         { details: { option: 'options.ttlMs', bucket: resolved.bucket, bucketTtlMs: ttl } },
       );
     }
-    return { link, kv };
+    return { connection, kv };
   } catch (error) {
-    if (link.owned) await link.connection.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
     if (error instanceof SuperstepError) throw error;
     throw new SuperstepError(
       'NATS_UNAVAILABLE',

@@ -3,25 +3,26 @@
  * project that never uses `@superstep/runtime/nats` installs nothing, and one that uses it without the
  * packages gets `OPTIONAL_DEPENDENCY_MISSING` naming the package to install.
  */
-import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { SuperstepError } from '../shared/errors.ts';
 import { importOptional } from '../shared/optional-dependency.ts';
 
-/** How a NATS feature reaches the server: a connection you own, or servers to connect to. */
-export interface NatsConnectOptions {
-  /** Servers to connect to, e.g. `'nats://127.0.0.1:4222'`. Ignored when `connection` is given. */
+/**
+ * The NATS servers to connect to and how: the same options as the NATS host set's (`connectHosts`), so one
+ * object configures every NATS feature.
+ */
+export interface NatsConnectionOptions {
+  /** Server URLs. Default `nats://127.0.0.1:4222`. */
   readonly servers?: string | readonly string[];
-  /** An open connection to use; it stays yours (closing the feature does not close it). */
-  readonly connection?: NatsConnection;
-  /** Further client options (credentials, TLS, name…), passed to `connect()` as they are. */
-  readonly connectOptions?: Omit<ConnectionOptions, 'servers'>;
+  /**
+   * Passed to the official client as they are: credentials (`user`/`pass`, `token`, an `authenticator` for
+   * nkeys or a creds file), `tls`, `name`, `pingInterval`, reconnect policy… `servers` here is ignored.
+   */
+  readonly connection?: Omit<NodeConnectionOptions, 'servers'>;
 }
 
-/** A connection and whether closing the feature must close it. */
-export interface NatsLink {
-  readonly connection: NatsConnection;
-  readonly owned: boolean;
-}
+/** The default server: the local one. */
+export const DEFAULT_NATS_SERVER = 'nats://127.0.0.1:4222';
 
 export async function loadKv(neededFor: string): Promise<typeof import('@nats-io/kv')> {
   return await importOptional('@nats-io/kv', neededFor, () => import('@nats-io/kv'));
@@ -31,41 +32,35 @@ export async function loadJetStream(neededFor: string): Promise<typeof import('@
   return await importOptional('@nats-io/jetstream', neededFor, () => import('@nats-io/jetstream'));
 }
 
-/** Opens the connection the options describe (or takes the given one). */
-export async function connectNats(options: NatsConnectOptions, neededFor: string): Promise<NatsLink> {
-  if (options.connection !== undefined) return { connection: options.connection, owned: false };
+/** Checks the connection options once, at the public boundary; returns the server list. */
+export function checkConnectionOptions(options: NatsConnectionOptions): string[] {
+  const given: unknown = options.servers ?? DEFAULT_NATS_SERVER;
+  const servers: unknown[] = typeof given === 'string' ? [given] : Array.isArray(given) ? (given as unknown[]) : [];
+  if (servers.length === 0 || servers.some((server) => typeof server !== 'string' || server === '')) {
+    throw new SuperstepError('INVALID_OPTION', 'options.servers must be a non-empty string or list of strings', {
+      details: { option: 'servers' },
+    });
+  }
+  return servers as string[];
+}
+
+/** Connects for `neededFor`; a server that does not answer is `NATS_UNAVAILABLE`. */
+export async function connectNats(options: NatsConnectionOptions, neededFor: string): Promise<NatsConnection> {
+  const servers = checkConnectionOptions(options);
   const { connect } = await importOptional(
     '@nats-io/transport-node',
     neededFor,
     () => import('@nats-io/transport-node'),
   );
-  const servers = typeof options.servers === 'string' ? options.servers : [...(options.servers ?? [])];
   try {
-    return { connection: await connect({ ...options.connectOptions, servers }), owned: true };
+    return await connect({ ...options.connection, servers });
   } catch (error) {
     throw new SuperstepError(
       'NATS_UNAVAILABLE',
-      `${neededFor} cannot reach NATS at ${String(servers)}: ${String(error)}`,
+      `${neededFor} cannot reach NATS at ${servers.join(', ')}: ${String(error)}`,
       {
         cause: error,
         details: { servers, neededFor },
-      },
-    );
-  }
-}
-
-/** Checks the connection options once, at the public boundary. */
-export function checkConnectOptions(options: NatsConnectOptions, name: string): void {
-  const { servers, connection } = options;
-  const serverList = typeof servers === 'string' ? [servers] : servers;
-  const validServers =
-    Array.isArray(serverList) && serverList.length > 0 && serverList.every((s) => typeof s === 'string' && s !== '');
-  if (connection === undefined && !validServers) {
-    throw new SuperstepError(
-      'INVALID_OPTION',
-      `${name}.servers must be a server URL or a non-empty list of them (or pass ${name}.connection)`,
-      {
-        details: { option: `${name}.servers` },
       },
     );
   }
