@@ -7,7 +7,8 @@
 //   strict-type-checked + stylistic-type-checked sets;
 // - plain JS (*.js, *.mjs: this file, packages/runtime/src/entry/worker.mjs) is linted without type
 //   information: the tsconfig does not include JS (no allowJs), and these files are tiny bootstraps;
-// - import rules (cycle check, thread boundaries, package boundaries) run on both.
+// - import rules (cycle check, thread boundaries, package boundaries) run on both; the cycle check is our own
+//   (lint/no-import-cycle.js), because it counts type-only imports.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
@@ -16,6 +17,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import { importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import noImportCycle from './lint/no-import-cycle.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const runtimeSrc = 'packages/runtime/src';
@@ -114,7 +116,7 @@ export default defineConfig([
   // Imports: cycles, package boundaries, thread boundaries. Applies to TS and JS alike.
   {
     name: 'superstep/imports',
-    plugins: { 'import-x': importX },
+    plugins: { 'import-x': importX, superstep: noImportCycle },
     settings: {
       'import-x/extensions': ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'],
       'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
@@ -124,9 +126,9 @@ export default defineConfig([
       ],
     },
     rules: {
-      // Runtime import cycles (type-only imports are erased and ignored). External packages cannot import
-      // our files back, so they are not traversed.
-      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // Import cycles, type-only imports included (lint/no-import-cycle.js says why it replaces
+      // import-x/no-cycle, which skips them). Workspace packages cannot import our files back.
+      'superstep/no-import-cycle': 'error',
       'import-x/no-self-import': 'error',
       // `../../runtime/src/x.ts` from another package is a deep import in disguise.
       'import-x/no-relative-packages': 'error',

@@ -380,6 +380,15 @@ describe('guarantee 34: reset', () => {
     expect(after.resets).toBe((before.resets ?? 0) + 1);
   });
 
+  it('guarantee 34: a reset hook is told the executor id it runs for and its thread', async () => {
+    await using wf = await stateful();
+    await wf.run(1).result();
+    await wf.reset();
+    const tallied = (await wf.run(2).result()).outputs.find((o) => (o as Tallied).id === 't') as Tallied;
+    // The actor t lives on one thread; the hook that ran there was told it runs for t, on that thread.
+    expect(tallied.lastReset).toEqual({ executorId: 't', threadId: tallied.threadId });
+  });
+
   it('guarantee 34: reset() clears messages a failed run left queued', async () => {
     await using wf = await router();
     expect((await rejectionOf(wf.run('boom').result())).code).toBe('EXECUTOR_FAILED');

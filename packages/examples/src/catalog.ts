@@ -21,6 +21,8 @@ export const EXAMPLES = {
     'A background run answered over HTTP: an expense-claim batch whose large claims wait for a person.',
   'example:sub-workflow':
     'Sub-workflows: each article goes through a review sub-workflow in which a person approves it.',
+  'example:distributed':
+    "The main job's fan-out on two superstep-host processes over NATS; prints who did how much, checks the result.",
 } as const;
 
 export type ExampleScript = keyof typeof EXAMPLES;

@@ -13,6 +13,7 @@ export {
   type SharedState,
   type RequestResponse,
   type RequestOptions,
+  type ResetContext,
   type RetryPolicy,
   retryDelay,
   isRetryable,

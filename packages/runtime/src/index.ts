@@ -16,13 +16,8 @@ export {
   type ExecutorModule,
   type ExecutorExports,
 } from './main/graph/executor-ref.ts';
-export {
-  Workflow,
-  type WorkflowOptions,
-  type RunOptions,
-  type ResumeOptions,
-  type StoreOptions,
-} from './main/workflow.ts';
+export { Workflow } from './main/workflow.ts';
+export type { WorkflowOptions, RunOptions, ResumeOptions, StoreOptions } from './main/workflow-options.ts';
 export type { PendingRequest } from './main/superstep/coordinator-types.ts';
 export { RunHandle, type RunResult } from './main/run/run-handle.ts';
 export {

@@ -3,6 +3,10 @@
  * checked as ambient declarations (in a `declare namespace`, so it may redeclare these names) against them.
  */
 export type { ResourceLimits } from 'node:worker_threads';
+export type { HostUsage, NatsHostSet } from '@superstep/runtime/nats';
+import type { NatsConnectionOptions } from '@superstep/runtime/nats';
+/** The NATS client's connection options, as the nats entry passes them through. */
+export type NodeConnectionOptions = NonNullable<NatsConnectionOptions['connection']> & { servers?: unknown };
 export type {
   ActorPool,
   CheckpointMeta,

@@ -1,7 +1,10 @@
 /**
- * The ratio chart for the README (`--svg FILE`): one horizontal bar per ratio key, on a log scale (the
- * ratios run from ~0.5 to a few hundred), growing from a line at 1.0, its value written at its end; a tick
- * marks the target where there is one, and the bar is green when it is met, red when not, grey without.
+ * The ratio chart for the README (`--svg FILE`), made to read at a glance: every bar is oriented so that
+ * **right is better for superstep** (cost ratios such as `superstep/floor` are drawn inverted, as
+ * `floor/superstep`: see chart-rows.ts), bars grow on a log scale from a line at 1 (as fast as the floor or
+ * peer), a black tick marks each row's target (targets.ts, inverted with its row), rows are grouped under
+ * their scenario, and the whole chart is {@link CHART_WIDTH} px wide. A bar is green when its target is met,
+ * red when not, grey without one; the value and the target are written in a column at the right.
  *
  * Written by hand rather than with a charting library: the one that renders SVG in Node without a browser
  * (vega + vega-lite) brings ~30 vega-* packages plus d3 modules for a chart of two dozen bars, and lays out
@@ -9,21 +12,27 @@
  */
 import { round } from './harness.ts';
 import type { BenchReport } from './report.ts';
-import { formatFigure, headlines, meets, type Headline } from './targets.ts';
+import { chartRows, type ChartRow } from './chart-rows.ts';
+import { formatFigure } from './targets.ts';
+
+/** The chart's width in px: fits a laptop's browser window beside nothing else. */
+export const CHART_WIDTH = 900;
 
 const FONT = 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
 /** Advance of one character at 12 px in a typical monospace font. */
 const CHAR_WIDTH = 7.3;
-const ROW = 22;
-const BAR = 14;
-const TOP = 64;
-const BOTTOM = 44;
-const PLOT_WIDTH = 560;
-/** Room between the labels and the plot, for values written left of bars below 1. */
-const GAP = 64;
-const RIGHT = 72;
+const MARGIN = 12;
+/** Measure labels are indented under their scenario's heading. */
+const INDENT = 14;
+const ROW = 18;
+const BAR = 12;
+const HEADING = 22;
+const TOP = 86;
+const BOTTOM = 48;
+/** Right of the plot: the value, the report's figure when inverted, the target (`0.546 (1/1.83)  ≥ 0.8 ✗`). */
+const VALUE_COLUMN = 190;
 
-const COLOURS = { met: '#2e7d32', missed: '#c62828', none: '#607d8b' } as const;
+const COLOURS = { met: '#2e7d32', missed: '#c62828', none: '#78909c' } as const;
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char] ?? char);
@@ -50,75 +59,126 @@ function snap(value: number, up: boolean): number {
     : ([...steps].reverse().find((step) => step <= value) ?? value);
 }
 
-/** Where a value label starts (`side` 1: right of the bar, −1: left): clear of a target tick within 40 px. */
-function labelEdge(end: number, target: number | undefined, side: 1 | -1): number {
-  if (target === undefined) return end;
-  const beyond = (target - end) * side;
-  return beyond >= -2 && beyond < 40 ? target + 2 * side : end;
+function colour(row: ChartRow): string {
+  if (row.target === undefined) return COLOURS.none;
+  return row.target.met ? COLOURS.met : COLOURS.missed;
 }
 
-function colour(headline: Headline): string {
-  if (headline.target === undefined) return COLOURS.none;
-  return meets(headline.value, headline.target) ? COLOURS.met : COLOURS.missed;
+/** Where things go: the plot's horizontal extent and the log scale over it. */
+interface Layout {
+  readonly plotLeft: number;
+  readonly plotRight: number;
+  readonly x: (value: number) => number;
+  readonly low: number;
+  readonly high: number;
 }
 
-/** The chart of every ratio in `report`, as an SVG document. */
-export function renderRatioChart(report: BenchReport, mode: string): string {
-  const bars = headlines(report).filter((headline) => headline.kind === 'ratio' && headline.value > 0);
-  const labels = bars.map((bar) => `${bar.scenario}  ${bar.measure}`);
-  const labelWidth = Math.ceil(Math.max(20, ...labels.map((label) => label.length)) * CHAR_WIDTH) + 16;
-  const values = bars.flatMap((bar) => [bar.value, ...(bar.target === undefined ? [] : [bar.target.value])]);
-  const low = snap(Math.min(0.5, ...values.map((value) => value / 1.2)), false);
-  const high = snap(Math.max(2, ...values.map((value) => value * 1.2)), true);
-  const plotLeft = labelWidth + GAP;
+function layout(rows: readonly ChartRow[]): Layout {
+  const longest = Math.max(24, ...rows.map((row) => row.label.length), ...rows.map((row) => row.scenario.length - 2));
+  const plotLeft = MARGIN + INDENT + Math.ceil(longest * CHAR_WIDTH) + 12;
+  const plotRight = CHART_WIDTH - MARGIN - VALUE_COLUMN;
+  const values = rows.flatMap((row) => [row.value, ...(row.target === undefined ? [] : [row.target.value])]);
+  const low = snap(Math.min(0.5, ...values.map((value) => value / 1.25)), false);
+  const high = snap(Math.max(2, ...values.map((value) => value * 1.25)), true);
+  const span = Math.log10(high) - Math.log10(low);
   const x = (value: number): number =>
-    plotLeft + ((Math.log10(value) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))) * PLOT_WIDTH;
-  const width = plotLeft + PLOT_WIDTH + RIGHT;
-  const height = TOP + Math.max(1, bars.length) * ROW + BOTTOM;
-  const plotBottom = TOP + bars.length * ROW;
-  const { machine } = report;
+    plotLeft + ((Math.log10(value) - Math.log10(low)) / span) * (plotRight - plotLeft);
+  return { plotLeft, plotRight, x, low, high };
+}
 
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="12" y="22" font-size="15" font-weight="bold">superstep bench — ratios (${escapeXml(mode)}, ${machine.cpus} cpus, ${machine.threads} threads, Node ${escapeXml(machine.node)})</text>`,
-    `<text x="12" y="42" fill="#555">log scale · x/superstep &gt; 1: superstep faster · superstep/x &lt; 1: superstep faster (throughput: rate, higher is better) · black tick: target</text>`,
+/** The rows' vertical positions: a heading before each scenario's first row. */
+function positions(rows: readonly ChartRow[]): { headings: [string, number][]; tops: number[]; bottom: number } {
+  const headings: [string, number][] = [];
+  const tops: number[] = [];
+  let y = TOP;
+  rows.forEach((row, index) => {
+    if (rows[index - 1]?.scenario !== row.scenario) {
+      headings.push([row.scenario, y]);
+      y += HEADING;
+    }
+    tops.push(y);
+    y += ROW;
+  });
+  return { headings, tops, bottom: y + 4 };
+}
+
+function header(report: BenchReport, mode: string, width: number): string[] {
+  const { machine } = report;
+  const setting = `${mode}, ${String(machine.cpus)} cpus, ${String(machine.threads)} threads, Node ${machine.node}`;
+  return [
+    `<rect width="${String(width)}" height="100%" fill="#ffffff"/>`,
+    `<text x="${String(MARGIN)}" y="22" font-size="15" font-weight="bold">superstep bench: right = better for superstep <tspan font-weight="normal" font-size="12" fill="#555">(${escapeXml(setting)})</tspan></text>`,
+    `<text x="${String(MARGIN)}" y="40" font-size="11" fill="#444">log scale · bars grow from 1 = as fast as the floor, peer or baseline · black tick: the target · value, target at the right</text>`,
+    `<text x="${String(MARGIN)}" y="55" font-size="11" fill="#444">cost ratios are drawn inverted (1/x): floor/superstep = the fraction of the floor's speed that superstep reaches</text>`,
   ];
-  for (const tick of logTicks(low, high)) {
-    const position = x(tick).toFixed(1);
+}
+
+function axis(at: Layout, top: number, bottom: number): string[] {
+  const parts: string[] = [];
+  for (const tick of logTicks(at.low, at.high)) {
+    const position = at.x(tick).toFixed(1);
     parts.push(
-      `<line x1="${position}" y1="${TOP - 6}" x2="${position}" y2="${plotBottom}" stroke="#e0e0e0"/>`,
-      `<text x="${position}" y="${plotBottom + 16}" text-anchor="middle" fill="#555">${String(tick)}</text>`,
+      `<line x1="${position}" y1="${String(top)}" x2="${position}" y2="${String(bottom)}" stroke="#e4e4e4"/>`,
+      `<text x="${position}" y="${String(bottom + 15)}" text-anchor="middle" fill="#555">${String(tick)}</text>`,
     );
   }
-  bars.forEach((bar, index) => {
-    const top = TOP + index * ROW;
-    const middle = top + ROW / 2;
-    const one = x(1);
-    const end = x(bar.value);
-    const left = Math.min(one, end);
-    const barWidth = Math.max(1, Math.abs(end - one));
-    const label = labels[index] ?? '';
-    const target = bar.target === undefined ? undefined : x(bar.target.value);
-    parts.push(
-      `<text x="12" y="${(middle + 4).toFixed(1)}">${escapeXml(label)}</text>`,
-      `<rect x="${left.toFixed(1)}" y="${(middle - BAR / 2).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${BAR}" fill="${colour(bar)}"/>`,
-      // The value goes past the bar's end, and past the target tick when that lies just beyond it.
-      bar.value >= 1
-        ? `<text x="${(labelEdge(end, target, 1) + 4).toFixed(1)}" y="${(middle + 4).toFixed(1)}">${formatFigure(bar.value)}</text>`
-        : `<text x="${(labelEdge(end, target, -1) - 4).toFixed(1)}" y="${(middle + 4).toFixed(1)}" text-anchor="end">${formatFigure(bar.value)}</text>`,
-    );
-    if (bar.target !== undefined) {
-      const position = x(bar.target.value).toFixed(1);
-      parts.push(
-        `<line x1="${position}" y1="${(top + 2).toFixed(1)}" x2="${position}" y2="${(top + ROW - 2).toFixed(1)}" stroke="#000" stroke-width="2"><title>target ${bar.target.op} ${String(bar.target.value)}</title></line>`,
-      );
-    }
-  });
-  const one = x(1).toFixed(1);
+  const one = at.x(1).toFixed(1);
   parts.push(
-    `<line x1="${one}" y1="${TOP - 6}" x2="${one}" y2="${plotBottom}" stroke="#000" stroke-dasharray="4 3"/>`,
-    `<text x="12" y="${height - 10}" fill="#555">bar colour: <tspan fill="${COLOURS.met}">target met</tspan> · <tspan fill="${COLOURS.missed}">target missed</tspan> · <tspan fill="${COLOURS.none}">no target</tspan></text>`,
+    `<text x="${(at.x(1) - 6).toFixed(1)}" y="${String(top - 6)}" text-anchor="end" fill="#555">◀ slower than the floor / peer</text>`,
+    `<text x="${(at.x(1) + 6).toFixed(1)}" y="${String(top - 6)}" fill="#555">faster ▶</text>`,
+  );
+  return [
+    ...parts,
+    `<line x1="${one}" y1="${String(top - 2)}" x2="${one}" y2="${String(bottom)}" stroke="#000" stroke-dasharray="4 3"/>`,
+  ];
+}
+
+function bar(row: ChartRow, at: Layout, top: number): string[] {
+  const middle = top + ROW / 2;
+  const [one, end] = [at.x(1), at.x(row.value)];
+  const source = `${row.source.measure} = ${formatFigure(row.source.value)}`;
+  const title = row.inverted ? `${source}, drawn inverted: ${row.label} = ${formatFigure(row.value)}` : source;
+  const data = `data-scenario="${escapeXml(row.scenario)}" data-label="${escapeXml(row.label)}" data-value="${String(row.value)}"`;
+  const parts = [
+    `<text x="${String(MARGIN + INDENT)}" y="${(middle + 4).toFixed(1)}">${escapeXml(row.label)}</text>`,
+    `<rect ${data} x="${Math.min(one, end).toFixed(1)}" y="${(middle - BAR / 2).toFixed(1)}" width="${Math.max(1, Math.abs(end - one)).toFixed(1)}" height="${String(BAR)}" fill="${colour(row)}"><title>${escapeXml(title)}</title></rect>`,
+  ];
+  // The value (and, inverted, the report's own figure), then the target: tspans, as SVG collapses spaces.
+  const value = formatFigure(row.value);
+  const spans = [row.inverted ? `${value} <tspan fill="#777">(1/${formatFigure(row.source.value)})</tspan>` : value];
+  if (row.target !== undefined) {
+    const position = at.x(row.target.value).toFixed(1);
+    parts.push(
+      `<line data-target="${String(row.target.value)}" x1="${position}" y1="${String(top + 1)}" x2="${position}" y2="${String(top + ROW - 1)}" stroke="#000" stroke-width="2"><title>target ${escapeXml(row.target.text)}</title></line>`,
+    );
+    spans.push(
+      `<tspan x="${(at.plotRight + VALUE_COLUMN - 64).toFixed(1)}">${escapeXml(row.target.text)} ${row.target.met ? '✓' : '✗'}</tspan>`,
+    );
+  }
+  parts.push(`<text x="${(at.plotRight + 10).toFixed(1)}" y="${(middle + 4).toFixed(1)}">${spans.join('')}</text>`);
+  return parts;
+}
+
+/** The chart of every ratio in `report`, as an SVG document {@link CHART_WIDTH} px wide. */
+export function renderRatioChart(report: BenchReport, mode: string): string {
+  const rows = chartRows(report);
+  const at = layout(rows);
+  const { headings, tops, bottom } = positions(rows);
+  const height = bottom + BOTTOM;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${String(CHART_WIDTH)}" height="${String(height)}" viewBox="0 0 ${String(CHART_WIDTH)} ${String(height)}" font-family="${FONT}" font-size="12">`,
+    ...header(report, mode, CHART_WIDTH),
+    ...axis(at, TOP, bottom),
+  ];
+  for (const [scenario, y] of headings) {
+    parts.push(
+      `<line x1="${String(MARGIN)}" y1="${String(y + 1)}" x2="${String(CHART_WIDTH - MARGIN)}" y2="${String(y + 1)}" stroke="#cfd8dc"/>`,
+      `<text x="${String(MARGIN)}" y="${String(y + 16)}" font-weight="bold">${escapeXml(scenario)}</text>`,
+    );
+  }
+  rows.forEach((row, index) => parts.push(...bar(row, at, tops[index] ?? TOP)));
+  parts.push(
+    `<text x="${String(MARGIN)}" y="${String(height - 10)}" fill="#555">bar: <tspan fill="${COLOURS.met}">target met</tspan> · <tspan fill="${COLOURS.missed}">target missed</tspan> · <tspan fill="${COLOURS.none}">no target</tspan> · ratios from one run; keys as in docs/benchmarks.md</text>`,
     '</svg>',
   );
   return `${parts.join('\n')}\n`;

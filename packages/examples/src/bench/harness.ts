@@ -141,3 +141,14 @@ export function formatNumber(value: number): string {
   if (value >= 10) return value.toFixed(1);
   return value.toFixed(2);
 }
+
+/** One scenario's outcome in the JSON report (docs/benchmarks.md#json). */
+export interface ScenarioReport extends ScenarioOutcome {
+  readonly id: string;
+}
+
+export interface BenchReport {
+  readonly formatVersion: 1;
+  readonly machine: { readonly cpus: number; readonly node: string; readonly threads: number };
+  readonly scenarios: readonly ScenarioReport[];
+}

@@ -2,18 +2,11 @@
  * What the CLI writes: the JSON document of docs/benchmarks.md#json (field names fixed, `formatVersion` 1), the table
  * printed to stdout, and the markdown table for the README (`--markdown`).
  */
-import { formatNumber, type Params, type ScenarioOutcome } from './harness.ts';
+import { formatNumber, type BenchReport, type Params } from './harness.ts';
 import { formatFigure, headlines, meets, type Headline } from './targets.ts';
 
-export interface ScenarioReport extends ScenarioOutcome {
-  readonly id: string;
-}
-
-export interface BenchReport {
-  readonly formatVersion: 1;
-  readonly machine: { readonly cpus: number; readonly node: string; readonly threads: number };
-  readonly scenarios: readonly ScenarioReport[];
-}
+// The report's shapes live in harness.ts, so targets.ts can read reports without importing this module back.
+export type { BenchReport, ScenarioReport } from './harness.ts';
 
 function formatParams(params: Params | undefined): string {
   if (params === undefined) return '';

@@ -6,7 +6,9 @@ import type { Scenario } from './harness.ts';
 import { checkpointOverhead } from './scenarios/checkpoint-overhead.ts';
 import { eventLoopLag } from './scenarios/event-loop-lag.ts';
 import { fanoutCpu } from './scenarios/fanout-cpu.ts';
+import { mapReduceCorpus } from './scenarios/map-reduce-corpus.ts';
 import { messageThroughput } from './scenarios/message-throughput.ts';
+import { remoteOverhead } from './scenarios/remote-overhead.ts';
 import { respondLatency } from './scenarios/respond-latency.ts';
 import { restore } from './scenarios/restore.ts';
 import { superstepOverhead } from './scenarios/superstep-overhead.ts';
@@ -15,6 +17,7 @@ import { workerStartup } from './scenarios/worker-startup.ts';
 
 export const SCENARIOS: readonly Scenario[] = [
   fanoutCpu,
+  mapReduceCorpus,
   superstepOverhead,
   tracingOverhead,
   messageThroughput,
@@ -23,4 +26,5 @@ export const SCENARIOS: readonly Scenario[] = [
   checkpointOverhead,
   restore,
   workerStartup,
+  remoteOverhead,
 ];

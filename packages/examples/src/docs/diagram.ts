@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 
-const DOCS = new URL('../../../../docs', import.meta.url);
+const DOCS = new URL('../../../../docs/', import.meta.url);
 
 /** The mermaid source under `<!-- toMermaid: name -->` in `docs/<file>`, with a final newline. */
 export async function documentedDiagram(file: string, name: string): Promise<string | undefined> {

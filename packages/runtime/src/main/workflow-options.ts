@@ -5,11 +5,94 @@
 import { assertSerializable, decode, encode } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { invalidOption, optionalFunction, optionsObject } from '../shared/options.ts';
-import { ActorPool, resolvePoolOptions } from './hosts/actor-pool.ts';
+import type { RequestEvent } from '../shared/events.ts';
+import { ActorPool, resolvePoolOptions, type PoolOptions } from './hosts/actor-pool.ts';
 import type { HostSet } from '../shared/host-set.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
-import { recorderSink } from './observe/run-recorder.ts';
-import type { ResumeOptions, StoreOptions, WorkflowOptions } from './workflow.ts';
+import type { InstanceLease } from './run/instance-lease.ts';
+import type { RunEventSink } from './run/run-event-sink.ts';
+import { recorderSink, type RunRecorder } from './observe/run-recorder.ts';
+
+/** Options of `WorkflowBuilder.build()`. */
+export interface WorkflowOptions extends PoolOptions {
+  /**
+   * The actor hosts to run on: a pool from `createPool()` shared between workflows, or any other
+   * {@link HostSet}. Without one, the workflow creates its own pool and closes it with itself.
+   */
+  readonly pool?: HostSet;
+  /** Default superstep limit of each run (guarantee 7). Default 100. */
+  readonly maxSupersteps?: number;
+  /** Initial workflow-scoped shared state (guarantee 45). */
+  readonly sharedState?: Readonly<Record<string, unknown>>;
+  /** Makes run, lineage and checkpoint ids (inject for deterministic tests). Default `crypto.randomUUID`. */
+  readonly createId?: () => string;
+  /** The clock for checkpoint timestamps, in ms since the epoch. Default `Date.now`. */
+  readonly now?: () => number;
+  /** A stable name: checkpoints are listed by it. Default: the start executor's id. */
+  readonly name?: string;
+  /** Checkpoint every barrier of every run to this store (guarantee 23). */
+  readonly store?: CheckpointStore;
+  /** Where failed checkpoint writes are logged (guarantee 27). Default `console`. */
+  readonly logger?: Pick<Console, 'warn'>;
+  /** After a cancel, how long handlers get to return before their worker is terminated (guarantee 38). Default 500. */
+  readonly cancelGraceMs?: number;
+  /** How many times a superstep is replayed after its worker died before the run fails (guarantee 39). Default 3. */
+  readonly maxWorkerRestarts?: number;
+  /**
+   * Reserves the instance `name` beyond this object (guarantee 52): every run, `restore()`, `reset()` and
+   * `createCheckpoint()` holds the lease while it works, and gets `WORKFLOW_BUSY` while another holder has it.
+   * `natsLease()` (from `@superstep/runtime/nats`) reaches across processes; `createLocalLease()` within one.
+   * Needs `name`, and a store that checks fencing tokens (memory, PostgreSQL).
+   */
+  readonly lease?: InstanceLease;
+  /**
+   * Also sends every run's events here, in order (`natsEventStream()` from `@superstep/runtime/nats`, which
+   * other processes follow with `observe(name)`).
+   */
+  readonly events?: RunEventSink;
+}
+
+/** Options of {@link Workflow.run} and {@link Workflow.resume}. */
+export interface RunOptions {
+  /** Aborting cancels the run (guarantee 38). */
+  readonly signal?: AbortSignal;
+  /** This run's superstep limit; overrides the workflow's (guarantee 7). */
+  readonly maxSupersteps?: number;
+  /** Checkpoint this run (only) to this store instead of the workflow's. */
+  readonly store?: CheckpointStore;
+  /**
+   * Answers requests as they come (guarantee 19): called for each `request` event; what it returns (or resolves
+   * to) is the answer. If it throws, or the answer is refused, a `warning` is emitted and the request
+   * stays pending.
+   */
+  readonly onRequest?: (request: RequestEvent) => unknown;
+  /**
+   * When nothing is queued but requests are pending: `'wait'` keeps the run open, with status
+   * `idle-with-pending-requests` (not final), until `respond()` answers — no polling, the reservation is
+   * held; `'end'` ends the run with that final status (answer later with `resume({ responses })`).
+   * `'auto'` (default) waits while someone can answer — an `onRequest` callback is set or the events are
+   * being iterated — and ends otherwise, so a bare `await result()` or a dropped handle never hangs.
+   * A background run answered from elsewhere (an HTTP handler) passes `'wait'`.
+   */
+  readonly onPendingRequests?: 'auto' | 'wait' | 'end';
+  /**
+   * Records this run for a timeline page (see {@link createRunRecorder}): its events, each handler
+   * invocation as timed on its thread, superstep attempts, checkpoint writes and requests.
+   */
+  readonly recorder?: RunRecorder;
+}
+
+/** Options of {@link Workflow.resume}. */
+export interface ResumeOptions extends RunOptions {
+  /** Answers to pending requests, applied before the run starts; unanswered ones are re-emitted (guarantee 21). */
+  readonly responses?: Readonly<Record<string, unknown>>;
+}
+
+/** Options of {@link Workflow.restore} and {@link Workflow.createCheckpoint}. */
+export interface StoreOptions {
+  /** The store to use instead of the workflow's. */
+  readonly store?: CheckpointStore;
+}
 
 const DEFAULT_MAX_SUPERSTEPS = 100;
 

@@ -4,7 +4,6 @@
  * encoded as NATS tokens); `observe(instance)` in any process follows one run of that instance from its
  * first event to its final status, as the same `WorkflowEvent` union the run handle yields.
  */
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { SuperstepError } from '../shared/errors.ts';
 import { encode } from '../shared/codec.ts';
 import type { WorkflowEvent } from '../shared/events.ts';
@@ -18,7 +17,7 @@ import {
   natsToken,
   type NatsConnectionOptions,
 } from './nats-client.ts';
-import { followRun, type ObserveOptions } from './observe.ts';
+import { followRun, type ObserveOptions, type OpenStream } from './observe.ts';
 
 export interface NatsEventStreamOptions extends NatsConnectionOptions {
   /** The JetStream stream, created if missing (file storage). Default `SUPERSTEP_EVENTS`. */
@@ -40,14 +39,6 @@ export interface NatsEventStream extends RunEventSink, AsyncDisposable {
   observe(instance: string, options?: ObserveOptions): AsyncIterable<WorkflowEvent>;
   /** Waits for publishes in flight, then closes the connection if this stream opened it. Idempotent. */
   close(): Promise<void>;
-}
-
-/** What `observe` needs of an open stream. */
-export interface OpenStream {
-  readonly js: JetStreamClient;
-  readonly jsm: JetStreamManager;
-  readonly stream: string;
-  readonly subjectPrefix: string;
 }
 
 const NEEDED_FOR = 'the NATS run event stream';

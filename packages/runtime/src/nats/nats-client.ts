@@ -3,26 +3,12 @@
  * project that never uses `@superstep/runtime/nats` installs nothing, and one that uses it without the
  * packages gets `OPTIONAL_DEPENDENCY_MISSING` naming the package to install.
  */
-import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { SuperstepError } from '../shared/errors.ts';
 import { importOptional } from '../shared/optional-dependency.ts';
+import { connectNats as connectClient, DEFAULT_NATS_SERVER, type NatsConnectionOptions } from './connection.ts';
 
-/**
- * The NATS servers to connect to and how: the same options as the NATS host set's (`connectHosts`), so one
- * object configures every NATS feature.
- */
-export interface NatsConnectionOptions {
-  /** Server URLs. Default `nats://127.0.0.1:4222`. */
-  readonly servers?: string | readonly string[];
-  /**
-   * Passed to the official client as they are: credentials (`user`/`pass`, `token`, an `authenticator` for
-   * nkeys or a creds file), `tls`, `name`, `pingInterval`, reconnect policy… `servers` here is ignored.
-   */
-  readonly connection?: Omit<NodeConnectionOptions, 'servers'>;
-}
-
-/** The default server: the local one. */
-export const DEFAULT_NATS_SERVER = 'nats://127.0.0.1:4222';
+export type { NatsConnectionOptions } from './connection.ts';
 
 export async function loadKv(neededFor: string): Promise<typeof import('@nats-io/kv')> {
   return await importOptional('@nats-io/kv', neededFor, () => import('@nats-io/kv'));
@@ -47,14 +33,10 @@ export function checkConnectionOptions(options: NatsConnectionOptions): string[]
 /** Connects for `neededFor`; a server that does not answer is `NATS_UNAVAILABLE`. */
 export async function connectNats(options: NatsConnectionOptions, neededFor: string): Promise<NatsConnection> {
   const servers = checkConnectionOptions(options);
-  const { connect } = await importOptional(
-    '@nats-io/transport-node',
-    neededFor,
-    () => import('@nats-io/transport-node'),
-  );
   try {
-    return await connect({ ...options.connection, servers });
+    return await connectClient(options, neededFor);
   } catch (error) {
+    if (error instanceof SuperstepError) throw error;
     throw new SuperstepError(
       'NATS_UNAVAILABLE',
       `${neededFor} cannot reach NATS at ${servers.join(', ')}: ${String(error)}`,

@@ -4,13 +4,20 @@
  * `WorkflowEvent` union a run handle yields, ending after the run's final status.
  */
 // Types only: the client is loaded on first use (nats-client.ts), so a missing package is a typed error.
-import type { ConsumerMessages, DeliverPolicy, JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, DeliverPolicy, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { SuperstepError } from '../shared/errors.ts';
 import { decodeUntrusted } from '../shared/codec.ts';
 import { FRAMEWORK_EVENT_TYPES, type WorkflowEvent } from '../shared/events.ts';
 import { optionsObject } from '../shared/options.ts';
-import type { OpenStream } from './events.ts';
 import { natsToken } from './nats-client.ts';
+
+/** What `observe` needs of an open stream. */
+export interface OpenStream {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  readonly subjectPrefix: string;
+}
 
 /** Options of `NatsEventStream.observe`. */
 export interface ObserveOptions {

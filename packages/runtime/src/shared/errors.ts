@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   GRAPH_FAN_TOO_FEW: 'A fan-out or fan-in edge group has fewer than two ends.',
   EXECUTOR_LOAD_FAILED:
     'A worker could not import an executor module, or the named export is missing or not an executor.',
+  MODULE_NOT_ALLOWED:
+    'A remote actor host refused to import an executor module outside the allow-list it was started with (its root and packages).',
   EXECUTOR_FAILED: 'An executor handler threw; `original` holds the thrown error (name, message, code).',
   EXECUTOR_TIMEOUT: "A handler ran past its executor's timeoutMs; its worker was terminated and replaced.",
   EXECUTOR_STATELESS_STATE: 'A stateless executor tried to set actor state (reading it gives undefined).',

@@ -118,6 +118,14 @@ export interface SendOptions {
  *   // setTimeout(() => ctx.send(order), 1000) would throw CONTEXT_CLOSED when the timer fires
  * }
  */
+/** What a reset hook is told: the executor it runs for, and the worker thread it runs in. */
+export interface ResetContext {
+  /** The executor's id in the workflow graph (one module's export can back several ids). */
+  readonly executorId: string;
+  /** The worker thread running the hook: the hook runs once in every thread that loaded the executor. */
+  readonly threadId: number;
+}
+
 export interface ExecutorContext<State = undefined, Out = unknown, Output = unknown> {
   /** This executor's id in the workflow graph. */
   readonly executorId: string;
@@ -177,9 +185,21 @@ interface DefinitionCommon<State, Out, Output, Response> {
   /**
    * Runs on `workflow.reset()` in every worker that loaded this executor, before any state changes. Use it
    * to clear caches the executor keeps outside its state. If it throws, the reset is abandoned and the
-   * instance is left exactly as it was (guarantee 35).
+   * instance is left exactly as it was (guarantee 35). It receives which executor and which thread it runs
+   * for, so a hook that keeps caches per executor id (one module can back several executors) clears only its
+   * own.
+   *
+   * @example
+   * const caches = new Map<string, Map<string, number>>();
+   * export const scorer = defineExecutor<string>({
+   *   reset: ({ executorId }) => void caches.delete(executorId),
+   *   handle(word, ctx) {
+   *     const cache = caches.get(ctx.executorId) ?? new Map<string, number>();
+   *     caches.set(ctx.executorId, cache.set(word, word.length));
+   *   },
+   * });
    */
-  readonly reset?: () => void | Promise<void>;
+  readonly reset?: (context: ResetContext) => void | Promise<void>;
   /**
    * Receives answers to this executor's requests, with the original request (guarantee 18). `response.value`
    * has the type `responseSchema` produces.
@@ -240,7 +260,7 @@ export interface ExecutorDefinition<
   readonly [EXECUTOR_BRAND]: true;
   readonly stateless: boolean;
   readonly initialState: (() => State) | undefined;
-  readonly reset: (() => void | Promise<void>) | undefined;
+  readonly reset: ((context: ResetContext) => void | Promise<void>) | undefined;
   readonly onResponse:
     | ((
         response: RequestResponse<unknown, Response>,

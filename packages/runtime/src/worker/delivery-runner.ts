@@ -4,6 +4,7 @@
  */
 import { SuperstepError, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import type { ExecutorDefinition, Handler } from '../shared/executor-definition.ts';
+import { messageKind } from '../shared/message-kind.ts';
 import { RESPONSE_SOURCE, type Delivery } from '../shared/protocol.ts';
 import { callWithRetries, isThenable } from './call-with-retries.ts';
 import { HandlerContext, type CallScope } from './handler-context.ts';
@@ -193,13 +194,6 @@ function pickHandler(definition: ExecutorDefinition, payload: unknown): Handler<
   if (handlers === undefined) return undefined;
   const kind = messageKind(payload);
   return Object.hasOwn(handlers, kind) ? (handlers[kind] as Handler<unknown, unknown, unknown>) : undefined;
-}
-
-function messageKind(message: unknown): string {
-  if (typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string') {
-    return (message as { type: string }).type;
-  }
-  return message === null ? 'null' : Array.isArray(message) ? 'array' : typeof message;
 }
 
 /** A delivery this host cannot run: a protocol bug, not the handler's fault. */

@@ -7,6 +7,7 @@ import { isMainThread, type MessagePort } from 'node:worker_threads';
 import { serveControl } from '../shared/control-plane.ts';
 import { ActorHost } from './actor-host.ts';
 import { ignoreUncaughtLateCalls } from './late-calls.ts';
+import type { RemoteThreadConfig } from './nats-thread.ts';
 import { serveHost } from './serve-host.ts';
 
 if (isMainThread) {
@@ -18,6 +19,8 @@ export interface HostTaskInput {
   readonly dataPort: MessagePort;
   readonly controlPort: MessagePort;
   readonly flushIntervalMs: number;
+  /** Set in a `superstep-host` process: the thread also serves lanes from NATS (worker/nats-thread.ts). */
+  readonly remote?: RemoteThreadConfig;
 }
 
 export default async function hostTask(input: HostTaskInput): Promise<'stopped'> {
@@ -31,6 +34,11 @@ export default async function hostTask(input: HostTaskInput): Promise<'stopped'>
   const host = new ActorHost({ post, flushIntervalMs: input.flushIntervalMs });
   // Control calls come on the control port (comlink), or as codec messages on the data port (loopback).
   serveControl(host, controlPort);
+  // Loaded only in a host process, so a plain pool never imports the NATS client.
+  const remote =
+    input.remote === undefined
+      ? undefined
+      : await (await import('./nats-thread.ts')).serveOverNats(input.remote, input.flushIntervalMs);
   const stopped = await serveHost(host, {
     post,
     on: (listener) => {
@@ -40,6 +48,7 @@ export default async function hostTask(input: HostTaskInput): Promise<'stopped'>
       dataPort.off('message', listener);
     },
   });
+  await remote?.();
   dataPort.close();
   controlPort.close();
   return stopped;

@@ -3,6 +3,7 @@
  * committed state and drafts, and its shared state — how they are loaded, and how drafts are committed,
  * rolled back, or replaced wholesale by prepared states (restore and reset; see protocol.ts).
  */
+import { threadId } from 'node:worker_threads';
 import { decodeUntrusted } from '../shared/codec.ts';
 import { SuperstepError, toErrorRecord } from '../shared/errors.ts';
 import { isExecutorDefinition, type ExecutorDefinition } from '../shared/executor-definition.ts';
@@ -100,7 +101,7 @@ export async function buildPreparedStates(instance: Instance, request: PrepareSt
   if (request.runResetHooks) {
     for (const [executorId, definition] of instance.executors) {
       try {
-        await definition.reset?.();
+        await definition.reset?.({ executorId, threadId });
       } catch (error) {
         throw new SuperstepError('RESET_FAILED', `reset hook of executor "${executorId}" threw: ${String(error)}`, {
           details: { executorId },

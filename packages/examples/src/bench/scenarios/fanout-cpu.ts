@@ -10,6 +10,10 @@ import { Piscina } from 'piscina';
 import { calibrate, cpuWork, taskSeed } from '../cpu-work.ts';
 import type { FanoutJob } from '../executors.ts';
 import { buildLangGraphFanout } from '../langgraph.ts';
+import { superstepRemote } from '../remote-fanout.ts';
+import type { FanoutRunner, FanoutSystem, FanoutWork } from '../fanout-system.ts';
+
+export type { FanoutRunner, FanoutSystem, FanoutWork } from '../fanout-system.ts';
 import {
   measureInterleaved,
   ratio,
@@ -20,26 +24,6 @@ import {
   type ResultRow,
   type Scenario,
 } from '../harness.ts';
-
-/** The work one run does: `tasks` tasks of `iterations` rounds each. */
-export interface FanoutWork {
-  readonly tasks: number;
-  readonly iterations: number;
-}
-
-/** A started system: `run()` does the whole fan-out and join once and returns the summed checksum. */
-export interface FanoutRunner {
-  run(): Promise<number>;
-  close(): Promise<void>;
-  /** One-off costs paid in `start()`, reported as their own result rows (e.g. `startupMs`). */
-  readonly setup: readonly { readonly metric: string; readonly ms: number }[];
-}
-
-export interface FanoutSystem {
-  readonly name: string;
-  /** Starts pools and builds graphs: everything outside the timed region. */
-  start(work: FanoutWork, threads: number): Promise<FanoutRunner>;
-}
 
 export const TASK_MS = 25;
 
@@ -158,13 +142,15 @@ const langgraph: FanoutSystem = {
 };
 
 /** Every system, in table order. */
-export const FANOUT_SYSTEMS: readonly FanoutSystem[] = [superstep, sequential, piscina, langgraph];
+export const FANOUT_SYSTEMS: readonly FanoutSystem[] = [superstep, sequential, piscina, langgraph, superstepRemote];
 
 /** The ratios docs/benchmarks.md lists for this scenario; a pair whose system is absent is skipped. */
 const RATIOS: readonly (readonly [string, string])[] = [
   ['sequential', 'superstep'],
   ['superstep', 'piscina'],
   ['langgraph', 'superstep'],
+  // Hosts in other processes on the same cores: about 1× is expected (remote-fanout.ts).
+  ['superstep-remote', 'superstep'],
 ];
 
 export const fanoutCpu: Scenario = {
@@ -182,6 +168,10 @@ export const fanoutCpu: Scenario = {
     const runners: { system: FanoutSystem; runner: FanoutRunner }[] = [];
     try {
       for (const system of FANOUT_SYSTEMS) {
+        if (system.available !== undefined && !(await system.available())) {
+          progress(`${system.name} skipped: what it needs is not available (NATS for superstep-remote)`);
+          continue;
+        }
         const runner = await system.start(work, threads);
         runners.push({ system, runner });
         for (const { metric, ms } of runner.setup) results.push(single(system.name, metric, ms));

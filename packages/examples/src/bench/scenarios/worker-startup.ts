@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { measureInterleaved, ratio, row, type Contender, type Scenario } from '../harness.ts';
 
 const run = promisify(execFile);
-const here = new URL('../startup', import.meta.url);
+const here = new URL('../startup/', import.meta.url);
 const compiled = new URL('../../../../runtime/dist/index.js', import.meta.url);
 const sources = new URL('../../../../runtime/src/index.ts', import.meta.url);
 const compiledExecutor = new URL('../../../../runtime/dist/executor.js', import.meta.url);

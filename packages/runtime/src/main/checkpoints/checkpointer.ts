@@ -7,7 +7,6 @@
 import type { InstanceCut } from '../superstep/coordinator-types.ts';
 import { encodeCheckpointBody, type CheckpointState, type SignatureTree } from './checkpoint-body.ts';
 import { sealRuntimeWrite } from './checkpoint-validation.ts';
-import { rememberSnapshotKey, snapshotKey } from './snapshot-bytes.ts';
 import {
   CHECKPOINT_FORMAT_VERSION,
   type CheckpointFence,
@@ -54,15 +53,10 @@ export class Checkpointer {
     this.lastIds = new WeakMap([[store, meta.id]]);
   }
 
-  /**
-   * Notes that `store` holds these blobs (a restore loaded them from it), and the keys the restored
-   * snapshots go by. Pass no snapshots for a checkpoint of an older format: its keys are not this
-   * format's, so its snapshots get new ones and the next checkpoint ships them again.
-   */
-  remember(store: CheckpointStore, keys: Iterable<string>, snapshots: Iterable<[Uint8Array, string]>): void {
+  /** Notes that `store` holds these blobs (a restore loaded them from it). */
+  remember(store: CheckpointStore, keys: Iterable<string>): void {
     const known = this.knownBlobs(store);
     for (const key of keys) known.add(key);
-    for (const [bytes, key] of snapshots) rememberSnapshotKey(bytes, key);
   }
 
   /**
@@ -123,12 +117,12 @@ interface References {
 /** A cut as a checkpoint body states it: snapshots become blob keys, at every level of sub-workflows (guarantee 44). */
 function stateOf(level: InstanceCut, references: References): CheckpointState {
   const actors = new Map<string, string>();
-  for (const [actorId, bytes] of level.snapshots) {
-    const key = snapshotKey(bytes);
+  for (const [actorId, snapshot] of level.snapshots) {
+    const key = snapshot.key;
     actors.set(actorId, key);
     if (references.keys.has(key)) continue;
     references.keys.add(key);
-    if (!references.known.has(key)) references.shipped.push([key, bytes]);
+    if (!references.known.has(key)) references.shipped.push([key, snapshot.bytes]);
   }
   const children = new Map<string, CheckpointState>();
   for (const [id, child] of level.children) children.set(id, stateOf(child, references));

@@ -1,14 +1,14 @@
 /**
  * Reading a checkpoint to restore it (guarantee 24): it must exist and have been made by the same graph, every
  * name its body uses must exist in the graph and every blob must match its key (its CRC-32; in format 1
- * its SHA-256) — all checked before anything changes (guarantees 25, 42). Once restored, each snapshot's key
- * goes to the checkpointer.
+ * its SHA-256) — all checked before anything changes (guarantees 25, 42). Each restored snapshot keeps the
+ * key the checkpoint names it by, so the checkpoints that follow name it by the same key.
  */
 import { blobKeyMatches } from '../../shared/blob-key.ts';
 import { SuperstepError } from '../../shared/errors.ts';
 import type { CheckpointState } from './checkpoint-body.ts';
-import type { CheckpointRead, CheckpointStore } from './checkpoint-store.ts';
-import type { InstanceCut } from '../superstep/coordinator-types.ts';
+import { CHECKPOINT_FORMAT_VERSION, type CheckpointRead, type CheckpointStore } from './checkpoint-store.ts';
+import { Snapshot } from './snapshot-bytes.ts';
 import type { Graph } from '../graph/graph.ts';
 
 /** Loads a checkpoint from `store`, refusing one that is missing or was made by another graph. */
@@ -42,9 +42,9 @@ export async function readCheckpoint(
 export function snapshotsFromCheckpoint(
   graph: Graph,
   state: CheckpointState,
-  blobs: ReadonlyMap<string, Uint8Array>,
-  checkpointId: string,
-): Map<string, Uint8Array> {
+  read: { readonly blobs: ReadonlyMap<string, Uint8Array>; readonly checkpointId: string },
+): Map<string, Snapshot> {
+  const { blobs, checkpointId } = read;
   const corrupt = (reason: string): SuperstepError =>
     new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}": ${reason}`, {
       details: { checkpointId, reason },
@@ -64,7 +64,9 @@ export function snapshotsFromCheckpoint(
       if (!edge.from.includes(source)) throw corrupt(`a fan-in buffer holds messages of non-source "${source}"`);
     }
   }
-  const snapshots = new Map<string, Uint8Array>();
+  // A checkpoint of an older format keys its blobs another way: its snapshots get new keys when next written.
+  const sameFormat = state.formatVersion === CHECKPOINT_FORMAT_VERSION;
+  const snapshots = new Map<string, Snapshot>();
   for (const [actorId, key] of state.actors) {
     if (!graph.executors.has(actorId)) {
       throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}" names unknown actor "${actorId}"`, {
@@ -85,27 +87,7 @@ export function snapshotsFromCheckpoint(
     if (!blobKeyMatches(key, bytes, state.formatVersion)) {
       throw corrupt(`the snapshot of actor "${actorId}" does not match its key's checksum`);
     }
-    snapshots.set(actorId, bytes);
+    snapshots.set(actorId, new Snapshot(bytes, sameFormat ? key : null));
   }
   return snapshots;
-}
-
-/**
- * The restored snapshots with the keys the checkpoint names them by (checked on the way in), at every
- * level: the checkpointer names each one by the same key in the checkpoints that follow.
- */
-export function snapshotKeys(state: CheckpointState, cut: InstanceCut): [Uint8Array, string][] {
-  const pairs: [Uint8Array, string][] = [];
-  const collect = (level: CheckpointState, bytesOf: InstanceCut): void => {
-    for (const [actorId, key] of level.actors) {
-      const bytes = bytesOf.snapshots.get(actorId);
-      if (bytes !== undefined) pairs.push([bytes, key]);
-    }
-    for (const [id, child] of level.children) {
-      const childCut = bytesOf.children.get(id);
-      if (childCut !== undefined) collect(child, childCut);
-    }
-  };
-  collect(state, cut);
-  return pairs;
 }

@@ -1,23 +1,27 @@
 /**
- * The blob key of each snapshot the runtime holds.
+ * An actor's snapshot as the main thread holds it: its msgpack bytes and their blob key.
  *
- * Snapshot bytes the coordinator holds are never written after they are made. So a key, once given,
- * stays true for as long as the object lives — a host that keyed a snapshot while encoding it hands the
- * key over with the bytes, and an unchanged actor keeps its bytes object from one barrier to the next, so
- * each snapshot is keyed once and every checkpoint names it by the same key.
+ * Snapshot bytes the coordinator holds are never written after they are made, so a key, once known, stays
+ * true for as long as the snapshot lives. It travels with the bytes: a host that keyed a snapshot while
+ * encoding it hands the key over with them, a restore knows each key from the checkpoint it checked, and
+ * otherwise the key is made on first use. An unchanged actor keeps its snapshot from one barrier to the
+ * next, so each snapshot is keyed once and every checkpoint names it by the same key.
  */
 import { newBlobKey } from '../../shared/blob-key.ts';
 
-const keys = new WeakMap<Uint8Array, string>();
+export class Snapshot {
+  private knownKey: string | undefined;
 
-/** The blob key of `bytes` (see shared/blob-key.ts), made on first use. */
-export function snapshotKey(bytes: Uint8Array): string {
-  let key = keys.get(bytes);
-  if (key === undefined) keys.set(bytes, (key = newBlobKey(bytes)));
-  return key;
-}
+  /** `key`: the bytes' blob key if it is known already (see shared/blob-key.ts). */
+  constructor(
+    readonly bytes: Uint8Array,
+    key?: string | null,
+  ) {
+    this.knownKey = key ?? undefined;
+  }
 
-/** Records a key given elsewhere (by the host that encoded the bytes, or checked on restore). */
-export function rememberSnapshotKey(bytes: Uint8Array, key: string): void {
-  keys.set(bytes, key);
+  /** The blob key of the bytes, made on first use. */
+  get key(): string {
+    return (this.knownKey ??= newBlobKey(this.bytes));
+  }
 }

@@ -8,7 +8,8 @@ import type { ExecutorLocation } from '../../shared/protocol.ts';
 import { edgeKey, finishGraph, type Condition, type EdgeGroup, type Graph, type Selector } from './graph.ts';
 import type { ExecutorRef } from './executor-ref.ts';
 import { toMermaid } from './mermaid.ts';
-import { Workflow, type WorkflowOptions } from '../workflow.ts';
+import { buildWorkflow, type Workflow } from '../workflow.ts';
+import type { WorkflowOptions } from '../workflow-options.ts';
 
 /** An edge end: a reference, or the id of an executor registered elsewhere in the builder. */
 export type EndPoint<In = unknown, Out = unknown> = ExecutorRef<In, Out> | string;
@@ -299,7 +300,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
    * export that cannot be loaded rejects here with `EXECUTOR_LOAD_FAILED` (guarantee 13).
    */
   async build(options: WorkflowOptions = {}): Promise<Workflow<Input, Output>> {
-    return await Workflow.create<Input, Output>(this.toGraph(), options);
+    return await buildWorkflow<Input, Output>(this.toGraph(), options);
   }
 
   private register(end: (ExecutorLocation & { readonly subWorkflow?: Graph }) | string): string {

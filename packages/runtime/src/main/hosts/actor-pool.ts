@@ -5,22 +5,12 @@
  * one piscina task per superstep, which measured about twice as slow (docs/design.md).
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { decode, encode } from '../../shared/codec.ts';
-import { ControlClient } from '../../shared/control-bytes.ts';
-import { connectControl } from '../../shared/control-plane.ts';
 import { SuperstepError } from '../../shared/errors.ts';
-import {
-  hostLost,
-  type HostLink,
-  type HostReloader,
-  type HostSet,
-  type HostStreamListener,
-  type StepRequest,
-} from '../../shared/host-set.ts';
+import type { HostLink, HostReloader, HostSet } from '../../shared/host-set.ts';
 import { invalidOption, optionsObject } from '../../shared/options.ts';
-import type { HostControl, HostToMain, StepBatch, StepReply } from '../../shared/protocol.ts';
+import { WorkerHostLink, type ControlRoute } from './worker-host-link.ts';
 
 /**
  * The worker's entry. Compiled (an installed package): the host task itself, plain JavaScript. From sources
@@ -91,203 +81,6 @@ export function resolvePoolOptions(given: PoolOptions | undefined): ResolvedPool
 }
 
 /**
- * How a link reaches its host's control plane: comlink on the thread's control port, or codec messages on
- * the data port (the loopback: every call is encoded to bytes and decoded on the other side, as for a host
- * in another process).
- */
-export type ControlRoute = 'comlink' | 'codec';
-
-interface StepWaiter {
-  resolve(reply: StepReply): void;
-  reject(error: Error): void;
-}
-
-/** One worker thread's host, seen from the main thread. */
-class WorkerHostLink implements HostLink {
-  readonly control: HostControl;
-  private readonly releaseControl: () => void;
-  /** Codec-routed control calls waiting for their result (loopback only). */
-  private readonly controlClient: ControlClient | undefined;
-  /** Per instance, the number of the last batch sent (see {@link StepBatch.seq}). */
-  private readonly sentSeq = new Map<string, number>();
-  /** Per instance, the batches sent and not yet answered, by number: a reply is matched by its number. */
-  private readonly pendingSteps = new Map<string, Map<number, StepWaiter>>();
-  private readonly listeners = new Map<string, HostStreamListener>();
-  private lostError: SuperstepError | undefined;
-  /**
-   * How to fail each control call in flight when the thread dies, so none waits on a dead thread. A set
-   * each call leaves when it settles, not a race against one never-settling promise: such a race keeps
-   * every call's result reachable for the life of the host.
-   */
-  private readonly inFlight = new Set<(error: SuperstepError) => void>();
-  /** Resolves once every instance has (re)loaded its actors on this host; steps wait for it. */
-  private readyPromise: Promise<void> = Promise.resolve();
-  private settledReady = true;
-
-  get ready(): Promise<void> {
-    return this.readyPromise;
-  }
-  set ready(promise: Promise<void>) {
-    this.settledReady = false;
-    this.readyPromise = promise;
-    const settle = (): void => {
-      if (this.readyPromise === promise) this.settledReady = true;
-    };
-    promise.then(settle, settle);
-  }
-
-  /** True when no reload is in progress and the host is alive. */
-  get isReady(): boolean {
-    return this.settledReady && !this.lost;
-  }
-
-  constructor(
-    readonly index: number,
-    readonly hostId: string,
-    private readonly dataPort: MessagePort,
-    controlPort: MessagePort,
-    route: ControlRoute,
-    readonly done: Promise<unknown>,
-    readonly kill: (reason: string) => void,
-  ) {
-    let api: HostControl;
-    if (route === 'codec') {
-      this.controlClient = new ControlClient((call) => {
-        this.post(encode(call));
-      });
-      api = this.controlClient.control;
-      // Unused, but closed only with the link: closing it now would detach the end piscina has yet to
-      // transfer when the task waits for a thread (a replacement host).
-      this.releaseControl = () => {
-        controlPort.close();
-      };
-    } else {
-      const connected = connectControl<HostControl>(controlPort);
-      api = connected.api;
-      this.releaseControl = connected.release;
-    }
-    const guard = <T>(call: () => Promise<T>): Promise<T> => {
-      if (this.lostError !== undefined) return Promise.reject(this.lostError);
-      return new Promise<T>((resolve, reject) => {
-        this.inFlight.add(reject);
-        const settle = (): void => {
-          this.inFlight.delete(reject);
-        };
-        call().then(resolve, reject).finally(settle);
-      });
-    };
-    // A call to a thread that died never settles: each one is failed when the thread dies.
-    this.control = {
-      loadInstance: (request) => guard(() => api.loadInstance(request)),
-      dropInstance: (instance) => guard(() => api.dropInstance(instance)),
-      commit: (instance, at) => guard(() => api.commit(instance, at)),
-      rollback: (instance, at) => guard(() => api.rollback(instance, at)),
-      prepareStates: (instance, request) => guard(() => api.prepareStates(instance, request)),
-      commitPrepared: (instance) => guard(() => api.commitPrepared(instance)),
-      discardPrepared: (instance) => guard(() => api.discardPrepared(instance)),
-      validateResponse: (instance, executorId, value) => guard(() => api.validateResponse(instance, executorId, value)),
-      abort: (instance, reason, run) => guard(() => api.abort(instance, reason, run)),
-      ping: () => guard(() => api.ping()),
-      memory: () => guard(() => api.memory()),
-    };
-    dataPort.on('message', (bytes: Uint8Array) => {
-      this.receive(decode(bytes) as HostToMain);
-    });
-  }
-
-  /** Every buffer the codec makes owns its ArrayBuffer, so transferring it is safe. */
-  private post(bytes: Uint8Array): void {
-    this.dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
-  }
-
-  private receive(message: HostToMain): void {
-    switch (message.op) {
-      case 'events':
-      case 'timer':
-        this.listeners.get(message.instance)?.(message, this.index);
-        return;
-      case 'result':
-        this.controlClient?.settle(message);
-        return;
-      case 'done': {
-        // A reply nobody waits for (a repeat answered twice, a refused stray) is dropped.
-        const waiting = this.pendingSteps.get(message.instance);
-        const waiter = waiting?.get(message.seq);
-        if (waiting === undefined || waiter === undefined) return;
-        waiting.delete(message.seq);
-        if (waiting.size === 0) this.pendingSteps.delete(message.instance);
-        waiter.resolve(message);
-      }
-    }
-  }
-
-  async step(request: StepRequest): Promise<StepReply> {
-    if (!this.settledReady) await this.ready;
-    if (this.lostError !== undefined) throw this.lostError;
-    // The number is taken only once the batch is encoded: a batch that failed to encode was never sent,
-    // and a gap would make the host refuse the next one.
-    const seq = (this.sentSeq.get(request.instance) ?? 0) + 1;
-    // Named field by field, not `{ ...request, seq }`: msgpackr packs an object made by spreading a spread
-    // object about twice as slowly (measured 5.8 µs against 2.7 µs for a small batch), on every superstep.
-    const batch: StepBatch = {
-      op: 'step',
-      instance: request.instance,
-      run: request.run,
-      superstep: request.superstep,
-      seq,
-      shared: request.shared,
-      deliveries: request.deliveries,
-      continuation: request.continuation,
-      keySnapshots: request.keySnapshots,
-      timed: request.timed,
-    };
-    const bytes = encode(batch);
-    this.sentSeq.set(request.instance, seq);
-    return await new Promise<StepReply>((resolve, reject) => {
-      let waiting = this.pendingSteps.get(request.instance);
-      if (waiting === undefined) this.pendingSteps.set(request.instance, (waiting = new Map<number, StepWaiter>()));
-      waiting.set(seq, { resolve, reject });
-      this.post(bytes);
-    });
-  }
-
-  subscribe(instance: string, listener: HostStreamListener): () => void {
-    this.listeners.set(instance, listener);
-    return () => {
-      if (this.listeners.get(instance) === listener) this.listeners.delete(instance);
-    };
-  }
-
-  /** The thread died: fail whatever waits on it. */
-  markLost(cause: unknown): void {
-    if (this.lostError !== undefined) return;
-    this.lostError = hostLost(this, cause);
-    for (const waiting of this.pendingSteps.values()) {
-      for (const pending of waiting.values()) pending.reject(this.lostError);
-    }
-    this.pendingSteps.clear();
-    this.controlClient?.failAll(this.lostError);
-    for (const reject of this.inFlight) reject(this.lostError);
-    this.inFlight.clear();
-    this.close();
-  }
-
-  get lost(): boolean {
-    return this.lostError !== undefined;
-  }
-
-  stop(): void {
-    if (this.lost) return;
-    this.post(encode({ op: 'stop' }));
-  }
-
-  close(): void {
-    this.releaseControl();
-    this.dataPort.close();
-  }
-}
-
-/**
  * A pool of actor hosts on worker threads. Several workflows may share one pool; a workflow built
  * without one creates its own and closes it with itself.
  *
@@ -310,10 +103,14 @@ export class ActorPool implements AsyncDisposable, HostSet {
   private hostsStarted = 0;
   private readonly restartListeners = new Set<(index: number, reason: string) => void>();
 
-  /** Use {@link createPool}. `route` is how links reach their hosts' control planes. */
+  /**
+   * Use {@link createPool}. `route` is how links reach their hosts' control planes; `taskData` adds fields
+   * to each host task's input, by thread index (a `superstep-host` process passes its NATS settings).
+   */
   constructor(
     options: PoolOptions = {},
     private readonly route: ControlRoute = 'comlink',
+    private readonly taskData?: (index: number) => Readonly<Record<string, unknown>>,
   ) {
     this.options = resolvePoolOptions(options);
     this.threads = this.options.threads;
@@ -339,12 +136,25 @@ export class ActorPool implements AsyncDisposable, HostSet {
     const abort = new AbortController();
     // Aborting a running piscina task terminates its thread: the one way to stop a `while (true) {}`.
     const done = this.piscina.run(
-      { dataPort: data.port2, controlPort: control.port2, flushIntervalMs: this.options.eventFlushMs },
+      {
+        ...this.taskData?.(index),
+        dataPort: data.port2,
+        controlPort: control.port2,
+        flushIntervalMs: this.options.eventFlushMs,
+      },
       { transferList: [data.port2, control.port2], signal: abort.signal },
     );
     const hostId = `${this.route === 'codec' ? 'loopback' : 'thread'}-${index}.${++this.hostsStarted}`;
-    const link = new WorkerHostLink(index, hostId, data.port1, control.port1, this.route, done, (reason) => {
-      abort.abort(reason);
+    const link = new WorkerHostLink({
+      index,
+      hostId,
+      dataPort: data.port1,
+      controlPort: control.port1,
+      route: this.route,
+      done,
+      kill: (reason) => {
+        abort.abort(reason);
+      },
     });
     const onEnd = (cause: unknown): void => {
       link.markLost(cause);
@@ -385,13 +195,16 @@ export class ActorPool implements AsyncDisposable, HostSet {
     this.links[index]?.kill(reason);
   }
 
-  /** Registers how an instance reloads its actors onto a replacement host. @internal */
+  /** {@link HostSet.registerInstance}: how an instance reloads its actors onto a replacement host. */
   registerInstance(instance: string, reload: HostReloader): () => void {
     this.reloaders.set(instance, reload);
     return () => this.reloaders.delete(instance);
   }
 
-  /** Called with the host index each time a host is replaced. @internal */
+  /**
+   * Calls `listener` with the host's index and the reason each time a host thread is replaced (it died or was
+   * killed); returns the undo. A `superstep-host` process uses it to tell its coordinators.
+   */
   onRestart(listener: (index: number, reason: string) => void): () => void {
     this.restartListeners.add(listener);
     return () => this.restartListeners.delete(listener);
@@ -408,14 +221,14 @@ export class ActorPool implements AsyncDisposable, HostSet {
     }
   }
 
-  /** The host link at `index` (the current one: hosts are replaced when they die). @internal */
+  /** {@link HostSet.host}: the link at `index` (the current one: hosts are replaced when they die). */
   host(index: number): HostLink {
     const link = this.links[index];
     if (link === undefined) throw new SuperstepError('INTERNAL', `no host ${index}`);
     return link;
   }
 
-  /** Spreads actors of successive workflows over the hosts. @internal */
+  /** {@link HostSet.nextPlacement}: spreads actors of successive workflows over the hosts. */
   nextPlacement(): number {
     return this.placementCursor++ % this.threads;
   }
@@ -509,8 +322,23 @@ export async function createLoopbackPool(options: PoolOptions = {}): Promise<Act
   return await startPool(options, 'codec');
 }
 
-async function startPool(options: PoolOptions, route: ControlRoute): Promise<ActorPool> {
-  const pool = new ActorPool(options, route);
+/**
+ * A thread pool whose host tasks get `taskData(index)` besides their ports: how a `superstep-host` process
+ * makes its threads serve lanes from NATS. Not exported from the package's entries.
+ */
+export async function createPoolWithTaskData(
+  options: PoolOptions,
+  taskData: (index: number) => Readonly<Record<string, unknown>>,
+): Promise<ActorPool> {
+  return await startPool(options, 'comlink', taskData);
+}
+
+async function startPool(
+  options: PoolOptions,
+  route: ControlRoute,
+  taskData?: (index: number) => Readonly<Record<string, unknown>>,
+): Promise<ActorPool> {
+  const pool = new ActorPool(options, route, taskData);
   try {
     await pool.ready();
   } catch (error) {

@@ -16,9 +16,10 @@ import {
 import type { ErrorRecord } from '../../shared/errors.ts';
 import type { StepReply } from '../../shared/protocol.ts';
 import type { RecorderSink } from './run-recorder.ts';
+import { INSTRUMENTATION_SCOPE, runMetrics, type RunMetrics } from './run-metrics.ts';
 
 /** The tracer's name: the instrumentation scope users filter on. */
-export const TRACER_NAME = '@superstep/runtime';
+export const TRACER_NAME = INSTRUMENTATION_SCOPE;
 
 /** Epoch milliseconds with fractions, comparable with the hosts' handler timings. */
 export const epochNow = (): number => performance.timeOrigin + performance.now();
@@ -79,8 +80,8 @@ export interface RunTraceOptions {
 }
 
 /**
- * Starts a run's trace. Returns {@link NO_TRACE} when no provider records the run's span and no recorder
- * is attached, so an unobserved run does no tracing work past this call.
+ * Starts a run's trace. Returns {@link NO_TRACE} when no provider records the run's span, no meter provider
+ * is registered and no recorder is attached, so an unobserved run does no tracing work past this call.
  */
 export function startRunTrace(options: RunTraceOptions): RunTrace {
   const tracer = trace.getTracer(TRACER_NAME);
@@ -90,8 +91,9 @@ export function startRunTrace(options: RunTraceOptions): RunTrace {
     { startTime: start, attributes: { 'superstep.run.id': options.runId, 'superstep.instance': options.instance } },
     options.parent,
   );
-  if (!span.isRecording() && options.recorder === undefined) return NO_TRACE;
-  return new ObservedRun(span.isRecording() ? span : undefined, start, options);
+  const meters = runMetrics();
+  if (!span.isRecording() && options.recorder === undefined && meters === undefined) return NO_TRACE;
+  return new ObservedRun({ span: span.isRecording() ? span : undefined, meters, start }, options);
 }
 
 /** The context to start a run's span under: the caller's active one. */
@@ -126,14 +128,17 @@ class ObservedRun implements RunTrace {
   private step:
     { span: Span | undefined; superstep: number; start: number; attempts: number; barrierAt: number } | undefined;
   private readonly attemptStart = new Map<number, number>();
+  private readonly span: Span | undefined;
+  private readonly meters: RunMetrics | undefined;
 
   constructor(
-    private readonly span: Span | undefined,
-    start: number,
+    observers: { readonly span: Span | undefined; readonly meters: RunMetrics | undefined; readonly start: number },
     private readonly options: RunTraceOptions,
   ) {
-    this.runContext = span === undefined ? undefined : trace.setSpan(options.parent, span);
-    options.recorder?.runStarted(options.runId, start);
+    this.span = observers.span;
+    this.meters = observers.meters;
+    this.runContext = this.span === undefined ? undefined : trace.setSpan(options.parent, this.span);
+    options.recorder?.runStarted(options.runId, observers.start);
   }
 
   private startSpan(name: string, start: number, attributes: Attributes, parent = this.runContext): Span | undefined {
@@ -149,6 +154,8 @@ class ObservedRun implements RunTrace {
     });
     this.step = { span, superstep, start, attempts: 0, barrierAt: start };
     this.attemptStart.set(1, start);
+    this.meters?.messages.add(messages);
+    this.meters?.queueDepth.record(messages);
   }
 
   attemptEnded(superstep: number, attempt: number, replies: readonly StepReply[], outcome: AttemptOutcome): void {
@@ -186,6 +193,10 @@ class ObservedRun implements RunTrace {
           failed,
           rolledBack,
         });
+        this.meters?.handlerDuration.record((to - from) / 1000, {
+          'superstep.executor.id': executorId,
+          'superstep.handler.outcome': failed ? 'failed' : 'ok',
+        });
         if (parent === undefined) continue;
         const handler = this.startSpan(
           'superstep.handler',
@@ -210,6 +221,7 @@ class ObservedRun implements RunTrace {
       }
     }
     this.options.recorder?.attempt({ superstep, attempt, start, end, outcome });
+    if (rolledBack) this.meters?.rolledBack.add(1, { 'superstep.attempt.outcome': outcome });
     if (attemptSpan !== undefined) {
       failSpan(attemptSpan, outcome, `superstep ${superstep} attempt ${attempt} rolled back (${outcome})`);
       attemptSpan.end(end);
@@ -224,6 +236,8 @@ class ObservedRun implements RunTrace {
     this.attemptStart.clear();
     const end = epochNow();
     this.options.recorder?.step({ superstep, start: step.start, end, outcome, attempts: step.attempts });
+    this.meters?.supersteps.add(1, { 'superstep.outcome': outcome });
+    this.meters?.stepDuration.record((end - step.start) / 1000, { 'superstep.outcome': outcome });
     const span = step.span;
     if (span === undefined) return;
     span.setAttributes({
@@ -240,6 +254,10 @@ class ObservedRun implements RunTrace {
   checkpointWritten(superstep: number, start: number, result: CheckpointResult): void {
     const end = epochNow();
     this.options.recorder?.checkpoint({ superstep, start, end, ...result });
+    this.meters?.checkpointDuration.record((end - start) / 1000, {
+      'superstep.checkpoint.store': result.store,
+      'superstep.checkpoint.outcome': result.ok ? 'saved' : 'failed',
+    });
     const span = this.startSpan('superstep.checkpoint.save', start, {
       'superstep.superstep': superstep,
       'superstep.checkpoint.store': result.store,
@@ -259,9 +277,15 @@ class ObservedRun implements RunTrace {
     });
     const recorder = this.options.recorder;
     recorder?.requestOpened({ requestId, executorId, superstep, start });
+    const meters = this.meters;
+    meters?.pendingRequests.add(1);
+    let open = true;
     return {
       end: (outcome) => {
+        if (!open) return;
+        open = false;
         const end = epochNow();
+        meters?.pendingRequests.add(-1);
         recorder?.requestClosed(requestId, end, outcome);
         span?.setAttribute('superstep.request.outcome', outcome);
         span?.end(end);
@@ -276,6 +300,7 @@ class ObservedRun implements RunTrace {
   ended(status: string, error?: Error): void {
     const end = epochNow();
     this.options.recorder?.runEnded(this.options.runId, end, status);
+    this.meters?.runs.add(1, { 'superstep.run.status': status });
     if (this.span === undefined) return;
     this.span.setAttribute('superstep.run.status', status);
     if (status === 'failed') failSpan(this.span, errorType(error), error?.message ?? 'run failed');

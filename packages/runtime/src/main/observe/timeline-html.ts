@@ -5,7 +5,7 @@
  * details and zoom; nothing is fetched, so the file opens anywhere. Every text drawn from the run is
  * escaped: executor ids and error messages come from user code.
  */
-import type { HandlerRecord, TimelineData } from './run-recorder.ts';
+import type { HandlerRecord, TimelineData } from './timeline-data.ts';
 
 const LABEL_WIDTH = 150;
 const PLOT_WIDTH = 1000;

@@ -6,6 +6,12 @@
  */
 import type { WorkflowEvent } from '../../shared/events.ts';
 
+/** A sink with the instance name its runs' events are published under. */
+export interface PublishedEvents {
+  readonly sink: RunEventSink;
+  readonly instance: string;
+}
+
 /** The run an event belongs to. */
 export interface RunEventOrigin {
   /** The workflow instance's name (`WorkflowOptions.name`, or the start executor's id). */

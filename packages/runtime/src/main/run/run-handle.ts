@@ -26,13 +26,24 @@ export type RunOutcome<Output> =
   | { readonly ok: true; readonly result: RunResult<Output> }
   | { readonly ok: false; readonly error: Error; readonly status: 'failed' | 'cancelled' };
 
-export interface RunHandleParts<Output> {
+/** The run behind a handle (run.ts). */
+export interface RunControl<Output> {
   readonly runId: string;
   readonly events: EventChannel<WorkflowEvent>;
-  readonly outcome: Promise<RunOutcome<Output>>;
-  readonly status: () => RunStatus;
-  readonly cancel: (reason: string) => void;
-  readonly respond: (requestId: string, value: unknown) => Promise<void>;
+  /** Settles when the run has ended and released the instance. */
+  readonly done: Promise<RunOutcome<Output>>;
+  readonly status: RunStatus;
+  cancel(reason: string): void;
+  /** Set by the handle while a consumer is iterating the events (so someone can see requests and answer them). */
+  iterating: boolean;
+  respond(requestId: string, value: unknown): Promise<void>;
+}
+
+let makeHandle: <Output>(run: RunControl<Output>) => RunHandle<Output>;
+
+/** The handle of a run (handles are made only here: `RunHandle` has no public constructor). */
+export function runHandle<Output>(run: RunControl<Output>): RunHandle<Output> {
+  return makeHandle(run);
 }
 
 /**
@@ -48,18 +59,20 @@ export interface RunHandleParts<Output> {
 export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>, AsyncDisposable {
   readonly runId: string;
   private iterated = false;
-  private iterationOpen = false;
-  private readonly parts: RunHandleParts<Output>;
+  private readonly run: RunControl<Output>;
 
-  /** @internal made by `Workflow.run()` */
-  constructor(parts: RunHandleParts<Output>) {
-    this.parts = parts;
-    this.runId = parts.runId;
+  static {
+    makeHandle = (run) => new RunHandle(run);
+  }
+
+  private constructor(run: RunControl<Output>) {
+    this.run = run;
+    this.runId = run.runId;
   }
 
   /** The run's current status. */
   get status(): RunStatus {
-    return this.parts.status();
+    return this.run.status;
   }
 
   /**
@@ -70,8 +83,8 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
   async result(): Promise<RunResult<Output>> {
     // Called before anyone iterates the events: nobody will read them, so they are not kept (a long run
     // would otherwise buffer every event until it ends). Iterate first to have both.
-    if (!this.iterated) this.parts.events.discard();
-    const outcome = await this.parts.outcome;
+    if (!this.iterated) this.run.events.discard();
+    const outcome = await this.run.done;
     if (outcome.ok) return outcome.result;
     throw outcome.error;
   }
@@ -88,13 +101,13 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
    * }
    */
   async respond(requestId: string, value: unknown): Promise<void> {
-    await this.parts.respond(requestId, value);
+    await this.run.respond(requestId, value);
   }
 
   /** Cancels the run; resolves once it has stopped and released the workflow. Idempotent. */
   async cancel(reason = 'cancelled by caller'): Promise<void> {
-    this.parts.cancel(reason);
-    await this.parts.outcome;
+    this.run.cancel(reason);
+    await this.run.done;
   }
 
   /** One consumer only: a second iteration throws `HANDLE_ITERATED`. Breaking out cancels the run. */
@@ -103,25 +116,20 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
       throw new SuperstepError('HANDLE_ITERATED', `run ${this.runId}: its events can be iterated once`);
     }
     this.iterated = true;
-    this.iterationOpen = true;
-    const inner = this.parts.events[Symbol.asyncIterator]();
+    this.run.iterating = true;
+    const inner = this.run.events[Symbol.asyncIterator]();
     return {
       next: async () => {
         const result = await inner.next();
-        if (result.done === true) this.iterationOpen = false;
+        if (result.done === true) this.run.iterating = false;
         return result;
       },
       return: async () => {
-        this.iterationOpen = false;
+        this.run.iterating = false;
         await this.cancel('event iteration stopped early');
         return { value: undefined, done: true };
       },
     };
-  }
-
-  /** True while a consumer is iterating the events (so someone can see requests and answer them). */
-  get isIterating(): boolean {
-    return this.iterationOpen;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

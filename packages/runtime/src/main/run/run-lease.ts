@@ -19,6 +19,9 @@ export interface RunLeaseParts {
   readonly onLost?: (error: SuperstepError) => void;
 }
 
+/** Takes an instance's lease for one run or idle operation. */
+export type TakeLease = (parts: Pick<RunLeaseParts, 'store' | 'onLost'>) => Promise<RunLease>;
+
 export class RunLease {
   private lostWith: SuperstepError | undefined;
   private readonly stopWatching: () => void;

@@ -17,62 +17,38 @@
  * unaffected (guarantee 24), but handlers of N+1 can start before checkpoint N exists.
  */
 import type { WorkflowEvent } from '../../shared/events.ts';
+import type { ReleaseHold } from '../run/event-gate.ts';
 import type { InstanceCut, RunContext } from './coordinator-types.ts';
 
-type Status = Parameters<RunContext['status']>[0];
-
 export class BarrierCheckpoints {
-  /** Emits and status changes held back while a checkpoint is outstanding; `undefined`: pass through. */
-  private held: (() => void)[] | undefined;
   /** The write taken at the last barrier, not yet started. */
   private deferred: (() => Promise<void>) | undefined;
   /** The write in progress, settled when its events are out. */
   private writing: Promise<void> | undefined;
 
-  /** The run as the coordinator uses it: emit and status go through the hold. */
-  readonly run: RunContext;
-
-  constructor(private readonly target: RunContext) {
-    this.run = {
-      ...target,
-      emit: (event: WorkflowEvent) => {
-        if (this.held === undefined) target.emit(event);
-        else
-          this.held.push(() => {
-            target.emit(event);
-          });
-      },
-      status: (status: Status) => {
-        if (this.held === undefined) target.status(status);
-        else
-          this.held.push(() => {
-            target.status(status);
-          });
-      },
-    };
-  }
+  constructor(private readonly run: Pick<RunContext, 'events' | 'checkpoint'>) {}
 
   /**
-   * Barrier `superstep` is committed: take its cut now, write it later ({@link start}). `completed`: also
-   * emit `superstep.completed` after the checkpoint's event (false for the entry checkpoint).
+   * Barrier `superstep` is committed: take its cut now, write it later ({@link start}); the run's events
+   * are held until then. `completed`: also emit `superstep.completed` after the checkpoint's event (false
+   * for the entry checkpoint).
    */
   defer(superstep: number, cut: () => InstanceCut, completed: boolean): void {
-    const write = this.target.checkpoint;
+    const write = this.run.checkpoint;
+    const done: WorkflowEvent[] = completed ? [{ type: 'superstep.completed', superstep }] : [];
     if (write === undefined) {
-      if (completed) this.run.emit({ type: 'superstep.completed', superstep });
+      for (const event of done) this.run.events.emit(event);
       return;
     }
     const taken = cut();
-    this.held ??= [];
+    const release: ReleaseHold = this.run.events.hold();
     this.deferred = async () => {
+      let saved: WorkflowEvent | undefined;
       try {
-        this.target.emit(await write(taken));
+        saved = await write(taken);
       } finally {
         // Whatever happened to the write, the held events go out, in order, after its own.
-        const held = this.held ?? [];
-        this.held = undefined;
-        if (completed) this.target.emit({ type: 'superstep.completed', superstep });
-        for (const release of held) release();
+        release(saved === undefined ? done : [saved, ...done]);
       }
     };
   }

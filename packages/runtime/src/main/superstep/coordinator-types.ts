@@ -3,11 +3,13 @@
  * that checkpoints capture and restore/reset replace, sub-workflow nodes, and the outcome of a run.
  */
 import type { WorkflowEvent } from '../../shared/events.ts';
-import type { ExecutorInfo } from '../../shared/protocol.ts';
+import type { ExecutorInfo, SharedWrite } from '../../shared/protocol.ts';
 import type { HostSet } from '../../shared/host-set.ts';
 import type { BarrierState, PendingRequestRecord } from '../checkpoints/checkpoint-body.ts';
+import type { Snapshot } from '../checkpoints/snapshot-bytes.ts';
 import type { Graph } from '../graph/graph.ts';
 import type { RunTrace } from '../observe/run-trace.ts';
+import type { EventGate } from '../run/event-gate.ts';
 
 /** One run as the coordinator sees it. */
 export interface RunContext {
@@ -16,7 +18,11 @@ export interface RunContext {
   readonly start: { readonly kind: 'input'; readonly input: unknown } | { readonly kind: 'resume' };
   readonly maxSupersteps: number;
   readonly signal: AbortSignal;
-  readonly emit: (event: WorkflowEvent) => void;
+  /**
+   * The run's event gate: the only way its events go out. It holds them while a barrier's checkpoint is
+   * outstanding (barrier-checkpoint.ts), so everything emitted for the run stays in guarantee 3 order.
+   */
+  readonly events: EventGate;
   /**
    * Writes a checkpoint of a barrier's cut (absent when no store is configured). Never rejects: resolves
    * to the event reporting the outcome, `checkpoint.saved` or a `CHECKPOINT_FAILED` warning (guarantee 27).
@@ -28,8 +34,6 @@ export interface RunContext {
   readonly eventsWanted: () => boolean;
   /** The run's tracing and recording (a no-op when nobody watches: see run-trace.ts). */
   readonly trace: RunTrace;
-  /** Emits a status event if the status changed (the final one is emitted by the caller). */
-  readonly status: (status: 'running' | 'running-with-pending-requests' | 'idle-with-pending-requests') => void;
 }
 
 /** A request waiting for its answer. */
@@ -37,8 +41,8 @@ export type PendingRequest = PendingRequestRecord;
 
 /** The instance state at a barrier, as checkpoints capture it and restore/reset replace it. */
 export interface InstanceCut extends BarrierState {
-  /** Snapshot bytes of every actor whose state has changed since it was created. */
-  readonly snapshots: ReadonlyMap<string, Uint8Array>;
+  /** The snapshot of every actor whose state has changed since it was created. */
+  readonly snapshots: ReadonlyMap<string, Snapshot>;
   /** The full state of each sub-workflow node (guarantee 44). */
   readonly children: ReadonlyMap<string, InstanceCut>;
 }
@@ -69,6 +73,13 @@ export type CoordinatorOutcome =
     }
   | { readonly kind: 'failed'; readonly error: Error }
   | { readonly kind: 'cancelled'; readonly error: Error };
+
+/** What a host holds of an instance: its actors, their snapshots and the shared state. */
+export interface HostState {
+  readonly actors: string[];
+  readonly snapshots: (readonly [string, Uint8Array])[];
+  readonly shared: SharedWrite[];
+}
 
 export interface CoordinatorParts {
   readonly instance: string;

@@ -3,17 +3,32 @@
  * stopped mid-superstep: a cancel (handlers are told, and a host still busy after the grace period is
  * terminated, guarantee 38) and a handler timeout (a watchdog per timed call kills its host, guarantee 40).
  */
-import type { HostLink, HostSet, HostStreamListener } from '../../shared/host-set.ts';
-import type { Delivery, HostTimerMessage, SharedWrite, StepReply } from '../../shared/protocol.ts';
+import { SuperstepError } from '../../shared/errors.ts';
+import { allHosts, type HostLink, type HostSet, type HostStreamListener } from '../../shared/host-set.ts';
+import type {
+  Delivery,
+  HostEventsMessage,
+  HostTimerMessage,
+  SharedWrite,
+  StepMark,
+  StepReply,
+} from '../../shared/protocol.ts';
 import type { RunContext } from './coordinator-types.ts';
 import type { Partition } from './partitioner.ts';
+import type { StepFailure } from './verdict.ts';
 
 export interface HostDispatchParts {
   readonly instance: string;
   readonly hosts: HostSet;
   /** After a cancel, handlers get this long to return before their worker is terminated. */
   readonly cancelGraceMs: number;
+  /** The shared-state writes each host has not heard of yet; they go with its next batch. */
+  readonly shared: SharedDeltas;
 }
+
+/** What came of one batch: the host's reply, or a typed failure (see verdict.ts). */
+export type BatchResult =
+  { readonly ok: true; readonly reply: StepReply } | { readonly ok: false; readonly failure: StepFailure };
 
 /** What every batch of one superstep carries besides its deliveries. */
 export interface SuperstepHeader {
@@ -34,9 +49,14 @@ export class HostDispatch {
    * these may be rolled back. A host that got no batch still holds the previous superstep's drafts, which
    * it commits when its next batch arrives; rolling it back would drop a committed superstep.
    */
-  readonly received = new Set<number>();
-  /** Hosts killed by a timeout in the current superstep, with the executor that overran. */
-  readonly timedOut = new Map<number, { executorId: string; timeoutMs: number }>();
+  private readonly received = new Set<number>();
+  /**
+   * Hosts killed by a timeout in the current attempt, with the executor that overran: a batch lost with
+   * such a host is a {@link Timeout}, not a plain lost host.
+   */
+  private readonly timedOut = new Map<number, { executorId: string; timeoutMs: number }>();
+  /** The superstep of the last batches sent: timer notices of another are stale. */
+  private superstep = -1;
   /** Cancels the superstep in flight (set while one is); called by the run's abort listener. */
   private onAbort: (() => void) | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
@@ -44,14 +64,21 @@ export class HostDispatch {
   private listening:
     { readonly listener: HostStreamListener; readonly links: Map<number, [HostLink, () => void]> } | undefined;
 
+  /** {@link classify} as the sending of each superstep calls it (made once, not per superstep). */
+  private readonly classifyBound = (index: number, reason: unknown): StepFailure => this.classify(index, reason);
+
   constructor(private readonly parts: HostDispatchParts) {}
 
   /**
-   * Hands what every host streams for the instance (events, timer notices) to `listener` until the
-   * returned function is called. Each host has its own subscription; a host replaced after a loss is
-   * subscribed before it is sent a batch.
+   * Listens to what every host streams for the instance until the returned function is called: events go
+   * to `onEvents`; timer notices of the superstep in flight arm and disarm watchdogs here. Each host has
+   * its own subscription; a host replaced after a loss is subscribed before it is sent a batch.
    */
-  listen(listener: HostStreamListener): () => void {
+  listen(run: RunContext, onEvents: (message: HostEventsMessage) => void): () => void {
+    const listener: HostStreamListener = (message, hostIndex) => {
+      if (message.op === 'events') onEvents(message);
+      else if (message.superstep === this.superstep) this.watchTimer(run, message, hostIndex);
+    };
     const listening = { listener, links: new Map<number, [HostLink, () => void]>() };
     this.listening = listening;
     this.subscribeHosts();
@@ -92,13 +119,23 @@ export class HostDispatch {
     run: RunContext,
     header: SuperstepHeader,
     work: Pick<Partition, 'batches' | 'slices' | 'starts'>,
-    shared: SharedDeltas,
-  ): Promise<PromiseSettledResult<StepReply>[]> {
+  ): Promise<BatchResult[]> {
     const { hosts, instance, cancelGraceMs } = this.parts;
     const { batches, slices, starts } = work;
+    this.superstep = header.superstep;
     this.received.clear();
+    this.timedOut.clear();
     this.subscribeHosts();
-    const sending = new Sending(hosts, instance, header, slices, run.signal, shared, this.received);
+    const sending = new Sending({
+      hosts,
+      instance,
+      shared: this.parts.shared,
+      header,
+      slices,
+      signal: run.signal,
+      received: this.received,
+      classify: this.classifyBound,
+    });
     this.onAbort = () => {
       const reason = String(run.signal.reason);
       for (const index of sending.busy.keys()) {
@@ -116,7 +153,9 @@ export class HostDispatch {
     if (run.signal.aborted) this.onAbort();
     try {
       const work: Promise<void>[] = [];
-      for (const [index, deliveries] of batches) work.push(sending.post(index, deliveries, sending.byHost, index));
+      for (const [index, deliveries] of batches) {
+        work.push(sending.post(index, deliveries, null));
+      }
       if (slices.length > 0) {
         // Every host its first slice before any its second: with few slices, each thread still gets one.
         for (let index = 0; index < hosts.size; index++) work.push(sending.takeSlices(index));
@@ -131,7 +170,7 @@ export class HostDispatch {
   }
 
   /** Arms or disarms the watchdog of one timed handler call; an overrun kills the host (guarantee 40). */
-  watchTimer(run: RunContext, message: HostTimerMessage, hostIndex: number): void {
+  private watchTimer(run: RunContext, message: HostTimerMessage, hostIndex: number): void {
     const key = `${hostIndex}:${message.seq}`;
     if (message.phase === 'end') {
       clearTimeout(this.timers.get(key));
@@ -155,6 +194,47 @@ export class HostDispatch {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
+
+  /**
+   * Hosts that took a batch of this superstep drop its drafts (see {@link received}); `lostHosts` are
+   * skipped — a lost host's replacement is rebuilt from the last barrier, and must not be waited for. A
+   * host whose rollback fails might keep the drafts and commit them with its next batch: it is replaced
+   * instead, and its replacement is rebuilt from the last barrier.
+   */
+  async rollBack(mark: StepMark, lostHosts: ReadonlySet<number>): Promise<void> {
+    const { hosts, instance } = this.parts;
+    const rolled = [...this.received].filter((index) => !lostHosts.has(index));
+    const results = await Promise.allSettled(rolled.map((index) => hosts.host(index).control.rollback(instance, mark)));
+    results.forEach((result, at) => {
+      const index = rolled[at];
+      if (result.status === 'rejected' && index !== undefined && hosts.host(index).isReady) {
+        hosts.kill(index, `rollback of instance ${instance} failed: ${String(result.reason)}`);
+      }
+    });
+  }
+
+  /**
+   * The run is over: hosts commit the drafts of its last superstep, which they keep until told (the
+   * verdict was given). A host still being replaced has no drafts (it is rebuilt from the barrier): it
+   * is not waited for.
+   */
+  async release(mark: StepMark): Promise<void> {
+    const { hosts, instance } = this.parts;
+    await Promise.allSettled(
+      allHosts(hosts)
+        .filter((host) => host.isReady)
+        .map((host) => host.control.commit(instance, mark)),
+    );
+  }
+
+  /** A batch that did not come back, as a typed failure: the host it was posted to is known here. */
+  private classify(hostIndex: number, reason: unknown): StepFailure {
+    const error = reason instanceof SuperstepError ? reason : new SuperstepError('INTERNAL', String(reason));
+    if (error.code !== 'WORKER_LOST') return { kind: 'batch-failed', executorId: null, error: error.toRecord() };
+    const overrun = this.timedOut.get(hostIndex);
+    if (overrun !== undefined) return { kind: 'timeout', hostIndex, ...overrun };
+    return { kind: 'host-lost', hostIndex, reason: String(error.details.reason), message: error.message };
+  }
 }
 
 /** The shared-state writes each host has yet to hear of (see shared-state.ts). */
@@ -163,7 +243,17 @@ export interface SharedDeltas {
   giveBack(index: number, writes: readonly SharedWrite[]): void;
 }
 
-type Settled = PromiseSettledResult<StepReply>;
+interface SendingParts {
+  readonly hosts: HostSet;
+  readonly instance: string;
+  readonly header: SuperstepHeader;
+  readonly slices: readonly Delivery[][];
+  readonly signal: AbortSignal;
+  readonly shared: SharedDeltas;
+  /** Filled with the hosts whose reply came back. */
+  readonly received: Set<number>;
+  readonly classify: (hostIndex: number, reason: unknown) => StepFailure;
+}
 
 /** One superstep's sending: what is in flight on which host, and what came back. */
 class Sending {
@@ -172,37 +262,31 @@ class Sending {
   /** Hosts sent a batch of this superstep (a second one is a continuation). */
   private readonly participants = new Set<number>();
   /** Results by host (actors' batches) and by slice; hosts without actors' work leave holes. */
-  readonly byHost: (Settled | undefined)[] = [];
-  readonly bySlice: (Settled | undefined)[] = [];
+  readonly byHost: (BatchResult | undefined)[] = [];
+  readonly bySlice: (BatchResult | undefined)[] = [];
   private nextSlice = 0;
   private failed = false;
 
-  constructor(
-    private readonly hosts: HostSet,
-    private readonly instance: string,
-    private readonly header: SuperstepHeader,
-    private readonly slices: readonly Delivery[][],
-    private readonly signal: AbortSignal,
-    private readonly shared: SharedDeltas,
-    private readonly received: Set<number>,
-  ) {}
+  constructor(private readonly parts: SendingParts) {}
 
-  /** Posts one batch to host `index` (its first of the superstep, or a continuation) and files the result. */
-  async post(index: number, deliveries: Delivery[], into: (Settled | undefined)[], at: number): Promise<void> {
+  /**
+   * Posts one batch to host `index` (its first of the superstep, or a continuation) and files the result:
+   * `slice` is the stateless slice it carries, or null for the host's actors' batch.
+   */
+  async post(index: number, deliveries: Delivery[], slice: number | null): Promise<void> {
+    const { hosts, instance, header } = this.parts;
     const continuation = this.participants.has(index);
     this.participants.add(index);
     this.busy.set(index, (this.busy.get(index) ?? 0) + 1);
-    const shared = continuation ? [] : this.shared.take(index);
+    const shared = continuation ? [] : this.parts.shared.take(index);
     try {
-      const value = await this.hosts
-        .host(index)
-        .step({ op: 'step', instance: this.instance, ...this.header, continuation, shared, deliveries });
-      into[at] = { status: 'fulfilled', value };
-      this.received.add(index);
-      if (value.failure !== null) this.failed = true;
+      const reply = await hosts.host(index).step({ op: 'step', instance, ...header, continuation, shared, deliveries });
+      this.file(index, slice, { ok: true, reply });
+      this.parts.received.add(index);
+      if (reply.failure !== null) this.failed = true;
     } catch (reason) {
-      this.shared.giveBack(index, shared);
-      into[at] = { status: 'rejected', reason };
+      this.parts.shared.giveBack(index, shared);
+      this.file(index, slice, { ok: false, failure: this.parts.classify(index, reason) });
       this.failed = true;
     } finally {
       const left = (this.busy.get(index) ?? 1) - 1;
@@ -211,20 +295,27 @@ class Sending {
     }
   }
 
+  /** Files a result: by host for an actors' batch (`slice` null), by slice for a stateless slice. */
+  private file(index: number, slice: number | null, result: BatchResult): void {
+    if (slice === null) this.byHost[index] = result;
+    else this.bySlice[slice] = result;
+  }
+
   /** Host `index` takes slices one after another while any are left and nothing has failed. */
   async takeSlices(index: number): Promise<void> {
-    while (this.nextSlice < this.slices.length && !this.failed && !this.signal.aborted) {
+    const { slices, signal } = this.parts;
+    while (this.nextSlice < slices.length && !this.failed && !signal.aborted) {
       const at = this.nextSlice++;
-      await this.post(index, this.slices[at] ?? [], this.bySlice, at);
+      await this.post(index, slices[at] ?? [], at);
     }
   }
 
   /** The results in queue order of each batch's and slice's first message, whichever host ran it. */
-  inQueueOrder(starts: Partition['starts']): Settled[] {
+  inQueueOrder(starts: Partition['starts']): BatchResult[] {
     // The actors' batches were made, and so are listed, in that order already.
     const hostsFirst = [...starts.batches.keys()].map((index) => this.byHost[index]);
     if (this.bySlice.length === 0) return hostsFirst.filter((result) => result !== undefined);
-    const ordered: [number, Settled][] = [];
+    const ordered: [number, BatchResult][] = [];
     this.byHost.forEach((result, index) => {
       if (result !== undefined) ordered.push([starts.batches.get(index) ?? 0, result]);
     });

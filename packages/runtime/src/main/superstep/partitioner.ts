@@ -20,6 +20,9 @@ export interface PartitionerParts {
  * messages, in queue order, cut into slices that hosts take as they finish (see `host-dispatch.ts`); and
  * each sub-workflow node's messages.
  */
+/** Per executor: how many times it is invoked, and with how many messages each time. */
+export type Invocations = readonly (readonly [executorId: string, calls: number, messages: number])[];
+
 export interface Partition {
   readonly batches: Map<number, Delivery[]>;
   readonly slices: Delivery[][];

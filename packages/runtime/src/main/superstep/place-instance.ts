@@ -1,13 +1,13 @@
 /**
- * A workflow instance on a pool's hosts: which host holds which actor, loading it on every host (and again
- * on a host that replaced a dead one), and every host's part in replacing its state (restore, reset) —
- * with what a host is sent of the instance's state: its actors' snapshots, and the shared state.
+ * A workflow instance on a pool's hosts: which host holds which actor, and loading it on every host (and
+ * again on a host that replaced a dead one, from the last barrier). Replacing the state of a loaded
+ * instance (restore, reset) is instance/replace-state.ts.
  */
 import type { HostLink, HostSet } from '../../shared/host-set.ts';
-import type { ExecutorInfo, ExecutorLocation, SharedWrite } from '../../shared/protocol.ts';
+import type { ExecutorInfo, ExecutorLocation } from '../../shared/protocol.ts';
 import type { Coordinator } from './coordinator.ts';
-import type { InstanceCut } from './coordinator-types.ts';
 import type { Graph } from '../graph/graph.ts';
+import { sharedWrites } from './instance-state.ts';
 
 /** Where an instance's actors live, and what its executors handle. */
 export interface Placement {
@@ -59,53 +59,6 @@ export async function placeInstance(parts: {
 export function reloadOnReplace(pool: HostSet, locations: ExecutorLocation[], coordinator: Coordinator): () => void {
   const instance = coordinator.instance;
   return pool.registerInstance(instance, async (host) => {
-    const actors = coordinator.actorsOn(host.index);
-    await host.control.loadInstance({
-      instance,
-      executors: locations,
-      actors,
-      snapshots: snapshotsOf(actors, coordinator.snapshots),
-      shared: sharedWrites(coordinator.shared),
-    });
+    await host.control.loadInstance({ instance, executors: locations, ...coordinator.hostState(host.index) });
   });
-}
-
-/**
- * Has every one of `hosts` prepare the states of `cut` (running reset hooks if asked); throws the first
- * failure. Nothing changes until the hosts are told to commit.
- */
-export async function prepareOnHosts(
-  hosts: readonly HostLink[],
-  coordinator: Coordinator,
-  cut: InstanceCut,
-  runResetHooks: boolean,
-): Promise<void> {
-  const shared = sharedWrites(cut.shared);
-  const prepared = await Promise.allSettled(
-    hosts.map((host) =>
-      host.control.prepareStates(coordinator.instance, {
-        snapshots: snapshotsOf(coordinator.actorsOn(host.index), cut.snapshots),
-        shared,
-        runResetHooks,
-      }),
-    ),
-  );
-  const failed = prepared.find((result) => result.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-}
-
-/** The snapshots of those of `actors` that have one. */
-export function snapshotsOf(
-  actors: readonly string[],
-  snapshots: ReadonlyMap<string, Uint8Array>,
-): (readonly [string, Uint8Array])[] {
-  return actors.flatMap((id) => {
-    const bytes = snapshots.get(id);
-    return bytes === undefined ? [] : [[id, bytes] as const];
-  });
-}
-
-/** Shared state as the writes that set it. */
-export function sharedWrites(shared: ReadonlyMap<string, unknown>): SharedWrite[] {
-  return [...shared].map(([key, value]) => [key, value, false] as const);
 }

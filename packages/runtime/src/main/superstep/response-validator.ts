@@ -4,9 +4,12 @@
  * modules are worker-safe, hence main-safe) and validates at once. If the module cannot be imported here,
  * the answer is checked by the host that holds the executor instead.
  */
+import { SuperstepError } from '../../shared/errors.ts';
 import { isExecutorDefinition, type ExecutorDefinition } from '../../shared/executor-definition.ts';
+import type { HostLink } from '../../shared/host-set.ts';
 import type { ExecutorLocation, ResponseCheck } from '../../shared/protocol.ts';
 import { checkResponse } from '../../shared/response-check.ts';
+import type { ChildRunner, PendingRequest } from './coordinator-types.ts';
 
 export class ResponseValidator {
   /** Definitions imported on this thread, by executor id (`null`: not importable here). */
@@ -40,4 +43,34 @@ export class ResponseValidator {
       return null;
     }
   }
+}
+
+/** What checking an answer needs besides the executor's own definition. */
+export interface AnswerCheckParts {
+  readonly instance: string;
+  readonly validator: ResponseValidator;
+  /** Sub-workflow nodes: an answer to a node's request is its child's to check. */
+  readonly children: ReadonlyMap<string, ChildRunner>;
+  /** The host that holds an executor (it checks what this thread cannot). */
+  readonly hostOf: (executorId: string) => HostLink;
+}
+
+/**
+ * The requesting executor's own check of an answer (see `RequestBook`): its child's, or its response
+ * schema — checked on this thread, not on the (possibly busy) host: an answer must not wait for a long
+ * handler. Resolves to the accepted value; rejects with `RESPONSE_INVALID`.
+ */
+export async function checkAnswer(parts: AnswerCheckParts, request: PendingRequest, value: unknown): Promise<unknown> {
+  const { requestId, executorId } = request;
+  const child = parts.children.get(executorId);
+  if (child !== undefined) return await child.validate(requestId, value);
+  const check =
+    (await parts.validator.check(executorId, value)) ??
+    (await parts.hostOf(executorId).control.validateResponse(parts.instance, executorId, value));
+  if (!check.ok) {
+    throw new SuperstepError('RESPONSE_INVALID', `answer to "${requestId}" rejected: ${check.issues.join('; ')}`, {
+      details: { requestId, executorId, issues: check.issues },
+    });
+  }
+  return check.value;
 }

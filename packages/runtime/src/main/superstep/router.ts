@@ -4,6 +4,7 @@
  * predicate counts as false and is reported as a warning.
  */
 import type { WarningCode } from '../../shared/events.ts';
+import { messageKind } from '../../shared/message-kind.ts';
 import type { OutboxEntry } from '../../shared/protocol.ts';
 import type { EdgeGroup, Graph } from '../graph/graph.ts';
 
@@ -18,13 +19,6 @@ export interface Envelope {
 export type FanInBuffers = Map<number, Map<string, unknown[]>>;
 
 export type Warn = (code: WarningCode, message: string, details: Record<string, unknown>) => void;
-
-function kindOf(message: unknown): string {
-  if (typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string') {
-    return (message as { type: string }).type;
-  }
-  return message === null ? 'null' : Array.isArray(message) ? 'array' : typeof message;
-}
 
 /** Queues a message for `to`, unless it was sent to another target explicitly; true if queued. */
 function deliver(queue: Envelope[], source: string, target: string | null, to: string, payload: unknown): boolean {
@@ -92,7 +86,7 @@ export class Router {
         }
       }
       if (!delivered) {
-        const kind = kindOf(payload);
+        const kind = messageKind(payload);
         warn(
           'MESSAGE_UNROUTED',
           target === null

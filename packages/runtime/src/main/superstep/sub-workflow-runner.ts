@@ -8,12 +8,14 @@ import type { WorkflowEvent } from '../../shared/events.ts';
 import { RESPONSE_SOURCE } from '../../shared/protocol.ts';
 import type { ChildRunner, ChildStepResult, InstanceCut, PendingRequest, RunContext } from './coordinator-types.ts';
 
-/** What the parent needs of a child workflow; `Workflow` provides it. */
+/** What the parent needs of a child workflow; the child's instance (instance/workflow-instance.ts) provides it. */
 export interface ChildWorkflow {
   run(input: unknown, options: { signal: AbortSignal; onPendingRequests: 'end' }): ChildHandle;
   resume(options: { signal: AbortSignal; onPendingRequests: 'end'; responses: Record<string, unknown> }): ChildHandle;
-  captureCut(): InstanceCut;
-  applyCut(cut: InstanceCut): Promise<void>;
+  /** The child's state at its last barrier, its own sub-workflows included. */
+  cut(): InstanceCut;
+  /** Returns the child, its own sub-workflows included, to `cut`. */
+  replace(cut: InstanceCut): Promise<void>;
   validateResponse(requestId: string, value: unknown): Promise<unknown>;
 }
 
@@ -36,7 +38,7 @@ export class SubWorkflowRunner implements ChildRunner {
     const outputs: unknown[] = [];
     const requests: PendingRequest[] = [];
     // A child re-emits its pending requests at the start of every run: only new ids surface at the parent.
-    const surfaced = new Set(this.child.captureCut().requests.map((request) => request.requestId));
+    const surfaced = new Set(this.child.cut().requests.map((request) => request.requestId));
     for (const [source, payload] of messages) {
       const options = { signal: run.signal, onPendingRequests: 'end' } as const;
       const handle =
@@ -56,7 +58,7 @@ export class SubWorkflowRunner implements ChildRunner {
           }
           continue;
         }
-        run.emit(
+        run.events.emit(
           event.type === 'subworkflow'
             ? { type: 'subworkflow', executorId: this.nodeId, path: [this.nodeId, ...event.path], event: event.event }
             : { type: 'subworkflow', executorId: this.nodeId, path: [this.nodeId], event },
@@ -72,10 +74,10 @@ export class SubWorkflowRunner implements ChildRunner {
   }
 
   capture(): InstanceCut {
-    return this.child.captureCut();
+    return this.child.cut();
   }
 
   async restore(cut: InstanceCut): Promise<void> {
-    await this.child.applyCut(cut);
+    await this.child.replace(cut);
   }
 }
