@@ -4,6 +4,7 @@
  * nothing stored aliases live state (guarantee 26).
  */
 import type {
+  CheckpointFence,
   CheckpointFilter,
   CheckpointMeta,
   CheckpointRead,
@@ -15,8 +16,11 @@ import {
   assertCheckpointId,
   blobMissing,
   checkpointExists,
+  fenceRefused,
   isRuntimeWrite,
+  requireFence,
   validateFilter,
+  validateFence,
   validateRetentionPolicy,
   validateWrite,
 } from './checkpoint-validation.ts';
@@ -48,6 +52,13 @@ export function createMemoryStore(): CheckpointStore {
   const checkpoints = new Map<string, StoredCheckpoint>();
   const blobs = new Map<string, StoredBlob>();
   let seq = 0;
+  /** The highest fencing token seen per leased instance (guarantee 52). */
+  const fences = new Map<string, number>();
+  const checkFence = (fence: CheckpointFence | undefined): void => {
+    if (fence === undefined) return;
+    const stored = fences.get(fence.instance) ?? 0;
+    if (stored > fence.token) throw fenceRefused(fence, stored, 'memory');
+  };
 
   const sorted = (filter: CheckpointFilter): StoredCheckpoint[] =>
     [...checkpoints.values()].filter((entry) => matchesFilter(entry.meta, filter)).sort(compareOldestFirst);
@@ -69,6 +80,8 @@ export function createMemoryStore(): CheckpointStore {
     save(write: CheckpointWrite) {
       return boundary.call('save', () => {
         const meta = validateWrite(write);
+        const fence = validateFence(write.fence);
+        checkFence(fence);
         if (checkpoints.has(meta.id)) throw checkpointExists(meta.id);
         // One pass over what the meta names (each key once: see validateWrite), not a map of it: a save runs
         // at every barrier, and the blobs it ships are few (those that changed).
@@ -89,6 +102,15 @@ export function createMemoryStore(): CheckpointStore {
           if (bytes !== undefined) blobs.set(hash, { bytes: keep(bytes), refs: 1 });
         }
         checkpoints.set(meta.id, { meta, seq: ++seq, body: keep(write.body) });
+        if (fence !== undefined) fences.set(fence.instance, fence.token);
+      });
+    },
+
+    advanceFence(given: CheckpointFence) {
+      return boundary.call('advanceFence', () => {
+        const fence = requireFence(given);
+        checkFence(fence);
+        fences.set(fence.instance, fence.token);
       });
     },
 
