@@ -28,6 +28,8 @@ export {
   type PoolHealth,
 } from './main/hosts/actor-pool.ts';
 export type { LifecycleStatus } from './main/run/lifecycle.ts';
+export { createLocalLease, type InstanceLease, type LeaseHold } from './main/run/instance-lease.ts';
+export type { RunEventSink, RunEventOrigin } from './main/run/run-event-sink.ts';
 export type { Graph, EdgeGroup } from './main/graph/graph.ts';
 export { toMermaid, type MermaidOptions } from './main/graph/mermaid.ts';
 export {
@@ -59,6 +61,7 @@ export {
   type CheckpointWrite,
   type CheckpointRead,
   type CheckpointFilter,
+  type CheckpointFence,
   type RetentionPolicy,
 } from './main/checkpoints/checkpoint-store.ts';
 export { createMemoryStore } from './main/checkpoints/memory-store.ts';

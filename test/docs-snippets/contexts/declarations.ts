@@ -77,3 +77,6 @@ export type OutOf<T> = T extends { readonly __types?: { out: infer Out } } ? Out
 export type OutputOf<T> = T extends { readonly __types?: { output: infer Output } } ? Output : unknown;
 /** In simplified builder signatures: the target's own type when the edge fits, else an `EdgeTypeMismatch`. */
 export type Checked = unknown;
+// The lease and event stream of `@superstep/runtime/nats` (docs/api.md).
+export type { RunEventSink } from '@superstep/runtime';
+export type { NatsConnectionOptions } from '@superstep/runtime/nats';

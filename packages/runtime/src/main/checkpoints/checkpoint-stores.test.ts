@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BAD_IDS, describeCheckpointStoreContract, expectCode } from './checkpoint-store.contract.ts';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointStore, type CheckpointWrite } from './checkpoint-store.ts';
+import { describeFencingContract } from './fence.contract.ts';
 import { openFileStore } from './file-store.ts';
 import { createMemoryStore } from './memory-store.ts';
 import { openPostgresStore } from './postgres-store.ts';
@@ -53,6 +54,7 @@ function write(id: string, blobs: readonly string[] = []): CheckpointWrite {
 }
 
 describeCheckpointStoreContract('memory', () => Promise.resolve({ store: createMemoryStore() }));
+describeFencingContract('memory', () => Promise.resolve(createMemoryStore()));
 
 describeCheckpointStoreContract('file', async () => {
   const directory = await tempDir();
@@ -154,6 +156,10 @@ describe.skipIf(!postgres.reachable)(`postgres at ${PG_URL}`, () => {
       },
     };
   });
+
+  describeFencingContract('postgres', () =>
+    openPostgresStore({ connectionString: PG_URL, schema, tablePrefix: `fence${++stores}_` }),
+  );
 
   it('shares checkpoints and blobs between stores on the same tables (as between processes)', async () => {
     const tablePrefix = `shared${++stores}_`;

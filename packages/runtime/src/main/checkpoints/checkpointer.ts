@@ -7,7 +7,12 @@
 import type { InstanceCut } from '../superstep/coordinator-types.ts';
 import { encodeCheckpointBody, type CheckpointState, type SignatureTree } from './checkpoint-body.ts';
 import { sealRuntimeWrite } from './checkpoint-validation.ts';
-import { CHECKPOINT_FORMAT_VERSION, type CheckpointMeta, type CheckpointStore } from './checkpoint-store.ts';
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointFence,
+  type CheckpointMeta,
+  type CheckpointStore,
+} from './checkpoint-store.ts';
 
 export interface CheckpointerOptions {
   readonly workflowName: string;
@@ -55,10 +60,15 @@ export class Checkpointer {
   }
 
   /**
-   * Writes one checkpoint. Resolves to its meta; rejects with the store's error, in which case the lineage
+   * Writes one checkpoint, by run `runId` (`null`: `createCheckpoint()`), under `fence` if the instance is
+   * leased (guarantee 52). Resolves to its meta; rejects with the store's error, in which case the lineage
    * is unchanged: the next checkpoint's parent is still the last one written (guarantee 27).
    */
-  async write(store: CheckpointStore, cut: InstanceCut, runId: string | null): Promise<CheckpointMeta> {
+  async write(
+    store: CheckpointStore,
+    cut: InstanceCut,
+    { runId, fence }: { readonly runId: string | null; readonly fence?: CheckpointFence | undefined },
+  ): Promise<CheckpointMeta> {
     const references: References = { known: this.knownBlobs(store), keys: new Set(), shipped: [] };
     const state = stateOf(cut, references);
     const meta: CheckpointMeta = {
@@ -75,7 +85,7 @@ export class Checkpointer {
     };
     const body = encodeCheckpointBody(state, this.options.graph);
     try {
-      await store.save(sealRuntimeWrite({ meta, body, blobs: references.shipped }));
+      await store.save(sealRuntimeWrite({ meta, body, blobs: references.shipped, ...(fence && { fence }) }));
     } catch (error) {
       // The store lost blobs we thought it had (pruned, wiped): forget what it holds, and if that is why
       // this save failed, try once more shipping every blob, so the checkpoint is not lost.
@@ -83,7 +93,7 @@ export class Checkpointer {
       if ((error as { code?: unknown }).code !== 'CHECKPOINT_BLOB_MISSING') throw error;
       const all: References = { known: new Set(), keys: new Set(), shipped: [] };
       stateOf(cut, all);
-      await store.save(sealRuntimeWrite({ meta, body, blobs: all.shipped }));
+      await store.save(sealRuntimeWrite({ meta, body, blobs: all.shipped, ...(fence && { fence }) }));
     }
     this.written.set(store, references.keys);
     this.lastIds.set(store, meta.id);

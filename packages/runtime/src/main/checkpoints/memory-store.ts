@@ -4,6 +4,7 @@
  * nothing stored aliases live state (guarantee 26).
  */
 import type {
+  CheckpointFence,
   CheckpointFilter,
   CheckpointMeta,
   CheckpointRead,
@@ -15,7 +16,10 @@ import {
   assertCheckpointId,
   blobMissing,
   checkpointExists,
+  fenceRefused,
   isRuntimeWrite,
+  requireFence,
+  validateFence,
   validateFilter,
   validateRetentionPolicy,
   validateWrite,
@@ -45,7 +49,7 @@ interface StoredBlob {
  */
 export function createMemoryStore(): CheckpointStore {
   const boundary = createStoreBoundary('memory');
-  const memory: Memory = { checkpoints: new Map(), blobs: new Map(), seq: 0 };
+  const memory: Memory = { checkpoints: new Map(), blobs: new Map(), seq: 0, fences: new Map() };
   const { checkpoints, blobs } = memory;
 
   const sorted = (filter: CheckpointFilter): StoredCheckpoint[] =>
@@ -68,6 +72,14 @@ export function createMemoryStore(): CheckpointStore {
     save(write: CheckpointWrite) {
       return boundary.call('save', () => {
         saveWrite(memory, write);
+      });
+    },
+
+    advanceFence(given: CheckpointFence) {
+      return boundary.call('advanceFence', () => {
+        const fence = requireFence(given);
+        checkFence(memory, fence);
+        memory.fences.set(fence.instance, fence.token);
       });
     },
 
@@ -129,12 +141,23 @@ interface Memory {
   readonly blobs: Map<string, StoredBlob>;
   /** The last save's sequence number (orders checkpoints saved in the same millisecond). */
   seq: number;
+  /** The highest fencing token seen per leased instance (guarantee 52). */
+  readonly fences: Map<string, number>;
+}
+
+/** Refuses a write or an advance whose fencing token is below the instance's recorded one (`LEASE_LOST`). */
+function checkFence(memory: Memory, fence: CheckpointFence | undefined): void {
+  if (fence === undefined) return;
+  const stored = memory.fences.get(fence.instance) ?? 0;
+  if (stored > fence.token) throw fenceRefused(fence, stored, 'memory');
 }
 
 /** Saves one write, all or nothing: everything is checked before anything is stored. */
 function saveWrite(memory: Memory, write: CheckpointWrite): void {
   const { checkpoints, blobs } = memory;
   const meta = validateWrite(write);
+  const fence = validateFence(write.fence);
+  checkFence(memory, fence);
   if (checkpoints.has(meta.id)) throw checkpointExists(meta.id);
   // One pass over what the meta names (each key once: see validateWrite), not a map of it: a save runs
   // at every barrier, and the blobs it ships are few (those that changed).
@@ -155,4 +178,5 @@ function saveWrite(memory: Memory, write: CheckpointWrite): void {
     if (bytes !== undefined) blobs.set(hash, { bytes: keep(bytes), refs: 1 });
   }
   checkpoints.set(meta.id, { meta, seq: ++memory.seq, body: keep(write.body) });
+  if (fence !== undefined) memory.fences.set(fence.instance, fence.token);
 }

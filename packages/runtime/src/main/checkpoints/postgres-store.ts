@@ -6,6 +6,7 @@
  *     <schema>.<prefix>blobs             (hash primary key, bytes bytea) — INSERT … ON CONFLICT DO NOTHING
  *     <schema>.<prefix>checkpoint_blobs  (checkpoint_seq → checkpoints ON DELETE CASCADE, hash → blobs)
  *     <schema>.<prefix>layout            (format_version) — the table layout, refused if unknown
+ *     <schema>.<prefix>fences            (instance primary key, token bigint) — leases' fencing tokens (guarantee 52)
  *
  * Each save is one transaction. Saves and blob garbage collection exclude each other through a
  * transaction-scoped advisory lock (saves share it, delete and prune take it alone): otherwise a save could
@@ -15,6 +16,7 @@ import type { Pool, PoolClient } from 'pg';
 import { importOptional } from '../../shared/optional-dependency.ts';
 import { SuperstepError } from '../../shared/errors.ts';
 import type {
+  CheckpointFence,
   CheckpointFilter,
   CheckpointMeta,
   CheckpointRead,
@@ -27,8 +29,11 @@ import {
   blobMissing,
   blobsToStore,
   checkpointExists,
+  fenceRefused,
   metaFromRecord,
+  requireFence,
   requireObject,
+  validateFence,
   validateFilter,
   validateRetentionPolicy,
   validateWrite,
@@ -227,8 +232,11 @@ function createPostgresStore(pool: Pool, t: Tables): CheckpointStore {
     save(write: CheckpointWrite) {
       return boundary.call('save', async () => {
         const meta = validateWrite(write);
+        const fence = validateFence(write.fence);
         const needed = blobsToStore(meta, write);
-        await transaction(db, { lock: 'shared' }, (client) => insertCheckpoint(client, t, { meta, needed, write }));
+        await transaction(db, { lock: 'shared' }, (client) =>
+          insertCheckpoint(client, t, { meta, needed, write, fence }),
+        );
       });
     },
 
@@ -260,6 +268,13 @@ function createPostgresStore(pool: Pool, t: Tables): CheckpointStore {
         );
         const row = rows[0];
         return row === undefined ? undefined : toStored(row, t).meta;
+      });
+    },
+
+    advanceFence(given: CheckpointFence) {
+      return boundary.call('advanceFence', async () => {
+        const fence = requireFence(given);
+        await transaction(db, { lock: 'none' }, (client) => advanceFenceRow(client, t, fence));
       });
     },
 
@@ -342,10 +357,29 @@ interface CheckedWrite {
   readonly meta: CheckpointMeta;
   readonly needed: ReturnType<typeof blobsToStore>;
   readonly write: CheckpointWrite;
+  /** The lease's fencing token the write carries, if the instance is leased. */
+  readonly fence: CheckpointFence | undefined;
+}
+
+/**
+ * Raises the instance's recorded fencing token to `fence.token`, or refuses with `LEASE_LOST` if a higher
+ * one is recorded (guarantee 52). The row stays locked until the transaction ends, so a new holder's
+ * advance waits for an old holder's save in flight, and that save cannot commit after the advance.
+ */
+async function advanceFenceRow(client: PoolClient, t: Tables, fence: CheckpointFence): Promise<void> {
+  const { rows } = await client.query<{ token: string }>(
+    `INSERT INTO ${t.fences} AS f (instance, token) VALUES ($1, $2)
+     ON CONFLICT (instance) DO UPDATE SET token = GREATEST(f.token, EXCLUDED.token) RETURNING token`,
+    [fence.instance, fence.token],
+  );
+  const stored = Number(rows[0]?.token);
+  if (stored !== fence.token) throw fenceRefused(fence, stored, 'postgres');
 }
 
 /** Inserts a checkpoint, its shipped blobs and its blob references (in the caller's transaction). */
-async function insertCheckpoint(client: PoolClient, t: Tables, { meta, needed, write }: CheckedWrite): Promise<void> {
+async function insertCheckpoint(client: PoolClient, t: Tables, checked: CheckedWrite): Promise<void> {
+  const { meta, needed, write, fence } = checked;
+  if (fence !== undefined) await advanceFenceRow(client, t, fence);
   const existing = await client.query(`SELECT 1 FROM ${t.checkpoints} WHERE id = $1`, [meta.id]);
   if (existing.rows.length > 0) throw checkpointExists(meta.id);
   const unshipped = [...needed].filter(([, bytes]) => bytes === undefined).map(([hash]) => hash);
