@@ -18,7 +18,7 @@
 import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SuperstepError } from '../../shared/errors.ts';
-import { exists, isMissing, syncDirectory, writeAtomic } from './atomic-file.ts';
+import { exists, isMissing, removeFiles, syncDirectory, writeAtomic } from './atomic-file.ts';
 import type {
   CheckpointFilter,
   CheckpointMeta,
@@ -206,11 +206,13 @@ function createFileStore(root: string, shared: DirectoryState, durable: boolean)
     const referenced = new Set<string>();
     for (const { meta } of await readAllMetas(root)) for (const hash of meta.blobHashes) referenced.add(hash);
     const hashes = candidates ?? (await listBlobs(root));
+    const unreferenced: string[] = [];
     for (const hash of hashes) {
       if (referenced.has(hash)) continue;
       shared.blobs.delete(hash);
-      await rm(blobPath(root, hash), { force: true });
+      unreferenced.push(blobPath(root, hash));
     }
+    await removeFiles(unreferenced);
   };
 
   const listMetas = async (filter: CheckpointFilter | undefined): Promise<CheckpointMeta[]> => {
@@ -234,12 +236,11 @@ function createFileStore(root: string, shared: DirectoryState, durable: boolean)
           const toWrite: [string, Uint8Array][] = [];
           for (const [hash, bytes] of blobsToStore(meta, write)) {
             if (shared.blobs.has(hash)) continue;
-            if (await exists(blobPath(root, hash))) {
-              shared.blobs.add(hash);
-              continue;
-            }
-            if (bytes === undefined) missing.push(hash);
-            else toWrite.push([hash, bytes]);
+            // A shipped blob is written without asking whether it is there: a key names one snapshot's bytes,
+            // so at worst the same bytes replace themselves (atomically), and a save skips a stat per blob.
+            if (bytes !== undefined) toWrite.push([hash, bytes]);
+            else if (await exists(blobPath(root, hash))) shared.blobs.add(hash);
+            else missing.push(hash);
           }
           if (missing.length > 0) throw blobMissing(meta.id, missing);
           const seq = shared.lastSeq + 1;
@@ -264,7 +265,7 @@ function createFileStore(root: string, shared: DirectoryState, durable: boolean)
             writes.push(writeFile(bodyPath(meta.id), write.body));
             const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
             if (failed !== undefined) throw failed.reason;
-            for (const dir of dirs) await syncDir(dir);
+            await Promise.all([...dirs].map(syncDir));
             created.push(metaPath(meta.id));
             await writeFile(metaPath(meta.id), new TextEncoder().encode(JSON.stringify({ seq, meta })));
             await syncDir(checkpointsDir);
@@ -332,16 +333,16 @@ function createFileStore(root: string, shared: DirectoryState, durable: boolean)
         const resolved = validateRetentionPolicy(policy);
         return exclusive(async () => {
           const pruned = selectPruned(await readAllMetas(root), resolved);
-          for (const { meta } of pruned) await rm(metaPath(meta.id), { force: true });
+          await removeFiles(pruned.map(({ meta }) => metaPath(meta.id)));
           await syncDir(checkpointsDir);
           // Also sweeps what interrupted saves left behind: bodies without a meta, unreferenced blobs.
           const names = await readdir(checkpointsDir);
           const metas = new Set(names.filter((name) => name.endsWith('.json')));
-          for (const name of names) {
+          const orphans = names.filter((name) => {
             const match = ID_FILE.exec(name);
-            if (match?.[2] === 'body' && !metas.has(`${match[1]}.json`))
-              await rm(join(checkpointsDir, name), { force: true });
-          }
+            return match?.[2] === 'body' && !metas.has(`${match[1]}.json`);
+          });
+          await removeFiles(orphans.map((name) => join(checkpointsDir, name)));
           await collectGarbage();
           return pruned.length;
         });
@@ -372,8 +373,11 @@ async function blobShards(root: string): Promise<string[]> {
 
 async function listBlobs(root: string): Promise<string[]> {
   const hashes: string[] = [];
-  for (const shard of await blobShards(root))
-    for (const name of await readdir(shard)) if (isBlobHash(name)) hashes.push(name);
+  const shards = await blobShards(root);
+  for (let i = 0; i < shards.length; i += READ_BATCH) {
+    for (const names of await Promise.all(shards.slice(i, i + READ_BATCH).map((shard) => readdir(shard))))
+      for (const name of names) if (isBlobHash(name)) hashes.push(name);
+  }
   return hashes;
 }
 
