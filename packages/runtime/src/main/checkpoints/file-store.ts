@@ -18,7 +18,7 @@
 import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SuperstepError } from '../../shared/errors.ts';
-import { exists, isMissing, syncDirectory, writeAtomic } from './atomic-file.ts';
+import { exists, isMissing, removeFiles, syncDirectory, writeAtomic } from './atomic-file.ts';
 import type {
   CheckpointFilter,
   CheckpointMeta,
@@ -294,11 +294,13 @@ function fileDir(root: string, shared: DirectoryState, durable: boolean): FileDi
       const referenced = new Set<string>();
       for (const { meta } of await readAllMetas(root)) for (const hash of meta.blobHashes) referenced.add(hash);
       const hashes = candidates ?? (await listBlobs(root));
+      const unreferenced: string[] = [];
       for (const hash of hashes) {
         if (referenced.has(hash)) continue;
         shared.blobs.delete(hash);
-        await rm(blobPath(root, hash), { force: true });
+        unreferenced.push(blobPath(root, hash));
       }
+      await removeFiles(unreferenced);
     },
   };
 }
@@ -311,12 +313,11 @@ async function saveFiles(dir: FileDir, meta: CheckpointMeta, write: CheckpointWr
   const toWrite: [string, Uint8Array][] = [];
   for (const [hash, bytes] of blobsToStore(meta, write)) {
     if (shared.blobs.has(hash)) continue;
-    if (await exists(blobPath(root, hash))) {
-      shared.blobs.add(hash);
-      continue;
-    }
-    if (bytes === undefined) missing.push(hash);
-    else toWrite.push([hash, bytes]);
+    // A shipped blob is written without asking whether it is there: a key names one snapshot's bytes, so at
+    // worst the same bytes replace themselves (atomically), and a save skips a stat per blob.
+    if (bytes !== undefined) toWrite.push([hash, bytes]);
+    else if (await exists(blobPath(root, hash))) shared.blobs.add(hash);
+    else missing.push(hash);
   }
   if (missing.length > 0) throw blobMissing(meta.id, missing);
   const seq = shared.lastSeq + 1;
@@ -341,7 +342,7 @@ async function saveFiles(dir: FileDir, meta: CheckpointMeta, write: CheckpointWr
     writes.push(writeFile(bodyPath(meta.id), write.body));
     const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
-    for (const dir of dirs) await syncDir(dir);
+    await Promise.all([...dirs].map(syncDir));
     created.push(metaPath(meta.id));
     await writeFile(metaPath(meta.id), new TextEncoder().encode(JSON.stringify({ seq, meta })));
     await syncDir(checkpointsDir);
@@ -380,15 +381,16 @@ async function loadFiles(dir: FileDir, id: string): Promise<CheckpointRead | und
 async function pruneFiles(dir: FileDir, resolved: RetentionPolicy): Promise<number> {
   const { root, checkpointsDir, metaPath, syncDir, collectGarbage } = dir;
   const pruned = selectPruned(await readAllMetas(root), resolved);
-  for (const { meta } of pruned) await rm(metaPath(meta.id), { force: true });
+  await removeFiles(pruned.map(({ meta }) => metaPath(meta.id)));
   await syncDir(checkpointsDir);
   // Also sweeps what interrupted saves left behind: bodies without a meta, unreferenced blobs.
   const names = await readdir(checkpointsDir);
   const metas = new Set(names.filter((name) => name.endsWith('.json')));
-  for (const name of names) {
+  const orphans = names.filter((name) => {
     const match = ID_FILE.exec(name);
-    if (match?.[2] === 'body' && !metas.has(`${match[1]}.json`)) await rm(join(checkpointsDir, name), { force: true });
-  }
+    return match?.[2] === 'body' && !metas.has(`${match[1]}.json`);
+  });
+  await removeFiles(orphans.map((name) => join(checkpointsDir, name)));
   await collectGarbage();
   return pruned.length;
 }
@@ -404,8 +406,11 @@ async function blobShards(root: string): Promise<string[]> {
 
 async function listBlobs(root: string): Promise<string[]> {
   const hashes: string[] = [];
-  for (const shard of await blobShards(root))
-    for (const name of await readdir(shard)) if (isBlobHash(name)) hashes.push(name);
+  const shards = await blobShards(root);
+  for (let i = 0; i < shards.length; i += READ_BATCH) {
+    for (const names of await Promise.all(shards.slice(i, i + READ_BATCH).map((shard) => readdir(shard))))
+      for (const name of names) if (isBlobHash(name)) hashes.push(name);
+  }
   return hashes;
 }
 
