@@ -46,7 +46,8 @@ export class TestActor<In, Out, State> {
   async handle(message: In, source = '$input'): Promise<void> {
     const handler = this.definition.handle;
     if (handler === undefined) throw new Error('TestActor supports `handle` definitions only');
-    await handler(message, this.context(source));
+    // A gathering executor gets its one message as a list of one.
+    await handler((this.definition.gather ? [message] : message) as In, this.context(source));
   }
 
   /** Handles several messages in the current superstep, then passes the barrier. */
@@ -84,6 +85,7 @@ export class TestActor<In, Out, State> {
       executorId: this.executorId,
       superstep: this.superstep,
       source,
+      sources: [source],
       get state(): State {
         return actor.draft === undefined ? actor.committed : actor.draft.value;
       },

@@ -40,8 +40,36 @@ export class DeliveryRunner {
       return;
     }
     const timing = output.timings && startTiming(output, executorId, messages.length);
-    const invoked = this.invoke(instance, superstep, output, executorId, definition, actor, messages);
+    const invoked = definition.gather
+      ? this.invokeGathered(
+          { live: this.live, instance, output, executorId, superstep, actor, sources: [] },
+          definition,
+          messages,
+        )
+      : this.invoke(instance, superstep, output, executorId, definition, actor, messages);
     return timing === undefined ? invoked : timing(invoked);
+  }
+
+  /**
+   * A gathering executor's mailbox (guarantee 58): answers to `onResponse` one by one, then every other
+   * message in one call, as one list in queue order, with `ctx.sources` naming each one's sender.
+   */
+  private invokeGathered(
+    scope: CallScope & { sources: string[] },
+    definition: ExecutorDefinition,
+    messages: Delivery[1],
+  ): Promise<void> {
+    const drained: [string, unknown][] = [];
+    const payloads: unknown[] = [];
+    for (const [source, payload] of messages) {
+      if (source === RESPONSE_SOURCE) drained.push([source, payload]);
+      else {
+        payloads.push(payload);
+        scope.sources.push(source);
+      }
+    }
+    if (payloads.length > 0) drained.push([[...new Set(scope.sources)].join('+'), payloads]);
+    return this.drainAsync(scope, new DirectSink(scope.output, scope.executorId), definition, drained, 0, undefined);
   }
 
   /**
@@ -59,7 +87,7 @@ export class DeliveryRunner {
     actor: Actor | undefined,
     messages: Delivery[1],
   ): Promise<void> | undefined {
-    const scope: CallScope = { live: this.live, instance, output, executorId, superstep, actor };
+    const scope: CallScope = { live: this.live, instance, output, executorId, superstep, actor, sources: undefined };
     const direct = new DirectSink(output, executorId);
     const plain = definition.retry === undefined && definition.timeoutMs === undefined;
     for (let index = 0; index < messages.length; index++) {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { assertSerializable } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { FRAMEWORK_EVENT_TYPES } from '../shared/events.ts';
+import { RESPONSE_SOURCE } from '../shared/protocol.ts';
 import type { ExecutorContext, RequestOptions, SendOptions, SharedState } from '../shared/executor-definition.ts';
 import type { Actor, Instance } from './instance.ts';
 import { refuseLateCall } from './late-calls.ts';
@@ -23,6 +24,8 @@ export interface CallScope {
   readonly executorId: string;
   readonly superstep: number;
   readonly actor: Actor | undefined;
+  /** A gathering executor's call: the sender of each message of its list (otherwise `undefined`). */
+  readonly sources: readonly string[] | undefined;
 }
 
 /** The handler's view; one per call. */
@@ -43,6 +46,12 @@ export class HandlerContext implements ExecutorContext<unknown>, SharedState {
 
   get superstep(): number {
     return this.scope.superstep;
+  }
+
+  get sources(): readonly string[] {
+    // An answer to a gathering executor is handled alone, like any other executor's.
+    const sources = this.scope.sources;
+    return sources === undefined || this.source === RESPONSE_SOURCE ? [this.source] : sources;
   }
 
   /** The call settled: from now on every effect is refused. */
