@@ -42,7 +42,8 @@ function describeEvent(event: WorkflowEvent): string {
     case 'executor.failed':
       return `failed ${event.executorId}@${event.superstep} ${event.error.code}`;
     case 'output':
-      return `output ${event.executorId}@${event.superstep}`;
+    case 'output.intermediate':
+      return `${event.type} ${event.executorId}@${event.superstep}`;
     case 'request':
       return `request ${event.requestId} ${event.executorId}@${event.superstep}`;
     case 'warning':

@@ -92,6 +92,16 @@ export interface OutputEvent<T = unknown> {
   readonly superstep: number;
   readonly data: T;
 }
+/**
+ * A value an executor yielded that is not a workflow output: the builder's `outputFrom` names other executors
+ * (guarantee 59). Streamed like an output, at the same point of the barrier; not in `result().outputs`.
+ */
+export interface IntermediateOutputEvent {
+  readonly type: 'output.intermediate';
+  readonly executorId: string;
+  readonly superstep: number;
+  readonly data: unknown;
+}
 export interface WarningEvent {
   readonly type: 'warning';
   readonly code: WarningCode;
@@ -156,6 +166,7 @@ export type WorkflowEvent =
   | ExecutorCompletedEvent
   | ExecutorFailedEvent
   | OutputEvent
+  | IntermediateOutputEvent
   | RequestEvent
   | WarningEvent
   | RunFailedEvent
@@ -174,6 +185,7 @@ export const FRAMEWORK_EVENT_TYPES: ReadonlySet<string> = new Set([
   'executor.completed',
   'executor.failed',
   'output',
+  'output.intermediate',
   'request',
   'warning',
   'checkpoint.saved',

@@ -305,6 +305,10 @@ export class Coordinator {
         run.events.emit({ type: 'warning', code, message, superstep, details });
       },
       output: (executorId, data) => {
+        if (this.graph.outputFrom !== null && !this.graph.outputFrom.has(executorId)) {
+          run.events.emit({ type: 'output.intermediate', executorId, superstep, data });
+          return;
+        }
         step.outputs.push(data);
         run.events.emit({ type: 'output', executorId, superstep, data });
       },
