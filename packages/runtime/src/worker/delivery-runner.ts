@@ -103,7 +103,7 @@ export class DeliveryRunner {
         result = handler(payload, context);
       } catch (error) {
         context.close();
-        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        output.failure ??= { executorId, error: failureRecord(executorId, superstep, error) };
         return undefined;
       }
       if (isThenable(result)) {
@@ -131,7 +131,7 @@ export class DeliveryRunner {
       try {
         await waiting;
       } catch (error) {
-        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        output.failure ??= { executorId, error: failureRecord(executorId, superstep, error) };
         return;
       }
       this.live.maybeFlush(instance.key, superstep, output);
@@ -144,7 +144,7 @@ export class DeliveryRunner {
       if (handler === undefined) continue;
       const error = await callWithRetries(scope, direct, definition, handler, source, payload);
       if (error !== undefined) {
-        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        output.failure ??= { executorId, error: failureRecord(executorId, superstep, error) };
         return;
       }
       this.live.maybeFlush(instance.key, superstep, output);
@@ -229,14 +229,21 @@ function internalFailure(output: StepOutput, executorId: string, message: string
   output.failure ??= { executorId, error: new SuperstepError('INTERNAL', message).toRecord() };
 }
 
-/** A handler's error as the run will report it (guarantee 8): our own errors keep their code. */
-function failureRecord(executorId: string, error: unknown): ErrorRecord {
+/**
+ * A handler's error as the run will report it (guarantee 8): our own errors keep their code; any other becomes
+ * `EXECUTOR_FAILED`, its message led by the executor and superstep, the thrown error kept as `original`.
+ */
+function failureRecord(executorId: string, superstep: number, error: unknown): ErrorRecord {
   if (error instanceof SuperstepError) {
     return { ...error.toRecord(), details: { executorId, ...error.details } };
   }
   const original = toErrorRecord(error);
-  return new SuperstepError('EXECUTOR_FAILED', original.message, {
-    details: { executorId },
-    original,
-  }).toRecord();
+  return new SuperstepError(
+    'EXECUTOR_FAILED',
+    `executor "${executorId}" failed in superstep ${superstep}: ${original.message}`,
+    {
+      details: { executorId, superstep },
+      original,
+    },
+  ).toRecord();
 }
