@@ -243,6 +243,31 @@ describe('guarantee 19: ways to consume a run', () => {
     expect(answers(result.outputs)).toMatchObject([{ approved: true, superstep: 2 }]);
   });
 
+  it("guarantee 19: with onInvalidAnswer: 'fail', an onRequest answer the schema refuses fails the run with RESPONSE_INVALID instead of leaving it waiting", async () => {
+    await using wf = await soloAsker();
+    const { events, error } = await drain(
+      wf.run({ item: 'lamp' }, { onRequest: () => ({ approved: 'sure' }), onInvalidAnswer: 'fail' }),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_INVALID' });
+    expect(ofType(events, 'run.failed').map((e) => e.error.code)).toEqual(['RESPONSE_INVALID']);
+    expect(statuses(events).at(-1)).toBe('failed');
+    expect(ofType(events, 'warning').filter((w) => w.code === 'REQUEST_HANDLER_FAILED')).toEqual([]);
+    // The instance is free again, and the question is still pending there for resume() to answer.
+    expect(wf.status).toBe('idle');
+    const resumed = await wf
+      .resume({ responses: { [ofType(events, 'request')[0]?.requestId ?? '']: { approved: true } } })
+      .result();
+    expect(answers(resumed.outputs)).toMatchObject([{ approved: true }]);
+  });
+
+  it("guarantee 19: onInvalidAnswer must be 'warn' or 'fail' (INVALID_OPTION)", async () => {
+    await using wf = await soloAsker();
+    expect(thrownBy(() => wf.run({ item: 'x' }, { onInvalidAnswer: 'explode' as 'fail' }))).toMatchObject({
+      code: 'INVALID_OPTION',
+      details: { option: 'options.onInvalidAnswer' },
+    });
+  });
+
   it('guarantee 19: an onRequest callback that throws is reported as a warning; the request stays pending', async () => {
     await using wf = await soloAsker();
     const { events, result } = await drain(

@@ -10,13 +10,14 @@ import { INPUT_SOURCE, type StepReply } from '../../shared/protocol.ts';
 import type { Graph } from '../graph/graph.ts';
 import { gatherReplies, readBarrier, toEvent, type Barrier } from './barrier.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
-import type {
-  ChildStepResult,
-  CoordinatorOutcome,
-  CoordinatorParts,
-  HostState,
-  InstanceCut,
-  RunContext,
+import {
+  RunFailure,
+  type ChildStepResult,
+  type CoordinatorOutcome,
+  type CoordinatorParts,
+  type HostState,
+  type InstanceCut,
+  type RunContext,
 } from './coordinator-types.ts';
 import { HostDispatch } from './host-dispatch.ts';
 import { InstanceState, sharedWrites, snapshotsOf } from './instance-state.ts';
@@ -371,6 +372,11 @@ export class Coordinator {
   }
 
   private cancelled(run: RunContext): CoordinatorOutcome {
+    const reason: unknown = run.signal.reason;
+    if (reason instanceof RunFailure) {
+      run.events.emit({ type: 'run.failed', error: reason.error.toRecord() });
+      return { kind: 'failed', error: reason.error };
+    }
     const error = new SuperstepError('RUN_CANCELLED', `run ${run.runId} was cancelled: ${String(run.signal.reason)}`, {
       details: { reason: String(run.signal.reason) },
     });
