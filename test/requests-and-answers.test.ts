@@ -87,7 +87,7 @@ describe('guarantee 17: requests', () => {
     ]);
   });
 
-  it("guarantee 17: by default (onPendingRequests 'wait') a run with only pending requests left waits, holding the instance, with status idle-with-pending-requests (final: false)", async () => {
+  it("guarantee 17: by default (onPendingRequests 'wait') a run with only pending requests left waits, holding the instance, with status waiting-for-answers (final: false)", async () => {
     await using wf = await soloAsker();
     const run = wf.run({ item: 'po-1' });
     const events: WorkflowEvent[] = [];
@@ -95,7 +95,7 @@ describe('guarantee 17: requests', () => {
     let busy: ReturnType<typeof thrownBy> | undefined;
     for await (const event of run) {
       events.push(event);
-      if (event.type === 'status' && event.status === 'idle-with-pending-requests') {
+      if (event.type === 'status' && event.status === 'waiting-for-answers') {
         instanceWhileWaiting = wf.status;
         busy = thrownBy(() => wf.run({ item: 'other' }));
         await run.respond(ofType(events, 'request')[0]?.requestId ?? '', { approved: true });
@@ -105,7 +105,7 @@ describe('guarantee 17: requests', () => {
     expect(busy?.code).toBe('WORKFLOW_BUSY');
     expect(ofType(events, 'status')).toEqual([
       { type: 'status', status: 'running', final: false },
-      { type: 'status', status: 'idle-with-pending-requests', final: false },
+      { type: 'status', status: 'waiting-for-answers', final: false },
       { type: 'status', status: 'running', final: false },
       { type: 'status', status: 'idle', final: true },
     ]);
@@ -163,7 +163,7 @@ describe('guarantee 18: respond on the live run handle', () => {
     const events: WorkflowEvent[] = [];
     for await (const event of run) {
       events.push(event);
-      if (event.type === 'status' && event.status === 'idle-with-pending-requests') {
+      if (event.type === 'status' && event.status === 'waiting-for-answers') {
         await run.respond(ofType(events, 'request')[0]?.requestId ?? '', { approved: false });
       }
     }
@@ -234,7 +234,7 @@ describe('guarantee 19: ways to consume a run', () => {
     for await (const event of run) {
       events.push(event);
       if (event.type === 'warning' && event.code === 'REQUEST_HANDLER_FAILED') {
-        expect(run.status).toBe('idle-with-pending-requests');
+        expect(run.status).toBe('waiting-for-answers');
         await run.respond(String(event.details.requestId), { approved: true });
       }
     }
@@ -299,7 +299,7 @@ describe('guarantee 20: refused answers change nothing', () => {
       const next = await iterator.next();
       if (next.done === true) throw new Error('the run ended before it waited');
       events.push(next.value);
-      if (next.value.type === 'status' && next.value.status === 'idle-with-pending-requests') break;
+      if (next.value.type === 'status' && next.value.status === 'waiting-for-answers') break;
     }
     const rest = (async () => {
       for (;;) {
@@ -316,7 +316,7 @@ describe('guarantee 20: refused answers change nothing', () => {
     const { run, rest, requestId } = await waitingRun(wf);
     const error = await rejectionOf(run.respond('no-such-request', { approved: true }));
     expect(error.code).toBe('REQUEST_UNKNOWN');
-    expect(run.status).toBe('idle-with-pending-requests');
+    expect(run.status).toBe('waiting-for-answers');
     await run.respond(requestId, { approved: true });
     await rest;
     expect(answers((await run.result()).outputs)).toMatchObject([{ approved: true, asked: 1 }]);
@@ -358,7 +358,7 @@ describe('guarantee 20: refused answers change nothing', () => {
     expect(invalid.details?.issues).toEqual(expect.arrayContaining([expect.stringContaining('approved')]));
     const unserialisable = await rejectionOf(run.respond(requestId, { approved: true, callback: () => 1 }));
     expect(unserialisable.code).toBe('RESPONSE_INVALID');
-    expect(run.status).toBe('idle-with-pending-requests');
+    expect(run.status).toBe('waiting-for-answers');
     await run.respond(requestId, { approved: false });
     await rest;
     const result = await run.result();

@@ -256,7 +256,7 @@ describe('guarantee 31: deterministic release', () => {
   it('guarantee 31: disposing a run that waits for answers releases the instance', async () => {
     await using wf = await new WorkflowBuilder(req.executor('asker', { id: 'ask' })).build({ pool });
     const run = wf.run({ item: 'pending' });
-    await until(run, (event) => event.type === 'status' && event.status === 'idle-with-pending-requests');
+    await until(run, (event) => event.type === 'status' && event.status === 'waiting-for-answers');
     expect(wf.status).toBe('running');
     await run[Symbol.asyncDispose]();
     expect(wf.status).toBe('idle');

@@ -60,7 +60,7 @@ export interface RunOptions {
   readonly onInvalidAnswer?: 'warn' | 'fail';
   /**
    * When nothing is queued but requests are pending: `'wait'` keeps the run open, with status
-   * `idle-with-pending-requests` (not final), until `respond()` answers — no polling, the reservation is
+   * `waiting-for-answers` (not final), until `respond()` answers — no polling, the reservation is
    * held; `'end'` ends the run with that final status (answer later with `resume({ responses })`).
    * `'auto'` (default) waits while someone can answer — an `onRequest` callback is set or the events are
    * being iterated — and ends otherwise, so a bare `await result()` or a dropped handle never hangs.

@@ -156,7 +156,7 @@ export class Coordinator {
       if (run.signal.aborted) return this.cancelled(run);
       if (this.state.queued === 0) {
         if (requests.pending.size === 0 || run.onPendingRequests() === 'end') break;
-        run.events.changeStatus('idle-with-pending-requests');
+        run.events.changeStatus('waiting-for-answers');
         // The barrier's checkpoint must not wait for a human: it holds the requests being waited on.
         await checkpoints.flush();
         await requests.answers(run.signal);
