@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SuperstepError } from '../../shared/errors.ts';
+import type { RequestEvent } from '../../shared/events.ts';
 import type { ExecutorLocation } from '../../shared/protocol.ts';
 
 export type Condition = (message: never) => boolean;
@@ -40,6 +41,11 @@ export interface Graph {
    * `null`: every executor's are outputs.
    */
   readonly outputFrom: ReadonlySet<string> | null;
+  /**
+   * Set on the graph a sub-workflow node runs (its `onRequest` option): answers the child's requests at the
+   * parent; `undefined` from it lets a request surface to the parent's caller.
+   */
+  readonly interceptRequest?: (request: RequestEvent) => unknown;
 }
 
 /** Every target an edge group can deliver to. */
