@@ -274,6 +274,30 @@ describe('guarantee 31: deterministic release', () => {
   });
 });
 
+describe('guarantee 31: knowing when a dropped run has released the instance', () => {
+  it('guarantee 31: workflow.idle() resolves once a run whose handle was dropped has ended and released the instance', async () => {
+    await using wf = await stateful();
+    void wf.run('dropped'); // the handle is dropped at once: nobody iterates it or awaits its result
+    expect(wf.status).not.toBe('idle');
+    await wf.idle();
+    expect(wf.status).toBe('idle');
+    // The dropped run ran to its end (count 1 committed), and the instance takes the next run.
+    expect(report((await wf.run('next').result()).outputs)).toMatchObject({ count: 2 });
+  });
+
+  it('guarantee 31: workflow.idle() resolves at once on an idle workflow, and on close() for one still held', async () => {
+    await using wf = await stateful();
+    await wf.idle();
+    const asking = await new WorkflowBuilder(req.executor('asker')).build({ pool });
+    const waiting = asking.run({ item: 'w' }, { onPendingRequests: 'wait' });
+    const released = asking.idle();
+    await asking.close();
+    await released;
+    expect(asking.status).toBe('closed');
+    await expect(waiting.result()).rejects.toMatchObject({ code: 'RUN_CANCELLED' });
+  });
+});
+
 describe('guarantee 32: compare-and-clear', () => {
   it("guarantee 32: late cancel(), dispose, break and signal abort of older runs' handles do not touch a newer run that holds the instance", async () => {
     await using gate = await createGate({ fallbackMs: 10_000 });
