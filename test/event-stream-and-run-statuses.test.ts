@@ -42,7 +42,8 @@ function describeEvent(event: WorkflowEvent): string {
     case 'executor.failed':
       return `failed ${event.executorId}@${event.superstep} ${event.error.code}`;
     case 'output':
-      return `output ${event.executorId}@${event.superstep}`;
+    case 'output.intermediate':
+      return `${event.type} ${event.executorId}@${event.superstep}`;
     case 'request':
       return `request ${event.requestId} ${event.executorId}@${event.superstep}`;
     case 'warning':
@@ -339,13 +340,13 @@ describe('events and run states', () => {
       expect((await wf.run('y').result()).outputs).toEqual(['y']);
     });
 
-    it('guarantees 6, 15: pending requests give running-with-pending-requests, then idle-with-pending-requests while waiting, recomputed after each answer', async () => {
+    it('guarantees 6, 15: pending requests give running-with-pending-requests, then waiting-for-answers while waiting, recomputed after each answer', async () => {
       await using wf = await buildAsking();
       const run = wf.run([{ item: 'a' }, { item: 'b' }, 2]);
       const answered: string[] = [];
       const { events, result } = await drainWith(run, async (event) => {
         // Answer one request each time the run says it is idle and waiting.
-        if (event.type === 'status' && event.status === 'idle-with-pending-requests') {
+        if (event.type === 'status' && event.status === 'waiting-for-answers') {
           const next = ['req-a', 'req-b'].find((id) => !answered.includes(id));
           if (next !== undefined) {
             answered.push(next);
@@ -360,13 +361,15 @@ describe('events and run states', () => {
       expect(statuses(events)).toEqual([
         'running',
         'running-with-pending-requests', // the countdown still runs while two requests are pending
-        'idle-with-pending-requests', // nothing queued: waiting, not running (guarantee 6)
+        'waiting-for-answers', // nothing queued: waiting, not running (guarantee 6)
         'running-with-pending-requests', // req-a answered; req-b still pending
-        'idle-with-pending-requests', // one of two answered: still waiting
+        'waiting-for-answers', // one of two answered: still waiting
         'running', // req-b answered: nothing pending any more
         'idle',
       ]);
       expect(finalStatuses(events)).toEqual(['idle']);
+      // A status name is transient or terminal, never both: `final` is true exactly for the terminal ones.
+      for (const event of ofType(events, 'status')) expect(event.final).toBe(TERMINAL_STATUSES.has(event.status));
       expect(result?.status).toBe('idle');
       expect(result?.outputs).toEqual([
         'done',
@@ -382,6 +385,9 @@ describe('events and run states', () => {
       expect(first.result?.status).toBe('idle-with-pending-requests');
       expect(first.result?.pendingRequests.map((r) => r.requestId)).toEqual(['req-a', 'req-b']);
       expect(finalStatuses(first.events)).toEqual(['idle-with-pending-requests']);
+      for (const event of ofType(first.events, 'status')) {
+        expect(event.final).toBe(TERMINAL_STATUSES.has(event.status));
+      }
 
       // The final status comes from the pending set itself: one answer of two leaves one pending.
       const second = await drain(wf.resume({ responses: { 'req-a': 'yes' }, onPendingRequests: 'end' }));
@@ -446,7 +452,7 @@ describe('events and run states', () => {
           () => {
             const run = asking.run({ item: 'y' });
             return drainWith(run, (event) => {
-              if (event.type === 'status' && event.status === 'idle-with-pending-requests') void run.cancel();
+              if (event.type === 'status' && event.status === 'waiting-for-answers') void run.cancel();
             });
           },
         ],

@@ -495,7 +495,7 @@ describe('guarantee 20: answers of the wrong shape', () => {
     for await (const event of run) {
       if (event.type !== 'request') continue;
       for (const value of wrong) refusals.push(await rejectionOf(run.respond(event.requestId, value)));
-      expect(run.status).toBe('idle-with-pending-requests');
+      expect(run.status).toBe('waiting-for-answers');
       await run.respond(event.requestId, { approved: true });
     }
     refusals.forEach((error, k) => {

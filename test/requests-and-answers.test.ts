@@ -87,7 +87,7 @@ describe('guarantee 17: requests', () => {
     ]);
   });
 
-  it("guarantee 17: by default (onPendingRequests 'wait') a run with only pending requests left waits, holding the instance, with status idle-with-pending-requests (final: false)", async () => {
+  it("guarantee 17: by default (onPendingRequests 'wait') a run with only pending requests left waits, holding the instance, with status waiting-for-answers (final: false)", async () => {
     await using wf = await soloAsker();
     const run = wf.run({ item: 'po-1' });
     const events: WorkflowEvent[] = [];
@@ -95,7 +95,7 @@ describe('guarantee 17: requests', () => {
     let busy: ReturnType<typeof thrownBy> | undefined;
     for await (const event of run) {
       events.push(event);
-      if (event.type === 'status' && event.status === 'idle-with-pending-requests') {
+      if (event.type === 'status' && event.status === 'waiting-for-answers') {
         instanceWhileWaiting = wf.status;
         busy = thrownBy(() => wf.run({ item: 'other' }));
         await run.respond(ofType(events, 'request')[0]?.requestId ?? '', { approved: true });
@@ -105,7 +105,7 @@ describe('guarantee 17: requests', () => {
     expect(busy?.code).toBe('WORKFLOW_BUSY');
     expect(ofType(events, 'status')).toEqual([
       { type: 'status', status: 'running', final: false },
-      { type: 'status', status: 'idle-with-pending-requests', final: false },
+      { type: 'status', status: 'waiting-for-answers', final: false },
       { type: 'status', status: 'running', final: false },
       { type: 'status', status: 'idle', final: true },
     ]);
@@ -163,7 +163,7 @@ describe('guarantee 18: respond on the live run handle', () => {
     const events: WorkflowEvent[] = [];
     for await (const event of run) {
       events.push(event);
-      if (event.type === 'status' && event.status === 'idle-with-pending-requests') {
+      if (event.type === 'status' && event.status === 'waiting-for-answers') {
         await run.respond(ofType(events, 'request')[0]?.requestId ?? '', { approved: false });
       }
     }
@@ -234,13 +234,38 @@ describe('guarantee 19: ways to consume a run', () => {
     for await (const event of run) {
       events.push(event);
       if (event.type === 'warning' && event.code === 'REQUEST_HANDLER_FAILED') {
-        expect(run.status).toBe('idle-with-pending-requests');
+        expect(run.status).toBe('waiting-for-answers');
         await run.respond(String(event.details.requestId), { approved: true });
       }
     }
     const result = await run.result();
     expect(ofType(events, 'warning').filter((w) => w.code === 'REQUEST_HANDLER_FAILED')).toHaveLength(1);
     expect(answers(result.outputs)).toMatchObject([{ approved: true, superstep: 2 }]);
+  });
+
+  it("guarantee 19: with onInvalidAnswer: 'fail', an onRequest answer the schema refuses fails the run with RESPONSE_INVALID instead of leaving it waiting", async () => {
+    await using wf = await soloAsker();
+    const { events, error } = await drain(
+      wf.run({ item: 'lamp' }, { onRequest: () => ({ approved: 'sure' }), onInvalidAnswer: 'fail' }),
+    );
+    expect(error).toMatchObject({ code: 'RESPONSE_INVALID' });
+    expect(ofType(events, 'run.failed').map((e) => e.error.code)).toEqual(['RESPONSE_INVALID']);
+    expect(statuses(events).at(-1)).toBe('failed');
+    expect(ofType(events, 'warning').filter((w) => w.code === 'REQUEST_HANDLER_FAILED')).toEqual([]);
+    // The instance is free again, and the question is still pending there for resume() to answer.
+    expect(wf.status).toBe('idle');
+    const resumed = await wf
+      .resume({ responses: { [ofType(events, 'request')[0]?.requestId ?? '']: { approved: true } } })
+      .result();
+    expect(answers(resumed.outputs)).toMatchObject([{ approved: true }]);
+  });
+
+  it("guarantee 19: onInvalidAnswer must be 'warn' or 'fail' (INVALID_OPTION)", async () => {
+    await using wf = await soloAsker();
+    expect(thrownBy(() => wf.run({ item: 'x' }, { onInvalidAnswer: 'explode' as 'fail' }))).toMatchObject({
+      code: 'INVALID_OPTION',
+      details: { option: 'options.onInvalidAnswer' },
+    });
   });
 
   it('guarantee 19: an onRequest callback that throws is reported as a warning; the request stays pending', async () => {
@@ -274,7 +299,7 @@ describe('guarantee 20: refused answers change nothing', () => {
       const next = await iterator.next();
       if (next.done === true) throw new Error('the run ended before it waited');
       events.push(next.value);
-      if (next.value.type === 'status' && next.value.status === 'idle-with-pending-requests') break;
+      if (next.value.type === 'status' && next.value.status === 'waiting-for-answers') break;
     }
     const rest = (async () => {
       for (;;) {
@@ -291,7 +316,7 @@ describe('guarantee 20: refused answers change nothing', () => {
     const { run, rest, requestId } = await waitingRun(wf);
     const error = await rejectionOf(run.respond('no-such-request', { approved: true }));
     expect(error.code).toBe('REQUEST_UNKNOWN');
-    expect(run.status).toBe('idle-with-pending-requests');
+    expect(run.status).toBe('waiting-for-answers');
     await run.respond(requestId, { approved: true });
     await rest;
     expect(answers((await run.result()).outputs)).toMatchObject([{ approved: true, asked: 1 }]);
@@ -333,7 +358,7 @@ describe('guarantee 20: refused answers change nothing', () => {
     expect(invalid.details?.issues).toEqual(expect.arrayContaining([expect.stringContaining('approved')]));
     const unserialisable = await rejectionOf(run.respond(requestId, { approved: true, callback: () => 1 }));
     expect(unserialisable.code).toBe('RESPONSE_INVALID');
-    expect(run.status).toBe('idle-with-pending-requests');
+    expect(run.status).toBe('waiting-for-answers');
     await run.respond(requestId, { approved: false });
     await rest;
     const result = await run.result();

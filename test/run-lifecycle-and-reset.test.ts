@@ -256,7 +256,7 @@ describe('guarantee 31: deterministic release', () => {
   it('guarantee 31: disposing a run that waits for answers releases the instance', async () => {
     await using wf = await new WorkflowBuilder(req.executor('asker', { id: 'ask' })).build({ pool });
     const run = wf.run({ item: 'pending' });
-    await until(run, (event) => event.type === 'status' && event.status === 'idle-with-pending-requests');
+    await until(run, (event) => event.type === 'status' && event.status === 'waiting-for-answers');
     expect(wf.status).toBe('running');
     await run[Symbol.asyncDispose]();
     expect(wf.status).toBe('idle');
@@ -271,6 +271,30 @@ describe('guarantee 31: deterministic release', () => {
     await done;
     expect(wf.status).toBe('idle');
     expect(report((await wf.run('next').result()).outputs)).toMatchObject({ count: 2 });
+  });
+});
+
+describe('guarantee 31: knowing when a dropped run has released the instance', () => {
+  it('guarantee 31: workflow.idle() resolves once a run whose handle was dropped has ended and released the instance', async () => {
+    await using wf = await stateful();
+    void wf.run('dropped'); // the handle is dropped at once: nobody iterates it or awaits its result
+    expect(wf.status).not.toBe('idle');
+    await wf.idle();
+    expect(wf.status).toBe('idle');
+    // The dropped run ran to its end (count 1 committed), and the instance takes the next run.
+    expect(report((await wf.run('next').result()).outputs)).toMatchObject({ count: 2 });
+  });
+
+  it('guarantee 31: workflow.idle() resolves at once on an idle workflow, and on close() for one still held', async () => {
+    await using wf = await stateful();
+    await wf.idle();
+    const asking = await new WorkflowBuilder(req.executor('asker')).build({ pool });
+    const waiting = asking.run({ item: 'w' }, { onPendingRequests: 'wait' });
+    const released = asking.idle();
+    await asking.close();
+    await released;
+    expect(asking.status).toBe('closed');
+    await expect(waiting.result()).rejects.toMatchObject({ code: 'RUN_CANCELLED' });
   });
 });
 

@@ -14,6 +14,7 @@ import {
   subWorkflow,
   type ActorPool,
   type CheckpointStore,
+  type RequestEvent,
   type WorkflowEvent,
 } from '@superstep/runtime';
 import { drain, ofType, rejectionOf } from './helpers.ts';
@@ -253,5 +254,63 @@ describe('guarantee 44: checkpoints embed the child', () => {
       const answered = await fresh.resume({ responses: { 'req-doc': { approved } } }).result();
       expect(answered.outputs).toEqual([{ item: 'doc', approved, requestId: 'req-doc', asked: 1 } satisfies Decision]);
     }
+  });
+});
+
+describe("guarantee 60: a parent answering its child's requests", () => {
+  /** jobs → approval{ approve } → out, with the node's onRequest approving items that start with "auto". */
+  function triaged(onRequest: (request: RequestEvent) => unknown) {
+    const child = new WorkflowBuilder(sw.executor('approve'));
+    return new WorkflowBuilder(sw.executor('jobs'))
+      .addEdge('jobs', subWorkflow('approval', child, { onRequest }))
+      .addEdge('approval', sw.executor('emitOut', { id: 'out' }));
+  }
+  const autoApprove = (request: RequestEvent): unknown =>
+    (request.data as { item: string }).item.startsWith('auto') ? { approved: true } : undefined;
+
+  it("guarantee 60: the node's onRequest answers a child request itself, within the parent's superstep, and it never reaches the caller", async () => {
+    const seen: RequestEvent[] = [];
+    await using wf = await triaged((request) => {
+      seen.push(request);
+      return autoApprove(request);
+    }).build({ pool });
+    const { events, result } = await drain(wf.run({ items: ['auto-1', 'auto-2'] }));
+    expect(ofType(events, 'request')).toEqual([]);
+    expect(seen.map((r) => [r.requestId, r.executorId])).toEqual([
+      ['req-auto-1', 'approve'],
+      ['req-auto-2', 'approve'],
+    ]);
+    expect(result?.status).toBe('idle');
+    expect((result?.outputs as Decision[]).map((d) => [d.item, d.approved])).toEqual([
+      ['auto-1', true],
+      ['auto-2', true],
+    ]);
+    // jobs (1), approval with both child runs and their answers (2), out (3).
+    expect(result?.supersteps).toBe(3);
+  });
+
+  it('guarantee 60: a request the onRequest leaves unanswered (undefined) propagates to the caller, who answers it as before', async () => {
+    await using wf = await triaged(autoApprove).build({ pool });
+    const run = wf.run({ items: ['auto-1', 'manual'] });
+    const events: WorkflowEvent[] = [];
+    for await (const event of run) {
+      events.push(event);
+      if (event.type === 'request') await run.respond(event.requestId, { approved: false });
+    }
+    expect(ofType(events, 'request').map((e) => [e.requestId, e.executorId])).toEqual([['req-manual', 'approval']]);
+    const { outputs } = await run.result();
+    expect((outputs as Decision[]).map((d) => [d.item, d.approved])).toEqual([
+      ['auto-1', true],
+      ['manual', false],
+    ]);
+  });
+
+  it("guarantee 60: an answer from onRequest that the child's schema refuses fails the superstep with RESPONSE_INVALID", async () => {
+    await using wf = await triaged(() => ({ approved: 'sure' })).build({ pool });
+    const { events, error } = await drain(wf.run({ items: ['auto-1'] }));
+    expect(error).toMatchObject({ code: 'RESPONSE_INVALID' });
+    const failed = ofType(events, 'executor.failed').filter((e) => e.executorId === 'approval');
+    expect(failed.map((e) => e.error.code)).toEqual(['RESPONSE_INVALID']);
+    expect(ofType(events, 'superstep.completed').map((e) => e.superstep)).toEqual([1]);
   });
 });

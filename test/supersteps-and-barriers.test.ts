@@ -368,7 +368,7 @@ describe('execution model', () => {
   });
 
   describe('guarantee 8: handler failure', () => {
-    it('guarantee 8: executor.failed, then run.failed, then status failed; result() rejects with EXECUTOR_FAILED carrying the original code and message', async () => {
+    it('guarantee 8: executor.failed, then run.failed, then status failed; result() rejects with EXECUTOR_FAILED, its message led by executor id and superstep, carrying the original code and message', async () => {
       await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'start' }))
         .addEdge('start', exec.executor('bomb'))
         .build({ pool });
@@ -380,7 +380,11 @@ describe('execution model', () => {
         type: 'executor.failed',
         executorId: 'bomb',
         superstep: 2,
-        error: { code: 'EXECUTOR_FAILED', message: 'bomb bomb went off on {"n":1}', original: { code: 'E_BOOM' } },
+        error: {
+          code: 'EXECUTOR_FAILED',
+          message: 'executor "bomb" failed in superstep 2: bomb bomb went off on {"n":1}',
+          original: { code: 'E_BOOM' },
+        },
       });
       expect(runFailed).toMatchObject({
         type: 'run.failed',
@@ -396,10 +400,11 @@ describe('execution model', () => {
       expect(error).toBeInstanceOf(SuperstepError);
       const failure = error as SuperstepError;
       expect(failure.code).toBe('EXECUTOR_FAILED');
-      expect(failure.message).toBe('bomb bomb went off on {"n":1}');
+      // The message leads with who failed and when; the thrown error is kept whole as `original`.
+      expect(failure.message).toBe('executor "bomb" failed in superstep 2: bomb bomb went off on {"n":1}');
       expect(failure.original?.code).toBe('E_BOOM');
       expect(failure.original?.message).toBe('bomb bomb went off on {"n":1}');
-      expect(failure.details.executorId).toBe('bomb');
+      expect(failure.details).toMatchObject({ executorId: 'bomb', superstep: 2 });
     });
 
     it('guarantee 8: the failed superstep commits nothing — no state, shared state, output or message of it survives', async () => {

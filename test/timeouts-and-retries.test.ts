@@ -44,7 +44,10 @@ describe('guarantee 40: retry policy', () => {
   it('guarantee 40: past the attempts the run fails with the last error', async () => {
     await using workflow = await new WorkflowBuilder(retries.executor('flaky')).build({ pool });
     const run = workflow.run({ id: 'c', failures: 10, code: 'E_FLAKY' });
-    await expect(run.result()).rejects.toMatchObject({ code: 'EXECUTOR_FAILED', message: 'flaky failure 4' });
+    await expect(run.result()).rejects.toMatchObject({
+      code: 'EXECUTOR_FAILED',
+      message: 'executor "flaky" failed in superstep 1: flaky failure 4',
+    });
   });
 
   it('guarantee 40: policies are validated when defined', () => {

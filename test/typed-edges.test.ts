@@ -186,6 +186,32 @@ describe('typed workflows: input, outputs and answers', () => {
     expect(annotated).toBe(builder);
   });
 
+  it("outputFrom narrows result().outputs to the designated executors' outputs", () => {
+    // outputFrom changes the builder it is called on, like every builder call: a fresh chain for each.
+    const chain = () =>
+      new WorkflowBuilder(words)
+        .addEdge(words, count)
+        .addFanOut(count, [typed.executor('double', { id: 'left' }), typed.executor('double', { id: 'right' })])
+        .addFanIn(['left', 'right'], sum)
+        .addEdge(count, report);
+    const onlySum = chain().outputFrom('sum');
+    expect(onlySum.toGraph().outputFrom).toEqual(new Set(['sum']));
+    expectTypeOf<Awaited<ReturnType<typeof onlySum.build>>>().toEqualTypeOf<
+      Workflow<string, { readonly sum: number }>
+    >();
+    const onlyReport = chain().outputFrom(report);
+    expectTypeOf<Awaited<ReturnType<typeof onlyReport.build>>>().toEqualTypeOf<Workflow<string, string>>();
+    expect(onlyReport.toGraph().outputFrom).toEqual(new Set(['report']));
+  });
+
+  it('a gathering executor is typed by one message: its edges check against that, not the list', () => {
+    const gathered = new WorkflowBuilder(typed.executor('double')).addEdge('double', typed.executor('gatherTotal'));
+    expectTypeOf<Awaited<ReturnType<typeof gathered.build>>>().toEqualTypeOf<Workflow<number, number>>();
+    expect(gathered.toGraph().edges).toHaveLength(1);
+    // @ts-expect-error -- words sends a list of strings, which gatherTotal does not take
+    new WorkflowBuilder(words).addEdge(words, typed.executor('gatherTotal'));
+  });
+
   it('library executors carry their message and output types', () => {
     const lib = executorModule<typeof import('./fixtures/library.ts')>(
       new URL('./fixtures/library.ts', import.meta.url),

@@ -133,7 +133,7 @@ describe('guarantee 41: unserialisable values at the public boundary', () => {
     for await (const event of run) {
       if (event.type !== 'request') continue;
       for (const bad of BADS) refused.push(await rejectionOf(run.respond(event.requestId, badValue(bad, 'object'))));
-      expect(run.status).toBe('idle-with-pending-requests');
+      expect(run.status).toBe('waiting-for-answers');
       await run.respond(event.requestId, { because: 'plain data' });
     }
     refused.forEach((error, k) => {

@@ -12,6 +12,7 @@ export {
   executor,
   executorModule,
   subWorkflow,
+  type SubWorkflowOptions,
   type ExecutorRef,
   type ExecutorModule,
   type ExecutorExports,

@@ -9,7 +9,7 @@
  * The answer is given through the `onRequest` run option: a function that receives the `request` event
  * and returns (or resolves to) the answer. Interactively it asks on the terminal (node:readline/promises);
  * with `--yes` it approves at once, so the example runs unattended (CI). If the crunchers finish before
- * anybody answers, the run waits — status `idle-with-pending-requests` — and goes on when the answer
+ * anybody answers, the run waits — status `waiting-for-answers` — and goes on when the answer
  * comes (the default `onPendingRequests: 'auto'` waits because an `onRequest` is set). See
  * docs/human-in-the-loop.md.
  *
@@ -101,7 +101,7 @@ export async function runApproval(options: ApprovalOptions): Promise<ApprovalSum
       log(`  ${event.executorId}: round ${round}/${of} (superstep ${event.superstep})`);
     } else if (event.type === 'request') {
       log(`  approve: asked "${(event.data as Question).text}" (superstep ${event.superstep})`);
-    } else if (event.type === 'status' && event.status === 'idle-with-pending-requests' && !event.final) {
+    } else if (event.type === 'status' && event.status === 'waiting-for-answers') {
       log('  all work done; waiting for the answer');
     } else if (event.type === 'warning') {
       log(`  warning ${event.code}: ${event.message}`);

@@ -52,7 +52,7 @@ describe('background example', () => {
       `Approve alan's claim of 950 for "conference ticket"?`,
     );
     expect((await call(server, 'GET', '/status')).body).toMatchObject({
-      status: 'idle-with-pending-requests',
+      status: 'waiting-for-answers',
       pending: 2,
     });
 

@@ -2,7 +2,7 @@
  * A background run answered over HTTP. The server starts a run of an expense-claim batch and keeps its
  * handle; the run goes on in the background while the program keeps serving. Large claims need a
  * person: the run streams a `request` event for each and, started with `onPendingRequests: 'wait'`, stays
- * open (status `idle-with-pending-requests`) until someone answers over HTTP — no polling. (`'wait'` is
+ * open (status `waiting-for-answers`) until someone answers over HTTP — no polling. (`'wait'` is
  * spelled out: the default, `'auto'`, waits only while an `onRequest` callback is set or the events are
  * being iterated, and a background run must not end just because nobody is reading its events.)
  *
@@ -102,7 +102,7 @@ class BackgroundRun {
           this.pending.set(requestId, { requestId, executorId, superstep, data });
         } else if (event.type === 'status') {
           this.status = event.status;
-          if (event.status === 'idle-with-pending-requests' || event.final) this.wake();
+          if (event.status === 'waiting-for-answers' || event.final) this.wake();
         }
       }
     } finally {
@@ -114,7 +114,7 @@ class BackgroundRun {
 
   /** Resolves when the run waits for answers, or has ended. */
   blocked(): Promise<void> {
-    if (this.ended || this.status === 'idle-with-pending-requests') return Promise.resolve();
+    if (this.ended || this.status === 'waiting-for-answers') return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

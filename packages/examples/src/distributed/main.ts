@@ -33,10 +33,8 @@ const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).di
 async function render(pool: HostSet): Promise<{ png: Uint8Array; ms: number }> {
   const plan = mod.executor('plan');
   await using workflow = await new WorkflowBuilder(plan)
-    .addFanOut(plan, [mod.executor('render', { id: 'render-a' }), mod.executor('render', { id: 'render-b' })], {
-      select: (tile, targets) => [targets[tile.index % targets.length] ?? 'render-a'],
-    })
-    .addFanIn(['render-a', 'render-b'], mod.executor('assemble'))
+    .addEdge(plan, mod.executor('render'))
+    .addEdge('render', mod.executor('assemble'))
     .build({ pool });
   const started = performance.now();
   const result = await workflow.run(job).result();

@@ -1,10 +1,11 @@
 /**
  * The main job's executors. Worker-safe: they import only `@superstep/runtime/executor` and pure code.
  *
- *   plan ──fan-out──▶ render-a ─┐
- *        (alternate) ▶ render-b ─┴─fan-in──▶ assemble ──▶ output (PNG bytes)
+ *   plan ──▶ render (stateless: every thread) ──▶ assemble (gather) ──▶ output (PNG bytes)
  *
- * `render` is stateless, so the runtime spreads its messages over every worker thread.
+ * `render` is stateless, so the runtime spreads its messages over every worker thread. `assemble` gathers:
+ * it is called once with every tile rendered in the superstep before, however many the job had — no
+ * tile count is passed along.
  */
 import { defineExecutor } from '@superstep/runtime/executor';
 import { assemblePng, renderTile, tilesOf, type RenderJob, type RenderedTile, type Tile } from './mandelbrot.ts';
@@ -25,7 +26,8 @@ export const render = defineExecutor<Tile, RenderedTile>({
 });
 
 /** Joins every rendered tile and encodes the PNG. */
-export const assemble = defineExecutor<RenderedTile[]>({
+export const assemble = defineExecutor<RenderedTile>({
+  gather: true,
   handle(tiles, ctx) {
     const first = tiles[0];
     if (first === undefined) return;

@@ -56,11 +56,9 @@ console.log(
 const startup = performance.now();
 const plan = mod.executor('plan');
 await using workflow = await new WorkflowBuilder(plan)
-  .addFanOut(plan, [mod.executor('render', { id: 'render-a' }), mod.executor('render', { id: 'render-b' })], {
-    // Alternate tiles between the two branches; both are stateless, so each spreads over every thread.
-    select: (tile, targets) => [targets[tile.index % targets.length] ?? 'render-a'],
-  })
-  .addFanIn(['render-a', 'render-b'], mod.executor('assemble'))
+  // render is stateless: its tiles spread over every thread; assemble gathers them all in one call.
+  .addEdge(plan, mod.executor('render'))
+  .addEdge('render', mod.executor('assemble'))
   .build({ threads });
 const startupMs = performance.now() - startup;
 
@@ -74,7 +72,7 @@ const bar = new cliProgress.SingleBar(
 );
 // The bar's length comes from the run itself: the superstep that renders says how many calls it holds.
 let barStarted = false;
-const isRender = (executorId: string): boolean => executorId.startsWith('render-');
+const isRender = (executorId: string): boolean => executorId === 'render';
 const recorder = timelinePath === undefined ? undefined : createRunRecorder();
 const started = performance.now();
 const run = workflow.run(job, { recorder });

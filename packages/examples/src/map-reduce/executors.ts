@@ -1,17 +1,19 @@
 /**
- * The map-reduce example's executors: library executors only (`@superstep/executors`), given the per-document
- * functions of text.ts. Worker-safe. The classic steps, with the shuffle partitioned by key:
+ * The map-reduce example's executors: library executors (`@superstep/executors`) given the per-document functions
+ * of text.ts, and two gathering executors for the reduce side. Worker-safe. The classic steps, with the shuffle
+ * partitioned by key:
  *
  *   documents (flatMap: one message per document id, and a FLUSH after each input split's last)
  *     → chunks (batch up to each FLUSH: the input splits, one per thread by default)
  *     → count (flatMap, stateless: every thread reads its chunk's files, counts stems, combines the chunk's
  *       counts and splits them into one part per partition)
- *     → merge-0 … merge-P-1 (reduce, one actor per partition: adds its part of every chunk; once all chunks are
- *       in, sends its partition's summary) — P actors, so the merge is parallel too
- *     → combine (reduce: the partitions' summaries into the corpus's)
+ *     → merge-0 … merge-P-1 (gather, one actor per partition: gets its part of every chunk in one call, adds
+ *       them up, sends its partition's summary) — P actors, so the merge is parallel too
+ *     → combine (gather: the partitions' summaries into the corpus's)
  *     → results (collect: the run's output)
  */
-import { batch, collect, flatMap, FLUSH, reduce, type FlushMessage } from '@superstep/executors';
+import { batch, collect, flatMap, FLUSH, type FlushMessage } from '@superstep/executors';
+import { defineExecutor } from '@superstep/runtime/executor';
 import { readDocument } from './corpus.ts';
 import {
   combineSummaries,
@@ -44,11 +46,10 @@ export interface CorpusJob {
   readonly top: number;
 }
 
-/** One document to count, with what the reducers need to know to tell when they have everything. */
+/** One document to count, with how to split its counts and how many stems the summary keeps. */
 interface DocRef {
   readonly dir: string;
   readonly id: string;
-  readonly chunks: number;
   readonly partitions: number;
   readonly top: number;
 }
@@ -56,24 +57,13 @@ interface DocRef {
 /** One partition's part of one chunk's counts. */
 export interface PartCounts extends PackedCounts {
   readonly partition: number;
-  readonly partitions: number;
   readonly documents: number;
-  readonly chunks: number;
   readonly top: number;
-}
-
-/** One partition's merged counts so far. */
-interface Merged {
-  counts: Counts;
-  documents: number;
-  partitions: number;
-  top: number;
 }
 
 /** A partition's summary, on its way to `combine`. */
 interface PartSummary {
   readonly summary: Summary;
-  readonly partitions: number;
   readonly top: number;
 }
 
@@ -86,7 +76,7 @@ export const documents = flatMap((job: CorpusJob): (DocRef | FlushMessage)[] => 
   const chunks = Math.min(Math.max(1, job.splits ?? partitions), ids.length);
   const messages: (DocRef | FlushMessage)[] = [];
   for (let chunk = 0; chunk < chunks; chunk++) {
-    for (let i = chunk; i < ids.length; i += chunks) messages.push({ dir, id: ids[i] ?? '', chunks, partitions, top });
+    for (let i = chunk; i < ids.length; i += chunks) messages.push({ dir, id: ids[i] ?? '', partitions, top });
     messages.push(FLUSH);
   }
   return messages;
@@ -101,48 +91,44 @@ export const count = flatMap((refs: DocRef[]): PartCounts[] => {
   if (first === undefined) return [];
   const counts: Counts = {};
   for (const ref of refs) mergeCounts(counts, countStems(readDocument(ref.dir, ref.id)));
-  const { chunks: all, partitions, top } = first;
+  const { partitions, top } = first;
   return partitionCounts(counts, partitions).map((packed, partition) => ({
     ...packed,
     partition,
-    partitions,
     documents: refs.length,
-    chunks: all,
     top,
   }));
 });
 
-/** Adds its partition's part of every chunk (in place); once all chunks are in, sends the partition's summary. */
-export const merge = reduce({
-  initial: (): Merged => ({ counts: {}, documents: 0, partitions: 0, top: 0 }),
-  step: (acc, part: PartCounts) => {
-    mergePacked(acc.counts, part);
-    acc.documents += part.documents;
-    acc.partitions = part.partitions;
-    acc.top = part.top;
-    return acc;
+/**
+ * Gathers its partition's part of every chunk — all sent in the same superstep, handed over in one call, so
+ * nobody counts the chunks — adds them up and sends the partition's summary.
+ */
+export const merge = defineExecutor<PartCounts, PartSummary>({
+  gather: true,
+  handle(parts, ctx) {
+    const counts: Counts = {};
+    let documents = 0;
+    for (const part of parts) {
+      mergePacked(counts, part);
+      documents += part.documents;
+    }
+    const top = parts[0]?.top ?? 0;
+    ctx.send({ summary: summarise(counts, documents, top), top });
   },
-  emitWhen: (_acc, seen, part) => seen === part.chunks,
-  project: (acc): PartSummary => ({
-    summary: summarise(acc.counts, acc.documents, acc.top),
-    partitions: acc.partitions,
-    top: acc.top,
-  }),
 });
 
-/** Combines the partitions' summaries once all have arrived. */
-export const combine = reduce({
-  initial: (): PartSummary[] => [],
-  step: (acc, part: PartSummary) => {
-    acc.push(part);
-    return acc;
+/** Gathers the partitions' summaries (all sent in the same superstep) into the corpus's. */
+export const combine = defineExecutor<PartSummary, Summary>({
+  gather: true,
+  handle(parts, ctx) {
+    ctx.send(
+      combineSummaries(
+        parts.map((part) => part.summary),
+        parts[0]?.top,
+      ),
+    );
   },
-  emitWhen: (_acc, seen, part) => seen === part.partitions,
-  project: (parts) =>
-    combineSummaries(
-      parts.map((part) => part.summary),
-      parts[0]?.top,
-    ),
 });
 
 /** The run's output: the corpus's summary. */

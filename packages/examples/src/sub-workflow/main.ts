@@ -61,6 +61,8 @@ export function describeEvent(event: WorkflowEvent): string | undefined {
       return `${event.executorId}: ${event.name} ${brief(event.data)}`;
     case 'output':
       return `output of ${event.executorId}: ${brief(event.data)}`;
+    case 'output.intermediate':
+      return `intermediate output of ${event.executorId}: ${brief(event.data)}`;
     case 'request':
       return `request ${event.requestId} from ${event.executorId}: ${(event.data as { question: string }).question}`;
     case 'checkpoint.saved':

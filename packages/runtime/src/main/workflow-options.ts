@@ -67,8 +67,14 @@ export interface RunOptions {
    */
   readonly onRequest?: (request: RequestEvent) => unknown;
   /**
+   * What an answer from `onRequest` that the executor's `responseSchema` rejects does: `'warn'` (default) emits a
+   * `REQUEST_HANDLER_FAILED` warning and leaves the request pending (someone else may still answer it); `'fail'`
+   * fails the run with that `RESPONSE_INVALID` error, at once, as a failed superstep would (guarantee 19).
+   */
+  readonly onInvalidAnswer?: 'warn' | 'fail';
+  /**
    * When nothing is queued but requests are pending: `'wait'` keeps the run open, with status
-   * `idle-with-pending-requests` (not final), until `respond()` answers — no polling, the reservation is
+   * `waiting-for-answers` (not final), until `respond()` answers — no polling, the reservation is
    * held; `'end'` ends the run with that final status (answer later with `resume({ responses })`).
    * `'auto'` (default) waits while someone can answer — an `onRequest` callback is set or the events are
    * being iterated — and ends otherwise, so a bare `await result()` or a dropped handle never hangs.
@@ -160,6 +166,9 @@ export function checkRunOptions(options: ResumeOptions): 'auto' | 'wait' | 'end'
     throw new SuperstepError('INVALID_OPTION', 'options.signal must be an AbortSignal', {
       details: { option: 'signal' },
     });
+  }
+  if (options.onInvalidAnswer !== undefined && !(['warn', 'fail'] as unknown[]).includes(options.onInvalidAnswer)) {
+    throw invalidOption('options.onInvalidAnswer', "'warn' or 'fail'", options.onInvalidAnswer);
   }
   if (options.onRequest !== undefined && typeof options.onRequest !== 'function') {
     throw new SuperstepError('INVALID_OPTION', 'options.onRequest must be a function', {

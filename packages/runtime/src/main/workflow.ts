@@ -57,6 +57,20 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
   }
 
   /**
+   * Resolves once no run holds the instance — at once if none does; otherwise when the current run has ended and
+   * released it (or the workflow is closed). For a run whose handle was dropped: it still runs to its end, and
+   * this says when the instance is free for the next `run()`. Never rejects.
+   *
+   * @example
+   * workflow.run(input); // handle dropped: the run goes on in the background
+   * await workflow.idle();
+   * const next = workflow.run(other); // no WORKFLOW_BUSY
+   */
+  idle(): Promise<void> {
+    return this.#instance.idle();
+  }
+
+  /**
    * Starts a run. The reservation is synchronous (guarantee 29): while another run holds the instance this
    * throws `WORKFLOW_BUSY` at once and the running run is unaffected.
    *

@@ -4,13 +4,22 @@
 import type { ErrorRecord } from './errors.ts';
 import type { WarningCode } from './warnings.ts';
 
-/** A run's status (guarantee 15). The last four are terminal for a run. */
+/**
+ * A run's status (guarantee 15). The first three are transient — `waiting-for-answers` is a run with nothing
+ * queued that waits for answers, holding the instance — and the last four terminal, each under its own name.
+ */
 export type RunStatus =
-  'running' | 'running-with-pending-requests' | 'idle' | 'idle-with-pending-requests' | 'failed' | 'cancelled';
+  | 'running'
+  | 'running-with-pending-requests'
+  | 'waiting-for-answers'
+  | 'idle'
+  | 'idle-with-pending-requests'
+  | 'failed'
+  | 'cancelled';
 
 /**
- * Statuses a run can end with. Each run emits exactly one status event with `final: true` (guarantee 16);
- * `idle-with-pending-requests` is also emitted with `final: false` by a run that waits for answers.
+ * Statuses a run can end with. Each run emits exactly one status event with `final: true` (guarantee 16), and
+ * it is one of these; no other status event has one of these.
  */
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
   'idle',
@@ -30,8 +39,8 @@ export interface StatusEvent {
   readonly type: 'status';
   readonly status: RunStatus;
   /**
-   * True for the one status that ends the run (guarantee 16). A run that waits for answers emits
-   * `idle-with-pending-requests` with `final: false`, and goes on when they come.
+   * True for the one status that ends the run (guarantee 16), exactly when `status` is terminal. A run that
+   * waits for answers emits `waiting-for-answers` (`final: false`), and goes on when they come.
    */
   readonly final: boolean;
 }
@@ -83,6 +92,16 @@ export interface OutputEvent<T = unknown> {
   readonly executorId: string;
   readonly superstep: number;
   readonly data: T;
+}
+/**
+ * A value an executor yielded that is not a workflow output: the builder's `outputFrom` names other executors
+ * (guarantee 59). Streamed like an output, at the same point of the barrier; not in `result().outputs`.
+ */
+export interface IntermediateOutputEvent {
+  readonly type: 'output.intermediate';
+  readonly executorId: string;
+  readonly superstep: number;
+  readonly data: unknown;
 }
 export interface WarningEvent {
   readonly type: 'warning';
@@ -148,6 +167,7 @@ export type WorkflowEvent =
   | ExecutorCompletedEvent
   | ExecutorFailedEvent
   | OutputEvent
+  | IntermediateOutputEvent
   | RequestEvent
   | WarningEvent
   | RunFailedEvent
@@ -166,6 +186,7 @@ export const FRAMEWORK_EVENT_TYPES: ReadonlySet<string> = new Set([
   'executor.completed',
   'executor.failed',
   'output',
+  'output.intermediate',
   'request',
   'warning',
   'checkpoint.saved',

@@ -133,14 +133,15 @@ export interface ExecutorContext<State = undefined, Out = unknown, Output = unkn
   readonly superstep: number;
   /**
    * Who sent the message being handled: an executor id, `$input` for the run's input, `$response` for an
-   * answer. For a fan-in's list message (`addFanIn`) it is a label, the fan-in's sources joined with `+`
-   * (as it has always been); read {@link sources} for the ids themselves.
+   * answer. For a fan-in's list message (`addFanIn`) or a gathering executor's list (`gather: true`) it is a
+   * label, the sources joined with `+`; read {@link sources} for the ids themselves.
    */
   readonly source: string;
   /**
    * Every sender of the message being handled. For a fan-in's list message, the fan-in's sources in the
-   * order of its `from` list (the order the list's items come in: each source's messages in turn); for any
-   * other message, `[source]`. Frozen.
+   * order of its `from` list (the order the list's items come in: each source's messages in turn); for a
+   * gathering executor's list, the sender of each message of the list, in the same order; for any other
+   * message, `[source]`. Frozen.
    *
    * @example
    * handle(values: readonly number[], ctx) {
@@ -176,6 +177,15 @@ export interface ExecutorContext<State = undefined, Out = unknown, Output = unkn
 
 export type Handler<In, State, Out, Output = unknown> = (
   message: In,
+  context: ExecutorContext<State, Out, Output>,
+) => void | Promise<void>;
+
+/**
+ * A gathering executor's handler (`gather: true`): every message delivered to it in one superstep, in one
+ * call (guarantee 58). `context.sources[i]` sent `messages[i]`.
+ */
+export type GatherHandler<In, State, Out, Output = unknown> = (
+  messages: readonly In[],
   context: ExecutorContext<State, Out, Output>,
 ) => void | Promise<void>;
 
@@ -245,11 +255,33 @@ export type ExecutorOptions<In, Out, State, Output = unknown, Response = unknown
 > &
   (
     | {
+        readonly gather?: false;
         /** Handles every message sent to this executor. */
         readonly handle: Handler<In, State, Out, Output>;
         readonly on?: never;
       }
     | {
+        /**
+         * Gathers: the handler is called once per superstep with every message delivered to this executor in
+         * it, as one list in queue order, whichever threads sent them (guarantee 58) — the way to collect a
+         * fan-out over a list known only at run time, with no count passed along. Answers to its requests
+         * still go to `onResponse` one by one, before the gathered call. One actor: not `stateless`.
+         *
+         * @example
+         * export const total = defineExecutor<number, never, undefined, number>({
+         *   gather: true,
+         *   handle(parts, ctx) {
+         *     ctx.yieldOutput(parts.reduce((sum, n) => sum + n, 0)); // ctx.sources[i] sent parts[i]
+         *   },
+         * });
+         */
+        readonly gather: true;
+        readonly stateless?: false;
+        readonly handle: GatherHandler<In, State, Out, Output>;
+        readonly on?: never;
+      }
+    | {
+        readonly gather?: false;
         readonly handle?: never;
         /**
          * One handler per message `type`. A message whose `type` has no handler is not dropped silently:
@@ -272,6 +304,8 @@ export interface ExecutorDefinition<
 > {
   readonly [EXECUTOR_BRAND]: true;
   readonly stateless: boolean;
+  /** Whether `handle` takes every message of a superstep as one list (see `ExecutorOptions.gather`). */
+  readonly gather: boolean;
   readonly initialState: (() => State) | undefined;
   readonly reset: ((context: ResetContext) => void | Promise<void>) | undefined;
   readonly onResponse:
@@ -283,6 +317,7 @@ export interface ExecutorDefinition<
   readonly responseSchema: StandardSchemaV1<unknown, Response> | undefined;
   readonly timeoutMs: number | undefined;
   readonly retry: RetryPolicy | undefined;
+  /** For a gathering executor, called with the list of messages (a {@link GatherHandler}). */
   readonly handle: Handler<In, State, Out, Output> | undefined;
   readonly on: Readonly<Record<string, Handler<never, State, Out, Output>>> | undefined;
   /** @internal phantom */
@@ -321,12 +356,17 @@ export interface ExecutorDefinition<
 export function defineExecutor<In = unknown, Out = unknown, State = undefined, Output = unknown, Response = unknown>(
   options: ExecutorOptions<In, Out, State, Output, Response>,
 ): ExecutorDefinition<In, Out, State, Output, Response> {
-  const handle = options.handle;
+  const handle = options.handle as Handler<In, State, Out, Output> | undefined;
+  const gather = options.gather === true;
   const on = options.on as Record<string, Handler<never, State, Out, Output>> | undefined;
   const invalid = (message: string, option: string): SuperstepError =>
     new SuperstepError('INVALID_OPTION', `defineExecutor: ${message}`, { details: { option } });
   if ((handle === undefined) === (on === undefined))
     throw invalid('give exactly one of options.handle or options.on', 'handle');
+  if (gather && handle === undefined) throw invalid('a gathering executor needs options.handle', 'gather');
+  if (gather && (options.stateless as boolean | undefined) === true) {
+    throw invalid('a gathering executor is one actor: it cannot be stateless', 'gather');
+  }
   if (options.stateless === true && options.initialState !== undefined) {
     throw invalid('a stateless executor cannot have options.initialState', 'initialState');
   }
@@ -337,6 +377,7 @@ export function defineExecutor<In = unknown, Out = unknown, State = undefined, O
   return Object.freeze({
     [EXECUTOR_BRAND]: true as const,
     stateless: options.stateless === true,
+    gather,
     initialState: options.initialState,
     reset: options.reset,
     onResponse: options.onResponse,

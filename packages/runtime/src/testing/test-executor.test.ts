@@ -96,7 +96,8 @@ describe('createTestExecutor: the runtime’s own context and commit cycle, in p
     const actor = createTestExecutor(picky);
     await actor.handle(5);
     const error = await rejection(actor.handle(-1));
-    expect(error).toMatchObject({ code: 'EXECUTOR_FAILED', message: 'negative: -1' });
+    expect(error).toMatchObject({ code: 'EXECUTOR_FAILED', original: { message: 'negative: -1' } });
+    expect((error as Error).message).toBe('executor "executor" failed in superstep 1: negative: -1');
     actor.barrier();
     expect(actor.state).toBe(0);
     expect(actor.sent).toEqual([]);

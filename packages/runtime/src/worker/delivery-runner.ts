@@ -59,7 +59,13 @@ export class DeliveryRunner {
     }
     const timing = output.timings && startTiming(output, executorId, messages.length);
     const scope = this.scope(step, executorId, actor);
-    const invoked = this.invoke({ scope, direct: new DirectSink(output, executorId), definition, messages });
+    const direct = new DirectSink(output, executorId);
+    const invoked = this.invoke({
+      scope,
+      direct,
+      definition,
+      messages: definition.gather ? gathered(messages) : messages,
+    });
     return timing === undefined ? invoked : timing(invoked);
   }
 
@@ -90,7 +96,7 @@ export class DeliveryRunner {
         result = handler(message[1], context);
       } catch (error) {
         context.close();
-        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        output.failure ??= { executorId, error: failureRecord(executorId, superstep, error) };
         return undefined;
       }
       if (isThenable(result)) return this.drainAsync(drain, index + 1, closeWhenSettled(result, context));
@@ -109,7 +115,7 @@ export class DeliveryRunner {
       try {
         await waiting;
       } catch (error) {
-        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        output.failure ??= { executorId, error: failureRecord(executorId, superstep, error) };
         return;
       }
       this.live.maybeFlush(instance.key, superstep, output);
@@ -121,7 +127,7 @@ export class DeliveryRunner {
       if (handler === undefined) continue;
       const error = await callWithRetries({ scope, sink: direct, definition, handler, message });
       if (error !== undefined) {
-        output.failure ??= { executorId, error: failureRecord(executorId, error) };
+        output.failure ??= { executorId, error: failureRecord(executorId, superstep, error) };
         return;
       }
       this.live.maybeFlush(instance.key, superstep, output);
@@ -200,19 +206,46 @@ function pickHandler(definition: ExecutorDefinition, payload: unknown): Handler<
   return Object.hasOwn(handlers, kind) ? (handlers[kind] as Handler<unknown, unknown, unknown>) : undefined;
 }
 
+/**
+ * A gathering executor's mailbox (guarantee 58): answers for `onResponse` stay one call each, first; every
+ * other message goes into one list message, in queue order, whose sources name each one's sender (so
+ * `ctx.sources[i]` sent `messages[i]`), labelled by its distinct senders joined with `+`.
+ */
+function gathered(messages: Delivery[1]): DeliveredMessage[] {
+  const delivered: DeliveredMessage[] = [];
+  const payloads: unknown[] = [];
+  const sources: string[] = [];
+  for (const message of messages) {
+    if (message[0] === RESPONSE_SOURCE) delivered.push(message);
+    else {
+      payloads.push(message[1]);
+      sources.push(message[0]);
+    }
+  }
+  if (payloads.length > 0) delivered.push([[...new Set(sources)].join('+'), payloads, sources]);
+  return delivered;
+}
+
 /** A delivery this host cannot run: a protocol bug, not the handler's fault. */
 function internalFailure(output: StepOutput, executorId: string, message: string): void {
   output.failure ??= { executorId, error: new SuperstepError('INTERNAL', message).toRecord() };
 }
 
-/** A handler's error as the run will report it (guarantee 8): our own errors keep their code. */
-function failureRecord(executorId: string, error: unknown): ErrorRecord {
+/**
+ * A handler's error as the run will report it (guarantee 8): our own errors keep their code; any other becomes
+ * `EXECUTOR_FAILED`, its message led by the executor and superstep, the thrown error kept as `original`.
+ */
+function failureRecord(executorId: string, superstep: number, error: unknown): ErrorRecord {
   if (error instanceof SuperstepError) {
     return { ...error.toRecord(), details: { executorId, ...error.details } };
   }
   const original = toErrorRecord(error);
-  return new SuperstepError('EXECUTOR_FAILED', original.message, {
-    details: { executorId },
-    original,
-  }).toRecord();
+  return new SuperstepError(
+    'EXECUTOR_FAILED',
+    `executor "${executorId}" failed in superstep ${superstep}: ${original.message}`,
+    {
+      details: { executorId, superstep },
+      original,
+    },
+  ).toRecord();
 }

@@ -33,7 +33,10 @@ export class HandlerContext implements ExecutorContext<unknown>, SharedState {
 
   constructor(
     private readonly scope: CallScope,
-    /** The message being handled: its sender, and a fan-in's sources (see {@link DeliveredMessage}). */
+    /**
+     * The message being handled: its sender, and a fan-in's or a gathered list's sources (see
+     * {@link DeliveredMessage}).
+     */
     private readonly message: DeliveredMessage,
     /** Where this call's effects go: the step's output, or the attempt's buffer. */
     private readonly sink: EffectSink,

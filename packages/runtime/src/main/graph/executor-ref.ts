@@ -4,7 +4,8 @@
  * types from the module's own types, so edges and conditions are checked by the compiler.
  */
 import { SuperstepError } from '../../shared/errors.ts';
-import { invalidOption, optionsObject } from '../../shared/options.ts';
+import { invalidOption, optionalFunction, optionsObject } from '../../shared/options.ts';
+import type { RequestEvent } from '../../shared/events.ts';
 import type { EXECUTOR_BRAND } from '../../shared/executor-definition.ts';
 import type { ExecutorLocation } from '../../shared/protocol.ts';
 import type { Graph } from './graph.ts';
@@ -35,18 +36,40 @@ export interface ExecutorRef<
  * Given a builder, the node takes the child's input type and sends the child's output type, so its edges
  * are checked like any other; it yields no outputs of the parent's own.
  *
+ * `options.onRequest` lets the parent answer the child's questions itself (guarantee 60): called on the main
+ * thread for each request the child makes, it returns (or resolves to) the answer, which resumes the child within
+ * the same parent superstep; returning `undefined` lets the request surface to the parent's caller as usual.
+ *
  * @example
  * const approval = subWorkflow('approval', new WorkflowBuilder(mod.executor('ask')).addEdge('ask', mod.executor('decide')));
  * parent.addEdge('draft', approval).addEdge(approval, 'publish');
+ * // small amounts are approved by the parent; the rest go to a person
+ * const triage = subWorkflow('approval', child, {
+ *   onRequest: (request) => ((request.data as { amount: number }).amount < 100 ? { approved: true } : undefined),
+ * });
  */
 export function subWorkflow<In = unknown, Out = unknown, const Id extends string = string>(
   id: Id,
   child: { toGraph(): Graph; readonly __types?: { readonly input: In; readonly output: Out } } | Graph,
+  options?: SubWorkflowOptions,
 ): ExecutorRef<In, Out, never, Id> {
   const ref = executor<In, Out>(id, { module: `superstep:subworkflow:${id}`, export: 'workflow' });
   const graph = isGraphSource(child) ? child.toGraph() : child;
   if (!isGraph(graph)) throw invalidOption('child', 'a WorkflowBuilder or the Graph it builds', child);
-  return Object.freeze({ ...ref, subWorkflow: graph }) as ExecutorRef<In, Out, never, Id>;
+  const { onRequest } = optionsObject(options);
+  optionalFunction(onRequest, 'options.onRequest');
+  const node = onRequest === undefined ? graph : Object.freeze({ ...graph, interceptRequest: onRequest });
+  return Object.freeze({ ...ref, subWorkflow: node }) as ExecutorRef<In, Out, never, Id>;
+}
+
+/** Options of {@link subWorkflow}. */
+export interface SubWorkflowOptions {
+  /**
+   * Answers the child's requests at the parent (guarantee 60): what it returns, or resolves to, answers the
+   * request (checked by the child's `responseSchema`: a refused answer fails the node, and so the superstep, with
+   * `RESPONSE_INVALID`); `undefined` lets the request surface to the parent's caller. If it throws, the node fails.
+   */
+  readonly onRequest?: (request: RequestEvent) => unknown;
 }
 
 function isGraphSource(value: unknown): value is { toGraph(): Graph } {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SuperstepError } from '../../shared/errors.ts';
+import type { RequestEvent } from '../../shared/events.ts';
 import type { ExecutorLocation } from '../../shared/protocol.ts';
 
 export type Condition = (message: never) => boolean;
@@ -35,6 +36,16 @@ export interface Graph {
   readonly edges: readonly EdgeGroup[];
   /** Hash of executors and edges: a checkpoint restores only into the same shape (guarantee 25). */
   readonly signature: string;
+  /**
+   * The executors whose yields are workflow outputs (`outputFrom`, guarantee 59); the others' are intermediate.
+   * `null`: every executor's are outputs.
+   */
+  readonly outputFrom: ReadonlySet<string> | null;
+  /**
+   * Set on the graph a sub-workflow node runs (its `onRequest` option): answers the child's requests at the
+   * parent; `undefined` from it lets a request surface to the parent's caller.
+   */
+  readonly interceptRequest?: (request: RequestEvent) => unknown;
 }
 
 /** Every target an edge group can deliver to. */
@@ -138,5 +149,23 @@ export function finishGraph(parts: GraphParts): Graph {
       }),
     )
     .digest('hex');
-  return Object.freeze({ start, executors, subWorkflows, edges: Object.freeze([...edges]), signature });
+  return Object.freeze({
+    start,
+    executors,
+    subWorkflows,
+    edges: Object.freeze([...edges]),
+    signature,
+    outputFrom: null,
+  });
+}
+
+/** The graph with its output executors designated (guarantee 59): each must be one of its executors. */
+export function withOutputFrom(graph: Graph, outputFrom: readonly string[] | undefined): Graph {
+  if (outputFrom === undefined) return graph;
+  for (const id of outputFrom) {
+    if (!graph.executors.has(id)) {
+      throw graphError('GRAPH_UNKNOWN_EXECUTOR', `outputFrom names unknown executor "${id}"`, { executorId: id });
+    }
+  }
+  return Object.freeze({ ...graph, outputFrom: new Set(outputFrom) });
 }

@@ -5,7 +5,15 @@
 import { SuperstepError } from '../../shared/errors.ts';
 import { optionalFunction, optionsObject, requireArray } from '../../shared/options.ts';
 import type { ExecutorLocation } from '../../shared/protocol.ts';
-import { edgeKey, finishGraph, type Condition, type EdgeGroup, type Graph, type Selector } from './graph.ts';
+import {
+  edgeKey,
+  finishGraph,
+  withOutputFrom,
+  type Condition,
+  type EdgeGroup,
+  type Graph,
+  type Selector,
+} from './graph.ts';
 import type { ExecutorRef } from './executor-ref.ts';
 import { toMermaid } from './mermaid.ts';
 import { buildWorkflow, type Workflow } from '../workflow.ts';
@@ -44,6 +52,13 @@ type OutputOf<E> = E extends string
   : E extends { readonly __types?: { output: infer Output } }
     ? Output
     : unknown;
+
+/** What an end designated by `outputFrom` yields: by reference, or looked up by id (`unknown` if not known). */
+type DesignatedOutputOf<E, Known> = E extends string
+  ? [Named<E, Known>] extends [never]
+    ? unknown
+    : OutputOf<Named<E, Known>>
+  : OutputOf<E>;
 
 /** The id of an end, as a literal when the type system knows it. */
 type IdOf<E> = E extends string ? E : E extends { readonly id: infer Id extends string } ? Id : string;
@@ -142,6 +157,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
   private readonly edges: EdgeGroup[] = [];
   private readonly edgeKeys = new Set<string>();
   private start: string | undefined;
+  private outputIds: string[] | undefined;
   /**
    * @internal phantom: the builder's input, outputs and known ends. The methods read `Known` through their
    * `this` parameter, and it is held contravariantly: a builder that knows more ids stands in for one that
@@ -288,14 +304,37 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
     }) as never;
   }
 
+  /**
+   * Names the executors whose `yieldOutput` values are the workflow's outputs (guarantee 59): only theirs become
+   * `output` events and entries of `result().outputs`; every other executor's become `output.intermediate` events
+   * (streamed, not in the result). Without this call every executor's yields are outputs. Call it again to
+   * replace the list. Each end must be registered by the time the graph is built (`GRAPH_UNKNOWN_EXECUTOR`).
+   * The returned builder's output type is the union of these executors' outputs; call it last, as edges added
+   * after it add their executors' outputs to the type again.
+   *
+   * @example
+   * const workflow = await new WorkflowBuilder(mod.executor('draft'))
+   *   .addEdge('draft', mod.executor('review'))
+   *   .outputFrom('review') // draft's yields are intermediate
+   *   .build();
+   */
+  outputFrom<K extends KnownEnds, const E extends readonly EndPoint[]>(
+    this: WorkflowBuilder<Input, Output, K>,
+    ...ends: E
+  ): WorkflowBuilder<Input, DesignatedOutputOf<E[number], K>, WithEnds<K, E[number]>> {
+    this.outputIds = ends.map((end) => this.register(end));
+    return this as never;
+  }
+
   /** Validates the graph (guarantee 11) without starting anything. */
   toGraph(): Graph {
-    return finishGraph({
+    const graph = finishGraph({
       start: this.start,
       executors: new Map(this.executors),
       edges: this.edges,
       subWorkflows: new Map(this.subWorkflows),
     });
+    return withOutputFrom(graph, this.outputIds);
   }
 
   /** The graph as Mermaid flowchart source (validates it first, like {@link toGraph}). */

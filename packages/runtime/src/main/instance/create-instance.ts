@@ -48,7 +48,12 @@ export async function createInstance(graph: Graph, given: WorkflowOptions | unde
     executors: new Map(infos.map((info) => [info.id, info])),
     placement,
     sharedState,
-    children: new Map([...children].map(([id, child]) => [id, new SubWorkflowRunner(id, child)])),
+    children: new Map(
+      [...children].map(([id, child]) => [
+        id,
+        new SubWorkflowRunner(id, child, graph.subWorkflows.get(id)?.interceptRequest),
+      ]),
+    ),
   });
   return new WorkflowInstance({
     graph,

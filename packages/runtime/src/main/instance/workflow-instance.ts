@@ -95,6 +95,11 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
     return this.lifecycle.status;
   }
 
+  /** Resolves once no run holds the instance (see Lifecycle.released). */
+  idle(): Promise<void> {
+    return this.lifecycle.released();
+  }
+
   run<Output>(input: unknown, given?: RunOptions): RunHandle<Output> {
     const options = optionsObject(given);
     const maxSupersteps = checkLimit(options.maxSupersteps, 'options.maxSupersteps') ?? this.parts.maxSupersteps;

@@ -43,11 +43,11 @@ describe('the run event gate', () => {
     events.changeStatus('running');
     expect(seen).toEqual([]);
     const release = events.hold();
-    events.changeStatus('idle-with-pending-requests');
-    events.changeStatus('idle-with-pending-requests');
+    events.changeStatus('waiting-for-answers');
+    events.changeStatus('waiting-for-answers');
     release([]);
-    expect(seen).toEqual([{ type: 'status', status: 'idle-with-pending-requests', final: false }]);
-    expect(events.status).toBe('idle-with-pending-requests');
+    expect(seen).toEqual([{ type: 'status', status: 'waiting-for-answers', final: false }]);
+    expect(events.status).toBe('waiting-for-answers');
   });
 
   it('joins a second hold to the first: one release sends everything held', () => {

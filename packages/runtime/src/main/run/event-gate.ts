@@ -10,7 +10,7 @@
 import type { RunStatus, WorkflowEvent } from '../../shared/events.ts';
 
 /** A status a running run moves through (the final one is emitted with `final: true` when it ends). */
-export type RunningStatus = 'running' | 'running-with-pending-requests' | 'idle-with-pending-requests';
+export type RunningStatus = 'running' | 'running-with-pending-requests' | 'waiting-for-answers';
 
 /** Ends a hold: `first` goes out, then every event held since the hold began. */
 export type ReleaseHold = (first: readonly WorkflowEvent[]) => void;

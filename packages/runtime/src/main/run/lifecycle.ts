@@ -20,6 +20,8 @@ export type RunToken = symbol;
 export class Lifecycle {
   private current: LifecycleStatus = 'idle';
   private owner: RunToken | undefined;
+  /** Callers of {@link released} waiting for the current hold to end. */
+  private waiters: (() => void)[] = [];
 
   get status(): LifecycleStatus {
     return this.current;
@@ -48,7 +50,14 @@ export class Lifecycle {
     if (this.owner !== token) return false;
     this.owner = undefined;
     this.move('idle');
+    this.wake();
     return true;
+  }
+
+  /** Resolves once no run holds the instance: at once when none does, else when the holder releases it or on close. */
+  released(): Promise<void> {
+    if (this.current === 'idle' || this.current === 'closed') return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   isHeldBy(token: RunToken): boolean {
@@ -59,6 +68,13 @@ export class Lifecycle {
     if (this.current === 'closed') return;
     this.owner = undefined;
     this.current = 'closed';
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private move(next: LifecycleStatus): void {

@@ -91,7 +91,7 @@ export class RunHandle<Output = unknown> implements AsyncIterable<WorkflowEvent>
 
   /**
    * Answers a pending request while the run is live — still executing other actors, or waiting with
-   * `idle-with-pending-requests` (guarantee 18). The answer reaches the executor's `onResponse` in the next
+   * `waiting-for-answers` (guarantee 18). The answer reaches the executor's `onResponse` in the next
    * superstep. Rejects with `REQUEST_UNKNOWN`, `REQUEST_ALREADY_ANSWERED` or `RESPONSE_INVALID` and
    * changes nothing (guarantee 20); with `RUN_ENDED` after the run ended.
    *

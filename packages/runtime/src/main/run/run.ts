@@ -3,14 +3,14 @@
  * owns the run's event gate (event-gate.ts) and its stream, answers requests through `onRequest`, writes
  * its checkpoints, and releases the instance when it ends. Its {@link RunHandle} is what the caller holds.
  */
-import { SuperstepError } from '../../shared/errors.ts';
+import { SuperstepError, isSuperstepError } from '../../shared/errors.ts';
 import type { RequestEvent, RunStatus, WorkflowEvent } from '../../shared/events.ts';
 import type { Checkpointer } from '../checkpoints/checkpointer.ts';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
 import { recorderSink, type RecorderSink } from '../observe/run-recorder.ts';
 import { NO_TRACE, callerContext, epochNow, startRunTrace, type RunTrace } from '../observe/run-trace.ts';
 import type { Coordinator } from '../superstep/coordinator.ts';
-import type { InstanceCut, RunContext } from '../superstep/coordinator-types.ts';
+import { RunFailure, type InstanceCut, type RunContext } from '../superstep/coordinator-types.ts';
 import type { ResumeOptions } from '../workflow-options.ts';
 import { EventChannel } from './event-channel.ts';
 import { EventGate } from './event-gate.ts';
@@ -198,11 +198,18 @@ export class Run<Output> implements RunControl<Output> {
     if (event.type === 'request' && onRequest !== undefined) void this.answer(event, onRequest);
   }
 
-  /** Answers a request with `onRequest`; a failure leaves it pending and is reported. Never rejects. */
+  /**
+   * Answers a request with `onRequest`; a failure leaves it pending and is reported, or, for an answer the schema
+   * refused under `onInvalidAnswer: 'fail'`, fails the run. Never rejects.
+   */
   private async answer(request: RequestEvent, onRequest: (request: RequestEvent) => unknown): Promise<void> {
     try {
       await this.respond(request.requestId, await onRequest(request));
     } catch (error) {
+      if (this.parts.options.onInvalidAnswer === 'fail' && isSuperstepError(error, 'RESPONSE_INVALID')) {
+        if (!this.ended) this.abort.abort(new RunFailure(error));
+        return;
+      }
       this.gate.emit({
         type: 'warning',
         code: 'REQUEST_HANDLER_FAILED',

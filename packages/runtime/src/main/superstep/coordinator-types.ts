@@ -2,6 +2,7 @@
  * The coordinator's contracts with the rest of the main thread: a run as it drives it, the instance cut
  * that checkpoints capture and restore/reset replace, sub-workflow nodes, and the outcome of a run.
  */
+import type { SuperstepError } from '../../shared/errors.ts';
 import type { WorkflowEvent } from '../../shared/events.ts';
 import type { ExecutorInfo, SharedWrite } from '../../shared/protocol.ts';
 import type { HostSet } from '../../shared/host-set.ts';
@@ -95,4 +96,12 @@ export interface CoordinatorParts {
   readonly sharedState: ReadonlyMap<string, unknown>;
   /** Sub-workflow nodes by id. */
   readonly children: ReadonlyMap<string, ChildRunner>;
+}
+
+/**
+ * The reason a run is aborted with when it must fail rather than be cancelled (an `onRequest` answer refused under
+ * `onInvalidAnswer: 'fail'`): the coordinator stops as for a cancel, and reports `error` as the run's failure.
+ */
+export class RunFailure {
+  constructor(readonly error: SuperstepError) {}
 }

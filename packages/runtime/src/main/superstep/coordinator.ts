@@ -11,13 +11,14 @@ import type { Graph } from '../graph/graph.ts';
 import type { LostHostCalls } from '../observe/run-trace.ts';
 import { gatherReplies, readBarrier, toEvent, type Barrier } from './barrier.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
-import type {
-  ChildStepResult,
-  CoordinatorOutcome,
-  CoordinatorParts,
-  HostState,
-  InstanceCut,
-  RunContext,
+import {
+  RunFailure,
+  type ChildStepResult,
+  type CoordinatorOutcome,
+  type CoordinatorParts,
+  type HostState,
+  type InstanceCut,
+  type RunContext,
 } from './coordinator-types.ts';
 import { HostDispatch } from './host-dispatch.ts';
 import { InstanceState, sharedWrites, snapshotsOf } from './instance-state.ts';
@@ -158,7 +159,7 @@ export class Coordinator {
       if (run.signal.aborted) return this.cancelled(run);
       if (this.state.queued === 0) {
         if (requests.pending.size === 0 || run.onPendingRequests() === 'end') break;
-        run.events.changeStatus('idle-with-pending-requests');
+        run.events.changeStatus('waiting-for-answers');
         // The barrier's checkpoint must not wait for a human: it holds the requests being waited on.
         await checkpoints.flush();
         await requests.answers(run.signal);
@@ -310,6 +311,10 @@ export class Coordinator {
         run.events.emit({ type: 'warning', code, message, superstep, details });
       },
       output: (executorId, data) => {
+        if (this.graph.outputFrom !== null && !this.graph.outputFrom.has(executorId)) {
+          run.events.emit({ type: 'output.intermediate', executorId, superstep, data });
+          return;
+        }
         step.outputs.push(data);
         run.events.emit({ type: 'output', executorId, superstep, data });
       },
@@ -372,6 +377,11 @@ export class Coordinator {
   }
 
   private cancelled(run: RunContext): CoordinatorOutcome {
+    const reason: unknown = run.signal.reason;
+    if (reason instanceof RunFailure) {
+      run.events.emit({ type: 'run.failed', error: reason.error.toRecord() });
+      return { kind: 'failed', error: reason.error };
+    }
     const error = new SuperstepError('RUN_CANCELLED', `run ${run.runId} was cancelled: ${String(run.signal.reason)}`, {
       details: { reason: String(run.signal.reason) },
     });

@@ -4,7 +4,7 @@
  * each answer resumes it. The child ends its runs when only requests are left, so its questions surface at
  * the parent (with their own ids) instead of holding the parent's superstep open.
  */
-import type { WorkflowEvent } from '../../shared/events.ts';
+import type { RequestEvent, WorkflowEvent } from '../../shared/events.ts';
 import { RESPONSE_SOURCE } from '../../shared/protocol.ts';
 import type { ChildRunner, ChildStepResult, InstanceCut, PendingRequest, RunContext } from './coordinator-types.ts';
 
@@ -28,45 +28,67 @@ interface Answer {
   readonly value: unknown;
 }
 
+/** What one child run surfaced: requests for the parent, and answers the node's `onRequest` gave itself. */
+interface Collected {
+  /** Request ids already seen (a child re-emits its pending requests at the start of every run). */
+  readonly surfaced: Set<string>;
+  readonly requests: PendingRequest[];
+  readonly answers: Map<string, unknown>;
+}
+
+type Intercept = (request: RequestEvent) => unknown;
+
 export class SubWorkflowRunner implements ChildRunner {
   constructor(
     readonly nodeId: string,
     private readonly child: ChildWorkflow,
+    /** The node's `onRequest` (guarantee 60): answers the child's requests at the parent, or lets them surface. */
+    private readonly intercept?: Intercept,
   ) {}
 
   async step(messages: readonly (readonly [string, unknown])[], run: RunContext): Promise<ChildStepResult> {
     const outputs: unknown[] = [];
-    const requests: PendingRequest[] = [];
-    // A child re-emits its pending requests at the start of every run: only new ids surface at the parent.
     const surfaced = new Set(this.child.cut().requests.map((request) => request.requestId));
+    const collected: Collected = { surfaced, requests: [], answers: new Map() };
+    const options = { signal: run.signal, onPendingRequests: 'end' } as const;
     for (const [source, payload] of messages) {
-      const options = { signal: run.signal, onPendingRequests: 'end' } as const;
-      const handle =
+      let handle =
         source === RESPONSE_SOURCE
           ? this.child.resume({ ...options, responses: { [(payload as Answer).requestId]: (payload as Answer).value } })
           : this.child.run(payload, options);
-      for await (const event of handle) {
-        if (event.type === 'request') {
-          if (!surfaced.has(event.requestId)) {
-            surfaced.add(event.requestId);
-            requests.push({
-              requestId: event.requestId,
-              executorId: this.nodeId,
-              data: event.data,
-              superstep: event.superstep,
-            });
-          }
-          continue;
-        }
-        run.events.emit(
-          event.type === 'subworkflow'
-            ? { type: 'subworkflow', executorId: this.nodeId, path: [this.nodeId, ...event.path], event: event.event }
-            : { type: 'subworkflow', executorId: this.nodeId, path: [this.nodeId], event },
-        );
+      for (;;) {
+        await this.drain(handle, run, collected);
+        outputs.push(...(await handle.result()).outputs);
+        if (collected.answers.size === 0) break;
+        // The node answered some of the child's questions itself: the child goes on with them, in this superstep.
+        const responses = Object.fromEntries(collected.answers);
+        collected.answers.clear();
+        handle = this.child.resume({ ...options, responses });
       }
-      outputs.push(...(await handle.result()).outputs);
     }
-    return { outputs, requests };
+    return { outputs, requests: collected.requests };
+  }
+
+  /** Streams one child run's events into the parent's, and sorts its new requests: answered here, or surfaced. */
+  private async drain(handle: ChildHandle, run: RunContext, collected: Collected): Promise<void> {
+    for await (const event of handle) {
+      if (event.type === 'request') {
+        if (collected.surfaced.has(event.requestId)) continue;
+        collected.surfaced.add(event.requestId);
+        const answer = this.intercept === undefined ? undefined : await this.intercept(event);
+        if (answer !== undefined) collected.answers.set(event.requestId, answer);
+        else {
+          const { requestId, data, superstep } = event;
+          collected.requests.push({ requestId, executorId: this.nodeId, data, superstep });
+        }
+        continue;
+      }
+      run.events.emit(
+        event.type === 'subworkflow'
+          ? { type: 'subworkflow', executorId: this.nodeId, path: [this.nodeId, ...event.path], event: event.event }
+          : { type: 'subworkflow', executorId: this.nodeId, path: [this.nodeId], event },
+      );
+    }
   }
 
   async validate(requestId: string, value: unknown): Promise<unknown> {
