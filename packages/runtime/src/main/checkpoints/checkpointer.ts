@@ -7,13 +7,27 @@
 import type { InstanceCut } from '../superstep/coordinator-types.ts';
 import { encodeCheckpointBody, type CheckpointState, type SignatureTree } from './checkpoint-body.ts';
 import { sealRuntimeWrite } from './checkpoint-validation.ts';
-import { CHECKPOINT_FORMAT_VERSION, type CheckpointMeta, type CheckpointStore } from './checkpoint-store.ts';
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointMeta,
+  type CheckpointReason,
+  type CheckpointRunStatus,
+  type CheckpointStore,
+} from './checkpoint-store.ts';
 
 export interface CheckpointerOptions {
   readonly workflowName: string;
   readonly graph: SignatureTree;
   readonly createId: () => string;
   readonly now: () => number;
+}
+
+/** Who writes a checkpoint and why (guarantee 56). */
+export interface CheckpointOrigin {
+  /** The run that writes it, or `null` for `createCheckpoint()`. */
+  readonly runId: string | null;
+  readonly reason: CheckpointReason;
+  readonly runStatus: CheckpointRunStatus | undefined;
 }
 
 export class Checkpointer {
@@ -34,6 +48,11 @@ export class Checkpointer {
 
   constructor(private readonly options: CheckpointerOptions) {
     this.lineageId = options.createId();
+  }
+
+  /** The name its checkpoints are listed under. */
+  get workflowName(): string {
+    return this.options.workflowName;
   }
 
   /** Starts a new lineage (after `reset()`). */
@@ -58,20 +77,22 @@ export class Checkpointer {
    * Writes one checkpoint. Resolves to its meta; rejects with the store's error, in which case the lineage
    * is unchanged: the next checkpoint's parent is still the last one written (guarantee 27).
    */
-  async write(store: CheckpointStore, cut: InstanceCut, runId: string | null): Promise<CheckpointMeta> {
+  async write(store: CheckpointStore, cut: InstanceCut, origin: CheckpointOrigin): Promise<CheckpointMeta> {
     const references: References = { known: this.knownBlobs(store), keys: new Set(), shipped: [] };
     const state = stateOf(cut, references);
     const meta: CheckpointMeta = {
       id: this.options.createId(),
       workflowName: this.options.workflowName,
       lineageId: this.lineageId,
-      runId,
+      runId: origin.runId,
       parentId: this.lastIds.get(store) ?? null,
       superstep: state.superstep,
       createdAt: this.options.now(),
       signature: this.options.graph.signature,
       formatVersion: CHECKPOINT_FORMAT_VERSION,
       blobHashes: [...references.keys],
+      reason: origin.reason,
+      ...(origin.runStatus === undefined ? {} : { runStatus: origin.runStatus }),
     };
     const body = encodeCheckpointBody(state, this.options.graph);
     try {

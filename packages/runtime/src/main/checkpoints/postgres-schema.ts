@@ -60,5 +60,7 @@ export function schemaSql(t: Tables): string {
       PRIMARY KEY (checkpoint_seq, hash)
     );
     CREATE INDEX IF NOT EXISTS ${index('checkpoint_blobs_by_hash')} ON ${t.refs} (hash);
+    -- Why each checkpoint was written and how its run stood; NULL in rows written before they were recorded.
+    ALTER TABLE ${t.checkpoints} ADD COLUMN IF NOT EXISTS reason text, ADD COLUMN IF NOT EXISTS run_status text;
   `;
 }

@@ -66,6 +66,8 @@ interface MetaRow {
   signature: string;
   format_version: number;
   blob_hashes: string[];
+  reason: string | null;
+  run_status: string | null;
 }
 
 type Lock = 'shared' | 'exclusive';
@@ -206,7 +208,7 @@ async function transaction<T>(
 function createPostgresStore(pool: Pool, t: Tables): CheckpointStore {
   const boundary = createStoreBoundary('postgres');
   const metaColumns = `seq, id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at, signature,
-    format_version, blob_hashes`;
+    format_version, blob_hashes, reason, run_status`;
   const filterSql = `($1::text IS NULL OR workflow_name = $1) AND ($2::text IS NULL OR lineage_id = $2)
     AND ($3::text IS NULL OR run_id = $3)`;
 
@@ -223,6 +225,8 @@ function createPostgresStore(pool: Pool, t: Tables): CheckpointStore {
         signature: row.signature,
         formatVersion: row.format_version,
         blobHashes: row.blob_hashes,
+        reason: row.reason ?? undefined,
+        runStatus: row.run_status ?? undefined,
       },
       `${t.checkpoints} row ${row.seq}`,
     );
@@ -280,8 +284,8 @@ function createPostgresStore(pool: Pool, t: Tables): CheckpointStore {
           try {
             const { rows } = await client.query<{ seq: string }>(
               `INSERT INTO ${t.checkpoints} (id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at,
-                 signature, format_version, blob_hashes, body)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11) RETURNING seq`,
+                 signature, format_version, blob_hashes, body, reason, run_status)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12, $13) RETURNING seq`,
               [
                 meta.id,
                 meta.workflowName,
@@ -294,6 +298,8 @@ function createPostgresStore(pool: Pool, t: Tables): CheckpointStore {
                 meta.formatVersion,
                 meta.blobHashes,
                 asBuffer(write.body),
+                meta.reason ?? null,
+                meta.runStatus ?? null,
               ],
             );
             seq = rows[0]?.seq ?? '';
