@@ -24,6 +24,7 @@ export type {
   PoolOptions,
   PostgresStoreOptions,
   RequestEvent,
+  ResumeLatestResult,
   ResumeOptions,
   RunHandle,
   RunOptions,
