@@ -28,7 +28,8 @@ export const READABLE_FORMAT_VERSIONS: readonly number[] = Object.freeze([1, 2])
  * Why a checkpoint was written: `entry` a run's first (its input queued), `barrier` a superstep's barrier,
  * `response` an answer accepted between barriers (written before `respond()` resolves), `manual`
  * `createCheckpoint()`, `final` the state a run ended in, written after its last barrier's checkpoint when
- * that one could not yet say how the run ended (a failed or cancelled run, a resume with nothing to do).
+ * that one could not yet say how the run ended (a failed or cancelled run; a resume that ended at once,
+ * with nothing to do or only unanswered questions).
  */
 export type CheckpointReason = 'entry' | 'barrier' | 'response' | 'manual' | 'final';
 
