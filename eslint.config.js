@@ -28,9 +28,9 @@ const runtimeSrc = 'packages/runtime/src';
 
 /** Packages export only through their entry files (docs/design.md, "The shape"): no `@superstep/<pkg>/src/...`. */
 const NO_DEEP_PACKAGE_IMPORTS = {
-  regex: '^@superstep/(?!runtime/(?:executor|nats)$)[^/]+/.+',
+  regex: '^@superstep/(?!runtime/(?:executor|testing|nats)$)[^/]+/.+',
   message:
-    'Import a workspace package only through its entry points (`@superstep/<pkg>`, `@superstep/runtime/executor` or `@superstep/runtime/nats`); deep imports bypass its public API.',
+    'Import a workspace package only through its entry points (`@superstep/<pkg>`, `@superstep/runtime/executor`, `@superstep/runtime/testing` or `@superstep/runtime/nats`); deep imports bypass its public API.',
 };
 
 /** Modules that tie code to one thread, to the pool, or to the file system. */
@@ -113,6 +113,28 @@ export default defineConfig([
   },
 
   // ---------------------------------------------------------------------------------------------------
+  // Size limits for the runtime (docs/design.md, "The shape"): a file past ~400 lines is two concepts, a
+  // function past ~80 lines is several steps that want names, and more than 3 positional parameters want an
+  // options object. Blank lines and comments do not count: a limit must not push out the "why" comments.
+  {
+    name: 'superstep/size/runtime',
+    files: [`${runtimeSrc}/**/*.ts`],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+      '@typescript-eslint/max-params': ['error', { max: 3 }],
+    },
+  },
+  {
+    // A test's `describe` callback (and a contract suite's) is a list of cases, not one procedure: its length
+    // counts the behaviours checked, not how tangled one of them is. Test files keep the file and parameter
+    // limits.
+    name: 'superstep/size/runtime-tests',
+    files: [`${runtimeSrc}/**/*.test.ts`, `${runtimeSrc}/**/*.contract.ts`],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+
+  // ---------------------------------------------------------------------------------------------------
   // Imports: cycles, package boundaries, thread boundaries. Applies to TS and JS alike.
   {
     name: 'superstep/imports',
@@ -158,6 +180,13 @@ export default defineConfig([
               target: fromRoot(`${runtimeSrc}/main`),
               from: [fromRoot(`${runtimeSrc}/worker`), fromRoot(`${runtimeSrc}/entry`)],
               message: 'Main-thread code must not load worker code; share contracts through shared/.',
+            },
+            {
+              // The test harness runs worker code in the test's own process: it starts no thread and so
+              // must not reach the pool or anything else of the main thread.
+              target: [fromRoot(`${runtimeSrc}/testing`), fromRoot(`${runtimeSrc}/testing.ts`)],
+              from: [fromRoot(`${runtimeSrc}/main`), fromRoot(`${runtimeSrc}/index.ts`)],
+              message: '`@superstep/runtime/testing` runs worker code in-process; it must not load main-thread code.',
             },
             {
               target: fromRoot(`${runtimeSrc}/executor.ts`),

@@ -178,6 +178,23 @@ describe('graph', () => {
       ]);
     });
 
+    it('guarantee 9: a fan-in’s target reads its sources as a list in ctx.sources (ids with "+" kept apart); ctx.source stays their joined label', async () => {
+      await using wf = await new WorkflowBuilder(graph.executor('each'))
+        .addFanOut('each', [graph.executor('stamp', { id: 'a+b' }), graph.executor('stamp', { id: 'c' })])
+        .addFanIn(['a+b', 'c'], graph.executor('senders'))
+        .build({ pool });
+      const { result } = await drain(wf.run(['p']));
+      expect(result?.outputs).toEqual([{ source: 'a+b+c', sources: ['a+b', 'c'], frozen: true }]);
+    });
+
+    it('guarantee 9: a message along a plain edge has ctx.sources [ctx.source]', async () => {
+      await using wf = await new WorkflowBuilder(graph.executor('stamp', { id: 'first' }))
+        .addEdge('first', graph.executor('senders'))
+        .build({ pool });
+      const { result } = await drain(wf.run('p'));
+      expect(result?.outputs).toEqual([{ source: 'first', sources: ['first'], frozen: true }]);
+    });
+
     it('guarantee 9: a fan-in does not run its target while one of its sources has not contributed', async () => {
       await using wf = await new WorkflowBuilder(graph.executor('each'))
         .addFanOut('each', [graph.executor('stamp', { id: 'left' }), graph.executor('stamp', { id: 'right' })], {

@@ -181,6 +181,14 @@ describe('tracing', () => {
     expect(attempt.attributes['superstep.attempt']).toBe(1);
     expect(attempt.attributes['superstep.attempt.outcome']).toBe('replayed');
     expect(attempt.status.code).toBe(SpanStatusCode.ERROR);
+    // The lost host's calls sent no timings: one span under the attempt names what died with it.
+    const [hostLost, ...more] = childrenOf(attempt, 'superstep.host.lost');
+    expect(more).toEqual([]);
+    expect(hostLost?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(hostLost?.attributes['error.type']).toBe('WORKER_LOST');
+    expect(hostLost?.attributes['superstep.executor.ids']).toContain('work');
+    expect(hostLost?.attributes['superstep.handler.messages']).toBeGreaterThan(0);
+    expect(typeof hostLost?.attributes['superstep.host.index']).toBe('number');
     // What the surviving thread did in the lost attempt sits under that attempt, not under the superstep.
     for (const handler of childrenOf(attempt, 'superstep.handler')) {
       expect(handler.attributes['superstep.attempt']).toBe(1);

@@ -106,12 +106,15 @@ const shapes = {
   a() {
     const dir = project('plain-js', join(here, 'app-js'));
     run(dir, 'npm', ['install', ...tarballs]);
-    for (const absent of ['tsx', 'pg', 'better-sqlite3', 'typescript']) {
+    for (const absent of ['tsx', 'pg', 'better-sqlite3', 'typescript', '@nats-io/kv', '@nats-io/transport-node']) {
       if (installed(dir, absent)) throw new Error(`shape a: ${absent} was installed but nothing asked for it`);
     }
     const memory = run(dir, 'node', ['main.mjs']);
     if (!memory.includes('without better-sqlite3: OPTIONAL_DEPENDENCY_MISSING (better-sqlite3)')) {
       throw new Error(`shape a: openSqliteStore did not name the missing package:\n${memory}`);
+    }
+    if (!memory.includes('without the NATS clients: OPTIONAL_DEPENDENCY_MISSING (@nats-io/kv)')) {
+      throw new Error(`shape a: natsLease did not name the missing package:\n${memory}`);
     }
     if (!memory.includes('without tsx: OPTIONAL_DEPENDENCY_MISSING (tsx)')) {
       throw new Error(`shape a: a TypeScript executor module without tsx was not refused as documented:\n${memory}`);

@@ -4,10 +4,9 @@ import { checkEmit, deliver, type EmitMode } from './options.ts';
 /**
  * A stateless executor for the far end of a builder fan-in (`addFanIn([...], target)`): it turns the list
  * the fan-in delivers into a record keyed by source id. A fan-in delivers its sources' messages flattened in
- * the order of its `from` list, and names its sender `a+b+…` (`ctx.source`), so when each source sent
- * exactly one message, message i came from source i. If a source sent several, that pairing is lost and
- * the handler fails: use {@link join} (which groups by sender itself) for that case. Executor ids that
- * contain `+` cannot be told apart either.
+ * the order of its `from` list, and names those sources in `ctx.sources`, so when each source sent exactly
+ * one message, message i came from source i. If a source sent several, that pairing is lost and the
+ * handler fails: use {@link join} (which groups by sender itself) for that case.
  *
  * @example
  * import { fanInRecord } from '@superstep/executors';
@@ -23,7 +22,7 @@ export function fanInRecord<In>(
   return defineExecutor<readonly In[], Readonly<Record<string, In>>, undefined, Readonly<Record<string, In>>>({
     stateless: true,
     handle(messages, context) {
-      const sources = context.source.split('+');
+      const sources = context.sources;
       if (!Array.isArray(messages) || messages.length !== sources.length) {
         throw new Error(
           `fanInRecord "${context.executorId}": expected one message from each of ${sources.join(', ')}, ` +

@@ -2,26 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { filter } from './filter.ts';
 import { flatMap } from './flat-map.ts';
 import { map } from './map.ts';
-import { TestActor } from './test-actor.ts';
+import { createTestExecutor } from '@superstep/runtime/testing';
 
 describe('map', () => {
   it('is stateless and sends fn(message) for each message', async () => {
     const square = map((n: number) => n * n);
     expect(square.stateless).toBe(true);
-    const actor = new TestActor(square);
+    const actor = createTestExecutor(square);
     await actor.step([1, 2, 3]);
     expect(actor.messages).toEqual([1, 4, 9]);
   });
 
   it('awaits an async fn and sends nothing for undefined', async () => {
-    const actor = new TestActor(map((n: number) => Promise.resolve(n % 2 === 0 ? `even ${n}` : undefined)));
+    const actor = createTestExecutor(map((n: number) => Promise.resolve(n % 2 === 0 ? `even ${n}` : undefined)));
     await actor.step([1, 2, 3, 4]);
     expect(actor.messages).toEqual(['even 2', 'even 4']);
   });
 
   it('gives fn the sender and superstep, and can yield outputs instead of sending', async () => {
-    const actor = new TestActor(map((n: number, info) => `${info.source}@${info.superstep}:${n}`, { emit: 'output' }));
-    await actor.step([7], 'numbers');
+    const actor = createTestExecutor(
+      map((n: number, info) => `${info.source}@${info.superstep}:${n}`, { emit: 'output' }),
+    );
+    await actor.step([7], { source: 'numbers' });
     expect(actor.messages).toEqual([]);
     expect(actor.outputs).toEqual(['numbers@1:7']);
   });
@@ -35,13 +37,13 @@ describe('map', () => {
 
 describe('flatMap', () => {
   it('sends every item of the returned iterable, in order', async () => {
-    const actor = new TestActor(flatMap((text: string) => text.split(' ')));
+    const actor = createTestExecutor(flatMap((text: string) => text.split(' ')));
     await actor.step(['a b', 'c']);
     expect(actor.messages).toEqual(['a', 'b', 'c']);
   });
 
   it('accepts generators and async fns', async () => {
-    const actor = new TestActor(
+    const actor = createTestExecutor(
       flatMap((n: number) =>
         Promise.resolve(
           (function* () {
@@ -57,16 +59,16 @@ describe('flatMap', () => {
 
 describe('filter', () => {
   it('passes on the messages the predicate accepts', async () => {
-    const actor = new TestActor(filter((n: number) => n > 1));
+    const actor = createTestExecutor(filter((n: number) => n > 1));
     await actor.step([1, 2, 3]);
     expect(actor.messages).toEqual([2, 3]);
   });
 
   it('narrows the output type with a type guard', async () => {
     const definition = filter((value: string | number): value is number => typeof value === 'number');
-    const actor = new TestActor(definition);
+    const actor = createTestExecutor(definition);
     await actor.step(['a', 1, 'b', 2]);
-    const numbers: number[] = actor.messages;
+    const numbers: readonly number[] = actor.messages;
     expect(numbers).toEqual([1, 2]);
   });
 });

@@ -1,26 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { reduce } from './reduce.ts';
-import { invalid, TestActor, thrown } from './test-actor.ts';
+import { createTestExecutor } from '@superstep/runtime/testing';
+import { invalid, thrown } from './test-helpers.ts';
 
 describe('reduce', () => {
   it('without a condition emits the running accumulator after every message', async () => {
-    const actor = new TestActor(reduce({ initial: 0, step: (sum, n: number) => sum + n }));
+    const actor = createTestExecutor(reduce({ initial: 0, step: (sum, n: number) => sum + n }));
     await actor.step([1, 2]);
     await actor.step([3]);
     expect(actor.messages).toEqual([1, 3, 6]);
-    expect(actor.committed).toEqual({ acc: 6, count: 3 });
+    expect(actor.state).toEqual({ acc: 6, count: 3 });
   });
 
   it('emitAt makes tumbling windows of N, resetting after each', async () => {
-    const actor = new TestActor(reduce({ initial: 0, step: (sum, n: number) => sum + n, emitAt: 2 }));
+    const actor = createTestExecutor(reduce({ initial: 0, step: (sum, n: number) => sum + n, emitAt: 2 }));
     await actor.step([1, 2, 3]);
     await actor.step([4, 5]);
     expect(actor.messages).toEqual([3, 7]);
-    expect(actor.committed).toEqual({ acc: 5, count: 1 });
+    expect(actor.state).toEqual({ acc: 5, count: 1 });
   });
 
   it('emitWhen sees the accumulator, the count and the message', async () => {
-    const actor = new TestActor(
+    const actor = createTestExecutor(
       reduce({
         initial: (): string[] => [],
         step: (acc, word: string) => [...acc, word],
@@ -43,21 +44,21 @@ describe('reduce', () => {
       },
       emitAt: 4,
     });
-    const actor = new TestActor(merge);
+    const actor = createTestExecutor(merge);
     await actor.step(['a', 'b']);
-    const committed = actor.committed;
+    const committed = actor.state;
     expect(Object.isFrozen(committed.acc)).toBe(true);
     await actor.handle('a');
     // The failed superstep's in-place changes disappear with its draft.
     actor.rollback();
-    expect(actor.committed).toBe(committed);
+    expect(actor.state).toBe(committed);
     expect(committed).toEqual({ acc: { a: 1, b: 1 }, count: 2 });
     await actor.step(['a', 'c']);
     expect(actor.messages).toEqual([{ a: 2, b: 1, c: 1 }]);
   });
 
   it('emits a copy when it keeps folding (reset: false), so later changes do not leak into the message', async () => {
-    const actor = new TestActor(
+    const actor = createTestExecutor(
       reduce({
         initial: (): number[] => [],
         step: (acc, n: number) => {
@@ -76,7 +77,7 @@ describe('reduce', () => {
   });
 
   it('project shapes what is emitted; emit chooses send, output or both', async () => {
-    const actor = new TestActor(
+    const actor = createTestExecutor(
       reduce({
         initial: 0,
         step: (sum, n: number) => sum + n,
@@ -91,7 +92,7 @@ describe('reduce', () => {
   });
 
   it('starts each window from a fresh copy of a value `initial`', async () => {
-    const actor = new TestActor(
+    const actor = createTestExecutor(
       reduce({
         initial: { items: [] as number[] },
         step: (acc, n: number) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { router, UNROUTED_EVENT } from './router.ts';
-import { invalid, TestActor, thrown } from './test-actor.ts';
+import { createTestExecutor } from '@superstep/runtime/testing';
+import { invalid, thrown } from './test-helpers.ts';
 
 interface Ticket {
   readonly id: number;
@@ -9,7 +10,7 @@ interface Ticket {
 
 describe('router', () => {
   it('sends each message to the target its field names, else to the default', async () => {
-    const actor = new TestActor(
+    const actor = createTestExecutor(
       router<Ticket>({ by: 'priority', routes: { high: 'pager', low: 'backlog' }, default: 'triage' }),
     );
     await actor.step([
@@ -25,16 +26,20 @@ describe('router', () => {
   });
 
   it('takes a key function; keys compare as strings', async () => {
-    const actor = new TestActor(router({ by: (n: number) => n % 2 === 0, routes: { true: 'even', false: 'odd' } }));
+    const actor = createTestExecutor(
+      router({ by: (n: number) => n % 2 === 0, routes: { true: 'even', false: 'odd' } }),
+    );
     await actor.step([1, 2]);
     expect(actor.sent.map((s) => s.to)).toEqual(['odd', 'even']);
   });
 
   it('drops a message without a route (and no default) with a custom event, not silently', async () => {
-    const actor = new TestActor(router<Ticket>({ by: 'priority', routes: { high: 'pager' } }));
+    const actor = createTestExecutor(router<Ticket>({ by: 'priority', routes: { high: 'pager' } }));
     await actor.step([{ id: 1, priority: 'constructor' }]);
     expect(actor.sent).toEqual([]);
-    expect(actor.events).toEqual([{ name: UNROUTED_EVENT, data: { key: 'constructor' } }]);
+    expect(actor.events).toEqual([
+      { type: 'custom', executorId: 'executor', superstep: 1, name: UNROUTED_EVENT, data: { key: 'constructor' } },
+    ]);
   });
 
   it('rejects bad options', () => {

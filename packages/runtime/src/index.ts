@@ -29,6 +29,8 @@ export {
   type PoolHealth,
 } from './main/hosts/actor-pool.ts';
 export type { LifecycleStatus } from './main/run/lifecycle.ts';
+export { createLocalLease, type InstanceLease, type LeaseHold } from './main/run/instance-lease.ts';
+export type { RunEventSink, RunEventOrigin } from './main/run/run-event-sink.ts';
 export type { Graph, EdgeGroup } from './main/graph/graph.ts';
 export { toMermaid, type MermaidOptions } from './main/graph/mermaid.ts';
 export {
@@ -47,6 +49,7 @@ export {
 export { TRACER_NAME } from './main/observe/run-trace.ts';
 export { SuperstepError, ERROR_CODES, isSuperstepError, type ErrorCode, type ErrorRecord } from './shared/errors.ts';
 export { TERMINAL_STATUSES, FRAMEWORK_EVENT_TYPES } from './shared/events.ts';
+export { WARNING_CODES } from './shared/warnings.ts';
 export type * from './shared/events.ts';
 export { encode, decode, findUnserializable } from './shared/codec.ts';
 export type { HostControl, StepBatch, StepReply, StepMark } from './shared/protocol.ts';
@@ -61,6 +64,7 @@ export {
   type CheckpointWrite,
   type CheckpointRead,
   type CheckpointFilter,
+  type CheckpointFence,
   type RetentionPolicy,
 } from './main/checkpoints/checkpoint-store.ts';
 export { createMemoryStore } from './main/checkpoints/memory-store.ts';

@@ -10,6 +10,7 @@ import {
   isSuperstepError,
   openSqliteStore,
 } from '@superstep/runtime';
+import { natsLease } from '@superstep/runtime/nats';
 const THREADS = 2;
 const useSqlite = process.argv.includes('--sqlite');
 const dir = mkdtempSync(join(tmpdir(), 'superstep-adopt-'));
@@ -41,6 +42,14 @@ if (useSqlite) {
     if (!isSuperstepError(error, 'OPTIONAL_DEPENDENCY_MISSING')) throw error;
     console.log(`without better-sqlite3: ${error.code} (${String(error.details.package)})`);
   }
+}
+// The NATS entry imports without its optional clients; using it names the package to install.
+try {
+  await natsLease({ servers: 'nats://127.0.0.1:4222' }).acquire('adopt');
+  throw new Error('natsLease worked without @nats-io/kv installed');
+} catch (error) {
+  if (!isSuperstepError(error, 'OPTIONAL_DEPENDENCY_MISSING')) throw error;
+  console.log(`without the NATS clients: ${error.code} (${String(error.details.package)})`);
 }
 // A TypeScript executor module where tsx is not installed: build() refuses it and names the package.
 try {

@@ -12,9 +12,16 @@ import {
   type CheckpointStore,
   type RunHandle,
 } from '@superstep/runtime';
-import type { Gathered } from './executors.js';
+import { createTestExecutor } from '@superstep/runtime/testing';
+import { split, type Gathered } from './executors.js';
 
 const THREADS = 2;
+
+// The packed `@superstep/runtime/testing` entry resolves and runs a handler in this process, no thread started.
+const unit = createTestExecutor(split);
+await unit.step([3]);
+if (unit.messages.join(',') !== '0,1,2') throw new Error(`testing entry: split sent ${unit.messages.join(',')}`);
+console.log('testing entry: split(3) sent 0,1,2');
 const useSqlite = process.argv.includes('--sqlite');
 const dir = mkdtempSync(join(tmpdir(), 'superstep-adopt-'));
 

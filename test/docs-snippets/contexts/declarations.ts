@@ -11,6 +11,7 @@ export type {
   ActorPool,
   CheckpointMeta,
   CheckpointStore,
+  CustomEvent,
   EndPoint,
   ErrorCode,
   ErrorRecord,
@@ -34,6 +35,7 @@ export type {
   SqliteStoreOptions,
   StoreOptions,
   SwitchCase,
+  WarningEvent,
   Workflow,
   WorkflowBuilder,
   WorkflowEvent,
@@ -50,6 +52,13 @@ export type {
   SendOptions,
   SharedState,
 } from '@superstep/runtime/executor';
+export type {
+  HandleOptions,
+  MadeRequest,
+  SentMessage,
+  TestExecutor,
+  TestExecutorOptions,
+} from '@superstep/runtime/testing';
 export type {
   BatchState,
   DedupeState,
@@ -69,3 +78,6 @@ export type OutOf<T> = T extends { readonly __types?: { out: infer Out } } ? Out
 export type OutputOf<T> = T extends { readonly __types?: { output: infer Output } } ? Output : unknown;
 /** In simplified builder signatures: the target's own type when the edge fits, else an `EdgeTypeMismatch`. */
 export type Checked = unknown;
+// The lease and event stream of `@superstep/runtime/nats` (docs/api.md).
+export type { RunEventSink } from '@superstep/runtime';
+export type { NatsConnectionOptions } from '@superstep/runtime/nats';

@@ -9,6 +9,8 @@ import type { RequestEvent } from '../shared/events.ts';
 import { ActorPool, resolvePoolOptions, type PoolOptions } from './hosts/actor-pool.ts';
 import type { HostSet } from '../shared/host-set.ts';
 import type { CheckpointStore } from './checkpoints/checkpoint-store.ts';
+import type { InstanceLease } from './run/instance-lease.ts';
+import type { RunEventSink } from './run/run-event-sink.ts';
 import { recorderSink, type RunRecorder } from './observe/run-recorder.ts';
 
 /** Options of `WorkflowBuilder.build()`. */
@@ -36,6 +38,18 @@ export interface WorkflowOptions extends PoolOptions {
   readonly cancelGraceMs?: number;
   /** How many times a superstep is replayed after its worker died before the run fails (guarantee 39). Default 3. */
   readonly maxWorkerRestarts?: number;
+  /**
+   * Reserves the instance `name` beyond this object (guarantee 52): every run, `restore()`, `reset()` and
+   * `createCheckpoint()` holds the lease while it works, and gets `WORKFLOW_BUSY` while another holder has it.
+   * `natsLease()` (from `@superstep/runtime/nats`) reaches across processes; `createLocalLease()` within one.
+   * Needs `name`, and a store that checks fencing tokens (memory, PostgreSQL).
+   */
+  readonly lease?: InstanceLease;
+  /**
+   * Also sends every run's events here, in order (`natsEventStream()` from `@superstep/runtime/nats`, which
+   * other processes follow with `observe(name)`).
+   */
+  readonly events?: RunEventSink;
 }
 
 /** Options of {@link Workflow.run} and {@link Workflow.resume}. */
@@ -120,6 +134,11 @@ export function resolveWorkflowOptions(given: WorkflowOptions | undefined): Reso
     });
   }
   checkStore(options.store);
+  checkLease(options);
+  const events = options.events as { publish?: unknown; flush?: unknown } | null | undefined;
+  if (events !== undefined && (typeof events?.publish !== 'function' || typeof events.flush !== 'function')) {
+    throw invalidOption('options.events', 'a RunEventSink (natsEventStream()) with publish() and flush()', events);
+  }
   const sharedState = new Map<string, unknown>();
   for (const [key, value] of Object.entries(options.sharedState ?? {})) {
     assertSerializable(value, { executorId: `$shared.${key}`, direction: 'shared-state' });
@@ -184,7 +203,7 @@ function checkNonNegative(value: number | undefined, option: string): number | u
 const STORE_METHODS = ['save', 'load', 'list', 'latest', 'delete', 'prune', 'close'] as const;
 
 /** `undefined` or a {@link CheckpointStore} (an object with every store method). */
-export function checkStore(store: CheckpointStore | undefined): void {
+function checkStore(store: CheckpointStore | undefined): void {
   if (store === undefined) return;
   const given = store as unknown as Partial<Record<string, unknown>> | null;
   if (typeof given !== 'object' || given === null || STORE_METHODS.some((name) => typeof given[name] !== 'function')) {
@@ -214,5 +233,26 @@ function isHostSet(value: unknown): value is HostSet {
     ['host', 'kill', 'nextPlacement', 'registerInstance', 'assertOpen', 'close'].every(
       (method) => typeof candidate[method] === 'function',
     )
+  );
+}
+
+/** A lease needs a name to reserve and a store that checks its fencing tokens (guarantee 52). */
+function checkLease({ lease, name, store }: WorkflowOptions): void {
+  if (lease === undefined) return;
+  const given = lease as unknown as { acquire?: unknown } | null;
+  if (typeof given?.acquire !== 'function') {
+    throw invalidOption('options.lease', 'an InstanceLease (natsLease(), createLocalLease())', lease);
+  }
+  if (name === undefined) throw invalidOption('options.name', 'given with options.lease: it names the leased instance');
+  checkFencingStore(store);
+}
+
+/** With a lease, checkpoints go only to a store that refuses a stale holder's commits. */
+export function checkFencingStore(store: CheckpointStore | undefined): void {
+  if (store === undefined || typeof store.advanceFence === 'function') return;
+  throw new SuperstepError(
+    'INVALID_OPTION',
+    `options.store must check fencing tokens when the instance is leased (the memory and postgres stores do; this is a ${store.kind} store)`,
+    { details: { option: 'store', store: store.kind } },
   );
 }

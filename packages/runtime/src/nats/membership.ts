@@ -30,7 +30,7 @@ export async function openMembershipBucket(session: NatsSession, bucket: string)
 }
 
 /** A record read from the bucket, or `undefined` if it is not one (anything may write there). */
-export function parseHostRecord(bytes: Uint8Array): HostRecord | undefined {
+function parseHostRecord(bytes: Uint8Array): HostRecord | undefined {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));

@@ -86,7 +86,7 @@ export function streamSubject(session: string): string {
 }
 
 /** The lane's key: the prefix of its instance names on the host. */
-export function laneKey(lane: Lane): string {
+function laneKey(lane: Lane): string {
   return `${lane.session}.${String(lane.slot)}.${String(lane.generation)}`;
 }
 

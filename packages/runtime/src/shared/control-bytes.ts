@@ -7,7 +7,7 @@ import { fromErrorRecord, SuperstepError, toErrorRecord } from './errors.ts';
 import type { ControlCall, ControlResult, ExecutorInfo, HostControl, HostHealth, ResponseCheck } from './protocol.ts';
 
 /** Every method of {@link HostControl}: a call naming anything else is refused. */
-export const CONTROL_METHODS: readonly (keyof HostControl)[] = [
+const CONTROL_METHODS: readonly (keyof HostControl)[] = [
   'loadInstance',
   'dropInstance',
   'commit',

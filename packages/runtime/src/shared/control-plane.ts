@@ -6,7 +6,7 @@
 // comlink has no `exports` map and its `main` is UMD, so the ESM build is imported by path (values only);
 // types come from the package root, which is what the published declarations refer to.
 import type { Remote } from 'comlink';
-import { expose, transferHandlers, wrap, releaseProxy } from 'comlink/dist/esm/comlink.mjs';
+import { expose, transfer, transferHandlers, wrap, releaseProxy } from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from './errors.ts';
 
@@ -51,4 +51,12 @@ export function connectControl<T>(port: NodeEndpoint): { api: Remote<T>; release
       api[releaseProxy]();
     },
   };
+}
+
+/**
+ * Marks `value`, an argument of a control call, to be posted with `buffers` transferred rather than copied
+ * (the caller must not touch them afterwards). Returns `value`.
+ */
+export function transferring<T>(value: T, buffers: readonly ArrayBuffer[]): T {
+  return transfer(value, [...buffers]);
 }

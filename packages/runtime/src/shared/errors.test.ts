@@ -1,5 +1,5 @@
 /**
- * The error table's contract (after fastify's errors test): every code is unique, well formed
+ * The error and warning tables' contract (after fastify's errors test): every code is unique, well formed
  * and documented in docs/errors.md; the docs name no code that does not exist; and an error keeps its code,
  * message, details and original when it crosses a thread boundary as a record.
  */
@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from './codec.ts';
 import { ERROR_CODES, SuperstepError, fromErrorRecord, toErrorRecord, type ErrorRecord } from './errors.ts';
+import { WARNING_CODES } from './warnings.ts';
 
 const CODE = /^[A-Z][A-Z0-9_]*$/;
 const errorsSource = readFileSync(new URL('./errors.ts', import.meta.url), 'utf8');
-const eventsSource = readFileSync(new URL('./events.ts', import.meta.url), 'utf8');
+const warningsSource = readFileSync(new URL('./warnings.ts', import.meta.url), 'utf8');
 const docs = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8');
 
 /** The lines of one `## ` section of docs/errors.md, without its heading. */
@@ -38,20 +39,13 @@ function tableCodes(lines: readonly string[]): string[] {
   });
 }
 
-/** Keys as written in the `ERROR_CODES` literal, duplicates included (an object would hide them). */
-function writtenKeys(): string[] {
-  const literal = /export const ERROR_CODES = \{([\s\S]*?)\n\}/.exec(errorsSource)?.[1];
-  if (literal === undefined) throw new Error('cannot find the ERROR_CODES literal in errors.ts');
+/** Keys as written in a code table's literal (`export const NAME = {…}`), duplicates included (an object would hide them). */
+function writtenKeys(source: string, table: string): string[] {
+  const literal = new RegExp(`export const ${table} = \\{([\\s\\S]*?)\\n\\}`).exec(source)?.[1];
+  if (literal === undefined) throw new Error(`cannot find the ${table} literal`);
   return [...literal.matchAll(/^\s{2}([A-Za-z0-9_]+):/gm)].flatMap((match) =>
     match[1] === undefined ? [] : [match[1]],
   );
-}
-
-/** The members of the `WarningCode` union in events.ts. */
-function warningCodes(): string[] {
-  const union = /export type WarningCode =([^;]+);/.exec(eventsSource)?.[1];
-  if (union === undefined) throw new Error('cannot find the WarningCode union in events.ts');
-  return [...union.matchAll(/'([^']+)'/g)].flatMap((match) => (match[1] === undefined ? [] : [match[1]]));
 }
 
 const codes = Object.keys(ERROR_CODES);
@@ -59,15 +53,18 @@ const errorSection = section('Error codes');
 const documentedHeadings = headingCodes(errorSection);
 const documentedRows = tableCodes(errorSection);
 
-describe('ERROR_CODES', () => {
+describe.each([
+  { table: 'ERROR_CODES', source: errorsSource, entries: ERROR_CODES },
+  { table: 'WARNING_CODES', source: warningsSource, entries: WARNING_CODES },
+])('$table', ({ table, source, entries }) => {
   it('has unique keys, as written in the source', () => {
-    const keys = writtenKeys();
-    expect(keys).toEqual(codes);
+    const keys = writtenKeys(source, table);
+    expect(keys).toEqual(Object.keys(entries));
     expect(new Set(keys).size).toBe(keys.length);
   });
 
   it('has codes in SCREAMING_SNAKE_CASE, each with a description', () => {
-    for (const [code, description] of Object.entries(ERROR_CODES)) {
+    for (const [code, description] of Object.entries(entries)) {
       expect(code).toMatch(CODE);
       expect(description.trim().length, code).toBeGreaterThan(0);
     }
@@ -91,9 +88,9 @@ describe('docs/errors.md', () => {
     expect(new Set(documentedHeadings).size).toBe(documentedHeadings.length);
   });
 
-  it('lists exactly the warning codes of events.ts, each with a section, none of them an error code', () => {
+  it('lists exactly the codes of WARNING_CODES, each with a section, none of them an error code', () => {
     const warningSection = section('Warning codes');
-    const expected = [...warningCodes()].sort();
+    const expected = Object.keys(WARNING_CODES).sort();
     expect([...tableCodes(warningSection)].sort()).toEqual(expected);
     expect([...headingCodes(warningSection)].sort()).toEqual(expected);
     expect(expected.filter((code) => Object.hasOwn(ERROR_CODES, code))).toEqual([]);

@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   DECODE_FAILED: 'Bytes could not be decoded (truncated or corrupted msgpack).',
   CONVERGENCE_LIMIT: 'A run still had messages queued after its superstep limit.',
   WORKFLOW_BUSY: 'run() was called while another run holds the workflow instance.',
+  LEASE_LOST:
+    "The run's lease on its named instance ended (expired, or taken by another coordinator); its later commits are refused.",
   WORKFLOW_CLOSED: 'The workflow instance or its pool has been closed.',
   RUN_CANCELLED: 'The run was cancelled (by its AbortSignal or by cancel()).',
   HANDLE_ITERATED: 'A run handle was iterated twice; its event stream has one consumer.',
@@ -57,6 +59,7 @@ export const ERROR_CODES = {
   RUN_ENDED: 'The run handle was used after its run ended (respond on a finished run).',
   OPTIONAL_DEPENDENCY_MISSING:
     'A feature needs an optional package that is not installed (`details.package`: a store driver, or tsx for `.ts` executor modules).',
+  NATS_UNAVAILABLE: 'A NATS feature (lease, event stream) could not reach the server or use its JetStream API.',
   INTERNAL: 'A broken invariant inside the runtime: please report it with the stack.',
 } as const satisfies Record<string, string>;
 

@@ -2,6 +2,7 @@
  * The event vocabulary of a run (guarantees 14–16): one discriminated union on `type`.
  */
 import type { ErrorRecord } from './errors.ts';
+import type { WarningCode } from './warnings.ts';
 
 /** A run's status (guarantee 15). The last four are terminal for a run. */
 export type RunStatus =
@@ -18,17 +19,8 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
   'cancelled',
 ]);
 
-/** Warning codes carried by `warning` events: things that did not fail the run but should be seen. */
-export type WarningCode =
-  | 'MESSAGE_UNHANDLED'
-  | 'MESSAGE_UNROUTED'
-  | 'PREDICATE_FAILED'
-  | 'SHARED_STATE_CONFLICT'
-  | 'QUEUE_DISCARDED'
-  | 'CHECKPOINT_FAILED'
-  | 'REQUEST_DUPLICATE'
-  | 'REQUEST_HANDLER_FAILED'
-  | 'LATE_CONTEXT_CALL';
+/** Warning codes carried by `warning` events: the keys of `WARNING_CODES` (warnings.ts). */
+export type { WarningCode };
 
 export interface RunStartedEvent {
   readonly type: 'run.started';

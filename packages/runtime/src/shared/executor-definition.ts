@@ -133,9 +133,22 @@ export interface ExecutorContext<State = undefined, Out = unknown, Output = unkn
   readonly superstep: number;
   /**
    * Who sent the message being handled: an executor id, `$input` for the run's input, `$response` for an
-   * answer, or the `+`-joined sources of a fan-in.
+   * answer. For a fan-in's list message (`addFanIn`) it is a label, the fan-in's sources joined with `+`
+   * (as it has always been); read {@link sources} for the ids themselves.
    */
   readonly source: string;
+  /**
+   * Every sender of the message being handled. For a fan-in's list message, the fan-in's sources in the
+   * order of its `from` list (the order the list's items come in: each source's messages in turn); for any
+   * other message, `[source]`. Frozen.
+   *
+   * @example
+   * handle(values: readonly number[], ctx) {
+   *   // a fan-in from ['left', 'right'] where each sent one message: values[i] came from ctx.sources[i]
+   *   ctx.send(Object.fromEntries(ctx.sources.map((id, i) => [id, values[i]])));
+   * }
+   */
+  readonly sources: readonly string[];
   /** The actor's state: what was committed at the last barrier, or what `setState` set since. */
   readonly state: State;
   /**

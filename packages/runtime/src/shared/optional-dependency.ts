@@ -6,7 +6,7 @@
 import { SuperstepError } from './errors.ts';
 
 /** True if `error` is Node's "cannot find package" for `packageName` itself (not for one of its imports). */
-export function isMissingPackage(error: unknown, packageName: string): boolean {
+function isMissingPackage(error: unknown, packageName: string): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   return (
     (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&

@@ -123,11 +123,15 @@ export interface StepMark {
 /** A shared-state write: `deleted` writes remove the key. */
 export type SharedWrite = readonly [key: string, value: unknown, deleted: boolean];
 
-/** Messages for one executor in one superstep: `[source, payload]` in send order. */
-export type Delivery = readonly [
-  executorId: string,
-  messages: readonly (readonly [source: string, payload: unknown])[],
-];
+/**
+ * One message delivered to a handler: its sender and payload, and for a fan-in's list message the fan-in's
+ * sources in its `from` order (then `source` is only a label; see `ExecutorContext.sources`).
+ */
+export type DeliveredMessage =
+  readonly [source: string, payload: unknown] | readonly [source: string, payload: unknown, sources: readonly string[]];
+
+/** Messages for one executor in one superstep, in send order. */
+export type Delivery = readonly [executorId: string, messages: readonly DeliveredMessage[]];
 
 /** Main → host, once per superstep for each host that has work (or shared state to hear about). */
 export interface StepBatch {

@@ -4,8 +4,6 @@
  * the superstep's drafts until the coordinator's verdict (see the commit protocol in protocol.ts).
  */
 import { isMainThread, threadId } from 'node:worker_threads';
-import { encode } from '../shared/codec.ts';
-import { newBlobKey } from '../shared/blob-key.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { checkResponse } from '../shared/response-check.ts';
 import type {
@@ -21,7 +19,6 @@ import type {
 } from '../shared/protocol.ts';
 import { DeliveryRunner } from './delivery-runner.ts';
 import {
-  type Actor,
   applyShared,
   buildInstance,
   commitPending,
@@ -29,10 +26,11 @@ import {
   applyPreparedStates,
   type Instance,
   buildPreparedStates,
+  holdDrafts,
   rollbackPending,
 } from './instance.ts';
 import { LiveUpdates, type LiveUpdatesOptions } from './live-updates.ts';
-import { type Snapshot, StepOutput, stepReply } from './step-output.ts';
+import { StepOutput, stepReply } from './step-output.ts';
 
 if (isMainThread) {
   throw new Error('superstep: worker/actor-host.ts runs only inside a worker thread');
@@ -178,8 +176,9 @@ export class ActorHost implements HostControl {
 
     // Synchronous handlers run without a promise per actor; only asynchronous ones are awaited.
     const pending: Promise<void>[] = [];
+    const step = { instance, superstep: batch.superstep, output };
     for (const delivery of batch.deliveries) {
-      const running = this.deliveries.run(instance, batch.superstep, delivery, output);
+      const running = this.deliveries.run(step, delivery);
       if (running !== undefined) pending.push(running);
     }
     if (pending.length > 0) await Promise.all(pending);
@@ -187,19 +186,7 @@ export class ActorHost implements HostControl {
     // Stateless work only: no actor state changed, and the superstep's drafts still await the verdict.
     if (batch.continuation) return this.answer(instance, batch, stepReply(batch, output, []));
 
-    const dirty: Actor[] = [];
-    const snapshots: Snapshot[] = [];
-    for (const actor of instance.actors.values()) {
-      if (!actor.dirty) continue;
-      dirty.push(actor);
-      if (output.failure !== null) continue;
-      const bytes = encode(actor.draft);
-      snapshots.push([actor.id, bytes, batch.keySnapshots ? newBlobKey(bytes) : null]);
-    }
-    instance.pending = dirty;
-    instance.pendingMark = { run: batch.run, superstep: batch.superstep };
-    if (output.failure !== null) rollbackPending(instance);
-    return this.answer(instance, batch, stepReply(batch, output, snapshots));
+    return this.answer(instance, batch, stepReply(batch, output, holdDrafts(instance, batch, output)));
   }
 
   private answer(instance: Instance, batch: StepBatch, reply: StepReply): StepReply {

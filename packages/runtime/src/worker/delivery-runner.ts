@@ -5,18 +5,34 @@
 import { SuperstepError, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import type { ExecutorDefinition, Handler } from '../shared/executor-definition.ts';
 import { messageKind } from '../shared/message-kind.ts';
-import { RESPONSE_SOURCE, type Delivery } from '../shared/protocol.ts';
+import { RESPONSE_SOURCE, type DeliveredMessage, type Delivery } from '../shared/protocol.ts';
 import { callWithRetries, isThenable } from './call-with-retries.ts';
 import { HandlerContext, type CallScope } from './handler-context.ts';
 import type { Actor, Instance } from './instance.ts';
 import type { LiveUpdates } from './live-updates.ts';
 import { DirectSink, type StepOutput } from './step-output.ts';
 
+/** The superstep a delivery runs in, on this host. */
+export interface StepRun {
+  readonly instance: Instance;
+  readonly superstep: number;
+  readonly output: StepOutput;
+}
+
+/** One mailbox to drain: where its calls run, where their effects go, and its messages. */
+interface Drain {
+  readonly scope: CallScope;
+  readonly direct: DirectSink;
+  readonly definition: ExecutorDefinition;
+  readonly messages: Delivery[1];
+}
+
 export class DeliveryRunner {
   constructor(private readonly live: LiveUpdates) {}
 
   /** Runs one delivery; a promise only if some handler turned out asynchronous. */
-  run(instance: Instance, superstep: number, delivery: Delivery, output: StepOutput): Promise<void> | undefined {
+  run(step: StepRun, delivery: Delivery): Promise<void> | undefined {
+    const { instance, output } = step;
     const [executorId, messages] = delivery;
     const definition = instance.executors.get(executorId);
     if (definition === undefined) {
@@ -28,7 +44,9 @@ export class DeliveryRunner {
       const pending: Promise<void>[] = [];
       for (const message of messages) {
         const timing = output.timings && startTiming(output, executorId, 1);
-        const invoked = this.invoke(instance, superstep, output, executorId, definition, undefined, [message]);
+        const scope = this.scope(step, executorId, undefined);
+        const direct = new DirectSink(output, executorId);
+        const invoked = this.invoke({ scope, direct, definition, messages: [message] });
         const running = timing === undefined ? invoked : timing(invoked);
         if (running !== undefined) pending.push(running);
       }
@@ -40,8 +58,14 @@ export class DeliveryRunner {
       return;
     }
     const timing = output.timings && startTiming(output, executorId, messages.length);
-    const invoked = this.invoke(instance, superstep, output, executorId, definition, actor, messages);
+    const scope = this.scope(step, executorId, actor);
+    const invoked = this.invoke({ scope, direct: new DirectSink(output, executorId), definition, messages });
     return timing === undefined ? invoked : timing(invoked);
+  }
+
+  /** What every call of one mailbox drain shares. */
+  private scope({ instance, superstep, output }: StepRun, executorId: string, actor: Actor | undefined): CallScope {
+    return { live: this.live, instance, output, executorId, superstep, actor };
   }
 
   /**
@@ -50,38 +74,26 @@ export class DeliveryRunner {
    * timeout policy, the rest of the mailbox continues in {@link drainAsync}. Each call gets its own
    * context, closed as soon as the call settles.
    */
-  private invoke(
-    instance: Instance,
-    superstep: number,
-    output: StepOutput,
-    executorId: string,
-    definition: ExecutorDefinition,
-    actor: Actor | undefined,
-    messages: Delivery[1],
-  ): Promise<void> | undefined {
-    const scope: CallScope = { live: this.live, instance, output, executorId, superstep, actor };
-    const direct = new DirectSink(output, executorId);
+  private invoke(drain: Drain): Promise<void> | undefined {
+    const { scope, direct, definition, messages } = drain;
+    const { output, executorId, instance, superstep } = scope;
     const plain = definition.retry === undefined && definition.timeoutMs === undefined;
     for (let index = 0; index < messages.length; index++) {
-      if (!plain) return this.drainAsync(scope, direct, definition, messages, index, undefined);
+      if (!plain) return this.drainAsync(drain, index, undefined);
       const message = messages[index];
       if (output.failure !== null || message === undefined) return undefined; // a lost superstep: stop early
-      const [source, payload] = message;
-      const handler = handlerFor(definition, scope, source, payload);
+      const handler = handlerFor(definition, scope, message);
       if (handler === undefined) continue;
-      const context = new HandlerContext(scope, source, direct);
+      const context = new HandlerContext(scope, message, direct);
       let result: unknown;
       try {
-        result = handler(payload, context);
+        result = handler(message[1], context);
       } catch (error) {
         context.close();
         output.failure ??= { executorId, error: failureRecord(executorId, error) };
         return undefined;
       }
-      if (isThenable(result)) {
-        const settled = closeWhenSettled(result, context);
-        return this.drainAsync(scope, direct, definition, messages, index + 1, settled);
-      }
+      if (isThenable(result)) return this.drainAsync(drain, index + 1, closeWhenSettled(result, context));
       context.close();
       this.live.maybeFlush(instance.key, superstep, output);
     }
@@ -90,14 +102,8 @@ export class DeliveryRunner {
   }
 
   /** The rest of a mailbox from `from`, after `waiting` (a handler's promise) settles. */
-  private async drainAsync(
-    scope: CallScope,
-    direct: DirectSink,
-    definition: ExecutorDefinition,
-    messages: Delivery[1],
-    from: number,
-    waiting: PromiseLike<unknown> | undefined,
-  ): Promise<void> {
+  private async drainAsync(drain: Drain, from: number, waiting: PromiseLike<unknown> | undefined): Promise<void> {
+    const { scope, direct, definition, messages } = drain;
     const { output, executorId, instance, superstep } = scope;
     if (waiting !== undefined) {
       try {
@@ -111,10 +117,9 @@ export class DeliveryRunner {
     for (let index = from; index < messages.length; index++) {
       const message = messages[index];
       if (output.failure !== null || message === undefined) return;
-      const [source, payload] = message;
-      const handler = handlerFor(definition, scope, source, payload);
+      const handler = handlerFor(definition, scope, message);
       if (handler === undefined) continue;
-      const error = await callWithRetries(scope, direct, definition, handler, source, payload);
+      const error = await callWithRetries({ scope, sink: direct, definition, handler, message });
       if (error !== undefined) {
         output.failure ??= { executorId, error: failureRecord(executorId, error) };
         return;
@@ -168,8 +173,7 @@ function startTiming(
 function handlerFor(
   definition: ExecutorDefinition,
   scope: CallScope,
-  source: string,
-  payload: unknown,
+  [source, payload]: DeliveredMessage,
 ): Handler<unknown, unknown, unknown> | undefined {
   const handler = source === RESPONSE_SOURCE ? responseHandler(definition) : pickHandler(definition, payload);
   if (handler === undefined) {

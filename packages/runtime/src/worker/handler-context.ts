@@ -10,6 +10,7 @@ import { assertSerializable } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { FRAMEWORK_EVENT_TYPES } from '../shared/events.ts';
 import type { ExecutorContext, RequestOptions, SendOptions, SharedState } from '../shared/executor-definition.ts';
+import type { DeliveredMessage } from '../shared/protocol.ts';
 import type { Actor, Instance } from './instance.ts';
 import { refuseLateCall } from './late-calls.ts';
 import type { LiveUpdates } from './live-updates.ts';
@@ -28,14 +29,24 @@ export interface CallScope {
 /** The handler's view; one per call. */
 export class HandlerContext implements ExecutorContext<unknown>, SharedState {
   private open = true;
+  private sourceList: readonly string[] | undefined;
 
   constructor(
     private readonly scope: CallScope,
-    /** The sender of the message being handled. */
-    readonly source: string,
+    /** The message being handled: its sender, and a fan-in's sources (see {@link DeliveredMessage}). */
+    private readonly message: DeliveredMessage,
     /** Where this call's effects go: the step's output, or the attempt's buffer. */
     private readonly sink: EffectSink,
   ) {}
+
+  get source(): string {
+    return this.message[0];
+  }
+
+  /** Made on first read, not per call: most handlers never look. */
+  get sources(): readonly string[] {
+    return (this.sourceList ??= Object.freeze(this.message.length === 3 ? [...this.message[2]] : [this.message[0]]));
+  }
 
   get executorId(): string {
     return this.scope.executorId;

@@ -4,7 +4,8 @@
  * rolled back, or replaced wholesale by prepared states (restore and reset; see protocol.ts).
  */
 import { threadId } from 'node:worker_threads';
-import { decodeUntrusted } from '../shared/codec.ts';
+import { newBlobKey } from '../shared/blob-key.ts';
+import { decodeUntrusted, encode } from '../shared/codec.ts';
 import { SuperstepError, toErrorRecord } from '../shared/errors.ts';
 import { isExecutorDefinition, type ExecutorDefinition } from '../shared/executor-definition.ts';
 import type {
@@ -14,9 +15,10 @@ import type {
   LoadInstanceRequest,
   PrepareStatesRequest,
   SharedWrite,
+  StepBatch,
   StepMark,
 } from '../shared/protocol.ts';
-import type { StepOutput } from './step-output.ts';
+import type { Snapshot, StepOutput } from './step-output.ts';
 import { BatchSequence } from './batch-sequence.ts';
 import { importExecutorModule } from './typescript-loader.ts';
 
@@ -66,9 +68,20 @@ export async function buildInstance(
       kinds: definition.on === undefined ? null : Object.keys(definition.on),
     });
   }
-  const snapshots = new Map(request.snapshots);
+  return { instance: newInstance(request, executors), infos };
+}
+
+/** What an instance is built from besides its executors: its key, actors, their snapshots, shared state. */
+export type InstanceSeed = Pick<LoadInstanceRequest, 'instance' | 'actors' | 'snapshots' | 'shared'>;
+
+/**
+ * An instance of loaded executors, each actor at its snapshot (decoded as untrusted bytes) or else its
+ * initial state, committed and frozen. Also how the test harness (testing/) builds its one-actor instance.
+ */
+export function newInstance(seed: InstanceSeed, executors: Map<string, ExecutorDefinition>): Instance {
+  const snapshots = new Map(seed.snapshots);
   const actors = new Map<string, Actor>();
-  for (const id of request.actors) {
+  for (const id of seed.actors) {
     const definition = executors.get(id);
     if (definition === undefined || definition.stateless) continue;
     const bytes = snapshots.get(id);
@@ -76,9 +89,9 @@ export async function buildInstance(
     actors.set(id, { id, definition, committed: deepFreeze(committed), draft: undefined, dirty: false });
   }
   const shared = new Map<string, unknown>();
-  applyShared(shared, request.shared);
-  const instance: Instance = {
-    key: request.instance,
+  applyShared(shared, seed.shared);
+  return {
+    key: seed.instance,
     executors,
     actors,
     shared,
@@ -92,7 +105,6 @@ export async function buildInstance(
     running: undefined,
     lateWarnings: [],
   };
-  return { instance, infos };
 }
 
 /** Builds the states a restore or reset will apply (running reset hooks if asked), changing nothing yet. */
@@ -136,6 +148,31 @@ export function applyPreparedStates(instance: Instance): void {
   instance.pending = [];
   instance.pendingMark = undefined;
   instance.prepared = undefined;
+}
+
+/**
+ * A step's deliveries are done: the drafts of the actors whose state changed await the coordinator's
+ * verdict (see the commit protocol in protocol.ts), and their snapshots go with the reply, keyed if the
+ * batch asked. A failed step keeps nothing and sends no snapshot.
+ */
+export function holdDrafts(
+  instance: Instance,
+  batch: Pick<StepBatch, 'run' | 'superstep' | 'keySnapshots'>,
+  output: StepOutput,
+): Snapshot[] {
+  const dirty: Actor[] = [];
+  const snapshots: Snapshot[] = [];
+  for (const actor of instance.actors.values()) {
+    if (!actor.dirty) continue;
+    dirty.push(actor);
+    if (output.failure !== null) continue;
+    const bytes = encode(actor.draft);
+    snapshots.push([actor.id, bytes, batch.keySnapshots ? newBlobKey(bytes) : null]);
+  }
+  instance.pending = dirty;
+  instance.pendingMark = { run: batch.run, superstep: batch.superstep };
+  if (output.failure !== null) rollbackPending(instance);
+  return snapshots;
 }
 
 export function commitPending(instance: Instance): void {

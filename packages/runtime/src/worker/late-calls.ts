@@ -48,7 +48,7 @@ export function refuseLateCall(call: ClosedCall, method: string): SuperstepError
 }
 
 /** Whether `error` is a late call's refusal, already reported as a warning. */
-export function isReportedLateCall(error: unknown): boolean {
+function isReportedLateCall(error: unknown): boolean {
   return typeof error === 'object' && error !== null && reported.has(error);
 }
 

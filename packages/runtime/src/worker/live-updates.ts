@@ -15,6 +15,14 @@ export interface LiveUpdatesOptions {
   readonly flushIntervalMs: number;
 }
 
+/** A call under a timeout: the main thread times it from its `start` to its `end` message. */
+export interface TimedCall {
+  readonly instance: string;
+  readonly superstep: number;
+  readonly executorId: string;
+  readonly timeoutMs: number;
+}
+
 export class LiveUpdates {
   private lastFlush = performance.now();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -68,14 +76,8 @@ export class LiveUpdates {
   }
 
   /** Tells the main thread at once (not batched) that a timed call started or ended. */
-  timer(
-    instance: string,
-    superstep: number,
-    executorId: string,
-    phase: 'start' | 'end',
-    timeoutMs: number,
-    seq = ++this.timerSeq,
-  ): number {
+  timer(call: TimedCall, phase: 'start' | 'end', seq = ++this.timerSeq): number {
+    const { instance, superstep, executorId, timeoutMs } = call;
     const message: HostTimerMessage = { op: 'timer', instance, superstep, executorId, phase, timeoutMs, seq };
     this.options.post(encode(message));
     return seq;

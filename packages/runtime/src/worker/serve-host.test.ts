@@ -53,12 +53,13 @@ class BytesHost {
   }
 }
 
-function batch(instance: string, seq: number, superstep: number, delayMs = 0): StepBatch {
+/** Batch number `seq` of `instance`, for superstep `seq` (one batch per superstep here). */
+function batch(instance: string, seq: number, delayMs = 0): StepBatch {
   return {
     op: 'step',
     instance,
     run: 1,
-    superstep,
+    superstep: seq,
     seq,
     shared: [],
     deliveries: [['counter', [['$input', delayMs]]]],
@@ -78,8 +79,8 @@ describe('actor host over bytes: numbered batches', () => {
   it('refuses a batch that is not the next one, and runs the next one when it comes', async () => {
     host = new BytesHost();
     await host.load('i');
-    host.send(batch('i', 2, 2));
-    host.send(batch('i', 1, 1));
+    host.send(batch('i', 2));
+    host.send(batch('i', 1));
     const [refused, ran] = await host.repliesReach(2);
     expect(refused).toMatchObject({ seq: 2, outputs: [], snapshots: [] });
     expect(refused?.failure?.error).toMatchObject({ code: 'INTERNAL', details: { seq: 2, expectedSeq: 1 } });
@@ -89,12 +90,12 @@ describe('actor host over bytes: numbered batches', () => {
   it('answers a repeated batch with the reply it gave, and does not apply it twice', async () => {
     host = new BytesHost();
     await host.load('i');
-    host.send(batch('i', 1, 1));
-    host.send(batch('i', 1, 1)); // redelivered: the same batch again
+    host.send(batch('i', 1));
+    host.send(batch('i', 1)); // redelivered: the same batch again
     const [first, repeat] = await host.repliesReach(2);
     expect(repeat).toEqual(first);
     // The next superstep commits superstep 1 once: the count goes on from 1, not from 2.
-    host.send(batch('i', 2, 2));
+    host.send(batch('i', 2));
     const replies = await host.repliesReach(3);
     expect(replies[2]).toMatchObject({ seq: 2, outputs: [['counter', 2]], failure: null });
   });
@@ -102,25 +103,25 @@ describe('actor host over bytes: numbered batches', () => {
   it('a late commit or rollback of an earlier superstep leaves the drafts of a later one alone', async () => {
     host = new BytesHost();
     await host.load('i');
-    host.send(batch('i', 1, 1));
-    host.send(batch('i', 2, 2));
+    host.send(batch('i', 1));
+    host.send(batch('i', 2));
     await host.repliesReach(2);
     // Superstep 2's drafts await their verdict; a rollback naming superstep 1 arrives late and is ignored.
     await host.client.control.rollback('i', { run: 1, superstep: 1 });
-    host.send(batch('i', 3, 3));
+    host.send(batch('i', 3));
     const replies = await host.repliesReach(3);
     expect(replies[2]).toMatchObject({ outputs: [['counter', 3]] });
     // A rollback naming superstep 3 drops its drafts: superstep 4 counts from 2 again.
     await host.client.control.rollback('i', { run: 1, superstep: 3 });
-    host.send(batch('i', 4, 4));
+    host.send(batch('i', 4));
     expect((await host.repliesReach(4))[3]).toMatchObject({ outputs: [['counter', 3]] });
   });
 
   it('each reply names the batch it answers, so replies that arrive out of order are matched by id', async () => {
     host = new BytesHost();
     await Promise.all([host.load('slow'), host.load('fast')]);
-    host.send(batch('slow', 1, 1, 50));
-    host.send(batch('fast', 1, 1));
+    host.send(batch('slow', 1, 50));
+    host.send(batch('fast', 1));
     const replies = await host.repliesReach(2);
     expect(replies.map((reply) => [reply.instance, reply.seq, reply.outputs])).toEqual([
       ['fast', 1, [['counter', 1]]],

@@ -48,6 +48,22 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Files {@link removeFiles} deletes at once: enough to overlap I/O without running out of descriptors. */
+const REMOVE_BATCH = 32;
+
+/**
+ * Deletes `paths` (missing ones are no error), {@link REMOVE_BATCH} at a time — one at a time, pruning a
+ * run's checkpoints was hundreds of thread-pool round trips in a row. Throws the first failure once all
+ * of a batch have settled.
+ */
+export async function removeFiles(paths: readonly string[]): Promise<void> {
+  for (let i = 0; i < paths.length; i += REMOVE_BATCH) {
+    const batch = paths.slice(i, i + REMOVE_BATCH).map((path) => rm(path, { force: true }));
+    const failed = (await Promise.allSettled(batch)).find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+}
+
 /** Whether `path` exists; errors other than "not found" are thrown. */
 export async function exists(path: string): Promise<boolean> {
   try {

@@ -59,7 +59,13 @@ const payload: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.tuple(fc.string(), fc.integer()), { maxLength: 3 }).map((entries) => new Map(entries)),
 );
 
-const envelope: fc.Arbitrary<Envelope> = fc.record({ source: id, target: id, payload }, { noNullPrototype: true });
+const envelope: fc.Arbitrary<Envelope> = fc.oneof(
+  fc.record({ source: id, target: id, payload }, { noNullPrototype: true }),
+  // A fan-in's list message, with its sources (ids with "+" among them: the list keeps them apart).
+  fc
+    .record({ sources: fc.array(id, { minLength: 1, maxLength: 3 }), target: id, payload }, { noNullPrototype: true })
+    .map(({ sources, target, payload: value }) => ({ source: sources.join('+'), sources, target, payload: value })),
+);
 const fanIn: fc.Arbitrary<FanInBuffers> = fc
   .array(fc.tuple(fc.nat(20), fc.array(fc.tuple(id, fc.array(payload, { maxLength: 3 })), { maxLength: 3 })), {
     maxLength: 3,
@@ -311,7 +317,21 @@ const unreadable = fc.oneof(
 /** Values of the wrong shape for each field (each one alone makes the body malformed). */
 const WRONG: Readonly<Record<string, readonly unknown[]>> = {
   superstep: [-1, 1.5, '2', null, Number.NaN, Number.POSITIVE_INFINITY, undefined, [2]],
-  queue: [undefined, null, 'queue', {}, [null], [['left', 'lag']], [[1, 'lag', null]], [['left', 2, null]]],
+  queue: [
+    undefined,
+    null,
+    'queue',
+    {},
+    [null],
+    [['left', 'lag']],
+    [[1, 'lag', null]],
+    [['left', 2, null]],
+    // A fan-in's sources: a non-empty list of ids.
+    [['left+right', 'join', [], 'left']],
+    [['left+right', 'join', [], []]],
+    [['left+right', 'join', [], ['left', 2]]],
+    [['left+right', 'join', [], ['left'], 'extra']],
+  ],
   fanIn: [
     undefined,
     {},

@@ -50,7 +50,8 @@ interface Body {
   formatVersion: number;
   signature: string;
   superstep: number;
-  queue: [string, string, unknown][];
+  /** `[source, target, payload]`, and a fan-in's list message also its sources: `[…, sources]`. */
+  queue: ([string, string, unknown] | [string, string, unknown, string[]])[];
   fanIn: [number, [string, unknown[]][]][];
   shared: [string, unknown][];
   /**
@@ -72,7 +73,9 @@ function toBody(state: CheckpointState, graph: SignatureTree): Body {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     signature: graph.signature,
     superstep: state.superstep,
-    queue: state.queue.map((e) => [e.source, e.target, e.payload]),
+    queue: state.queue.map((e) =>
+      e.sources === undefined ? [e.source, e.target, e.payload] : [e.source, e.target, e.payload, [...e.sources]],
+    ),
     fanIn: [...state.fanIn].map(([index, perSource]) => [index, [...perSource]]),
     shared: [...state.shared],
     actors: [[...state.actors.keys()], [...state.actors.values()].join('')],
@@ -191,8 +194,13 @@ function fromBody(raw: unknown, graph: SignatureTree): CheckpointState {
   const superstep = body.superstep;
   if (typeof superstep !== 'number' || !Number.isInteger(superstep) || superstep < 0) throw corrupt('superstep');
   const queue = arrayOf(body.queue, 'queue', (item): Envelope => {
-    if (!isTuple(item, 3) || !isString(item[0]) || !isString(item[1])) throw corrupt('queue entry');
-    return { source: item[0], target: item[1], payload: carried(item[2], 'a queued message') };
+    const fanIn = isTuple(item, 4);
+    if (!(fanIn || isTuple(item, 3)) || !isString(item[0]) || !isString(item[1])) throw corrupt('queue entry');
+    const envelope = { source: item[0], target: item[1], payload: carried(item[2], 'a queued message') };
+    if (!fanIn) return envelope;
+    const sources = item[3];
+    if (!Array.isArray(sources) || sources.length === 0 || !sources.every(isString)) throw corrupt('queue sources');
+    return { ...envelope, sources };
   });
   const fanIn: FanInBuffers = new Map(
     arrayOf(body.fanIn, 'fanIn', (item): [number, Map<string, unknown[]>] => {

@@ -100,6 +100,19 @@ export interface CheckpointWrite {
   readonly body: Uint8Array;
   /** `[key, bytes]` (64 lowercase hex). A store keeps blobs it already has and ignores duplicates. */
   readonly blobs: readonly (readonly [hash: string, bytes: Uint8Array])[];
+  /**
+   * Written under a lease (guarantee 52): a store with `advanceFence` commits it only if no higher token is
+   * recorded for the instance, in the same transaction as the checkpoint, and refuses with `LEASE_LOST`.
+   */
+  readonly fence?: CheckpointFence;
+}
+
+/** A lease hold's fencing token, as a store records and checks it (guarantee 52). */
+export interface CheckpointFence {
+  /** The leased instance's name. */
+  readonly instance: string;
+  /** Grows with every new hold of the instance (a positive safe integer). */
+  readonly token: number;
 }
 
 /** A checkpoint as loaded: meta, body, and every blob in `meta.blobHashes`. */
@@ -150,5 +163,11 @@ export interface CheckpointStore extends AsyncDisposable {
   delete(id: string): Promise<boolean>;
   /** Applies a retention policy; resolves to how many checkpoints were deleted. Kept ones stay loadable. */
   prune(policy: RetentionPolicy): Promise<number>;
+  /**
+   * Stores that check fencing tokens (guarantee 52; memory and PostgreSQL): records that `fence.token` holds
+   * `fence.instance` from now on, so saves with a lower token are refused with `LEASE_LOST`. Rejects with
+   * `LEASE_LOST` if a higher token is recorded already. A new lease holder calls it before its first commit.
+   */
+  advanceFence?(fence: CheckpointFence): Promise<void>;
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BAD_IDS, describeCheckpointStoreContract, expectCode } from './checkpoint-store.contract.ts';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointStore, type CheckpointWrite } from './checkpoint-store.ts';
+import { describeFencingContract } from './fence.contract.ts';
 import { openFileStore } from './file-store.ts';
 import { createMemoryStore } from './memory-store.ts';
 import { openPostgresStore } from './postgres-store.ts';
@@ -53,6 +54,7 @@ function write(id: string, blobs: readonly string[] = []): CheckpointWrite {
 }
 
 describeCheckpointStoreContract('memory', () => Promise.resolve({ store: createMemoryStore() }));
+describeFencingContract('memory', () => Promise.resolve(createMemoryStore()));
 
 describeCheckpointStoreContract('file', async () => {
   const directory = await tempDir();
@@ -154,6 +156,10 @@ describe.skipIf(!postgres.reachable)(`postgres at ${PG_URL}`, () => {
       },
     };
   });
+
+  describeFencingContract('postgres', () =>
+    openPostgresStore({ connectionString: PG_URL, schema, tablePrefix: `fence${++stores}_` }),
+  );
 
   it('shares checkpoints and blobs between stores on the same tables (as between processes)', async () => {
     const tablePrefix = `shared${++stores}_`;
@@ -422,15 +428,12 @@ describe('sqlite store', () => {
   it('adds the run-state columns to a layout-2 file made before them, and reports a damaged value as CHECKPOINT_CORRUPT', async () => {
     await (await openSqliteStore({ path })).close();
     const db = new Database(path);
-    db.exec('ALTER TABLE checkpoints DROP COLUMN reason');
-    db.exec('ALTER TABLE checkpoints DROP COLUMN run_status');
-    db.close();
+    db.exec('ALTER TABLE checkpoints DROP COLUMN reason; ALTER TABLE checkpoints DROP COLUMN run_status');
     await using store = await openSqliteStore({ path });
     await store.save({ ...write('c1'), meta: { ...write('c1').meta, reason: 'response', runStatus: 'waiting' } });
     expect(await store.latest()).toMatchObject({ id: 'c1', reason: 'response', runStatus: 'waiting' });
-    const damage = new Database(path);
-    damage.prepare("UPDATE checkpoints SET reason = 'whim' WHERE id = 'c1'").run();
-    damage.close();
+    db.exec("UPDATE checkpoints SET reason = 'whim' WHERE id = 'c1'");
+    db.close();
     await expectCode(store.load('c1'), 'CHECKPOINT_CORRUPT');
     await expectCode(store.latest(), 'CHECKPOINT_CORRUPT');
   });

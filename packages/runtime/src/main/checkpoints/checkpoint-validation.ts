@@ -7,6 +7,7 @@ import { invalidOption } from '../../shared/options.ts';
 import {
   CHECKPOINT_REASONS,
   CHECKPOINT_RUN_STATUSES,
+  type CheckpointFence,
   type CheckpointFilter,
   type CheckpointMeta,
   type CheckpointWrite,
@@ -98,6 +99,7 @@ export function sealRuntimeWrite(write: CheckpointWrite): CheckpointWrite {
   Object.freeze(write.meta);
   for (const pair of write.blobs) Object.freeze(pair);
   Object.freeze(write.blobs);
+  if (write.fence !== undefined) Object.freeze(write.fence);
   runtimeWrites.add(Object.freeze(write));
   return write;
 }
@@ -241,4 +243,34 @@ export function checkpointExists(id: string): SuperstepError {
   return new SuperstepError('CHECKPOINT_EXISTS', `a checkpoint "${id}" is already stored`, {
     details: { checkpointId: id },
   });
+}
+
+/** Checks a write's fence, if any (`instance` a non-empty string, `token` a positive safe integer). */
+export function validateFence(fence: unknown, option = 'write.fence'): CheckpointFence | undefined {
+  if (fence === undefined) return undefined;
+  requireObject(fence, option);
+  const { instance, token } = fence as Record<string, unknown>;
+  if (typeof instance !== 'string' || instance.length === 0 || instance.length > 1024) {
+    throw invalid(`${option}.instance`, 'a string of 1–1024 characters');
+  }
+  if (typeof token !== 'number' || !Number.isSafeInteger(token) || token < 1) {
+    throw invalid(`${option}.token`, 'a positive safe integer');
+  }
+  return { instance, token };
+}
+
+/** A fence that must be there (`advanceFence`). */
+export function requireFence(fence: unknown): CheckpointFence {
+  const checked = validateFence(fence ?? null, 'fence');
+  if (checked === undefined) throw invalid('fence', 'an object');
+  return checked;
+}
+
+/** The `LEASE_LOST` of a commit whose fencing token is older than the one the store has recorded. */
+export function fenceRefused(fence: CheckpointFence, storedToken: number, store: string): SuperstepError {
+  return new SuperstepError(
+    'LEASE_LOST',
+    `the ${store} store has fencing token ${storedToken} for "${fence.instance}"; token ${fence.token} may not commit`,
+    { details: { instance: fence.instance, token: fence.token, storedToken, store } },
+  );
 }

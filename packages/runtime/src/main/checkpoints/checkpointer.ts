@@ -9,6 +9,7 @@ import { encodeCheckpointBody, type CheckpointState, type SignatureTree } from '
 import { sealRuntimeWrite } from './checkpoint-validation.ts';
 import {
   CHECKPOINT_FORMAT_VERSION,
+  type CheckpointFence,
   type CheckpointMeta,
   type CheckpointReason,
   type CheckpointRunStatus,
@@ -28,6 +29,8 @@ export interface CheckpointOrigin {
   readonly runId: string | null;
   readonly reason: CheckpointReason;
   readonly runStatus: CheckpointRunStatus | undefined;
+  /** The instance's fence if it is leased (guarantee 52). */
+  readonly fence?: CheckpointFence | undefined;
 }
 
 export class Checkpointer {
@@ -74,10 +77,12 @@ export class Checkpointer {
   }
 
   /**
-   * Writes one checkpoint. Resolves to its meta; rejects with the store's error, in which case the lineage
+   * Writes one checkpoint, by run `origin.runId` (`null`: `createCheckpoint()`), under `origin.fence` if the
+   * instance is leased (guarantee 52). Resolves to its meta; rejects with the store's error, in which case the lineage
    * is unchanged: the next checkpoint's parent is still the last one written (guarantee 27).
    */
   async write(store: CheckpointStore, cut: InstanceCut, origin: CheckpointOrigin): Promise<CheckpointMeta> {
+    const { fence } = origin;
     const references: References = { known: this.knownBlobs(store), keys: new Set(), shipped: [] };
     const state = stateOf(cut, references);
     const meta: CheckpointMeta = {
@@ -96,7 +101,7 @@ export class Checkpointer {
     };
     const body = encodeCheckpointBody(state, this.options.graph);
     try {
-      await store.save(sealRuntimeWrite({ meta, body, blobs: references.shipped }));
+      await store.save(sealRuntimeWrite({ meta, body, blobs: references.shipped, ...(fence && { fence }) }));
     } catch (error) {
       // The store lost blobs we thought it had (pruned, wiped): forget what it holds, and if that is why
       // this save failed, try once more shipping every blob, so the checkpoint is not lost.
@@ -104,7 +109,7 @@ export class Checkpointer {
       if ((error as { code?: unknown }).code !== 'CHECKPOINT_BLOB_MISSING') throw error;
       const all: References = { known: new Set(), keys: new Set(), shipped: [] };
       stateOf(cut, all);
-      await store.save(sealRuntimeWrite({ meta, body, blobs: all.shipped }));
+      await store.save(sealRuntimeWrite({ meta, body, blobs: all.shipped, ...(fence && { fence }) }));
     }
     this.written.set(store, references.keys);
     this.lastIds.set(store, meta.id);

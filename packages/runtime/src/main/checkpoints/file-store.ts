@@ -18,7 +18,7 @@
 import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SuperstepError } from '../../shared/errors.ts';
-import { exists, isMissing, syncDirectory, writeAtomic } from './atomic-file.ts';
+import { exists, isMissing, removeFiles, syncDirectory, writeAtomic } from './atomic-file.ts';
 import type {
   CheckpointFilter,
   CheckpointMeta,
@@ -185,32 +185,15 @@ async function initialize(root: string, state: { lastSeq: number }): Promise<voi
 }
 
 function createFileStore(root: string, shared: DirectoryState, durable: boolean): CheckpointStore {
-  /** A write, durable or not as the store was opened. */
-  const writeFile = (path: string, bytes: Uint8Array): Promise<void> => writeAtomic(path, bytes, durable);
-  /** Makes renames and unlinks in `dir` durable, when the store is. */
-  const syncDir = (dir: string): Promise<void> => (durable ? syncDirectory(dir) : Promise.resolve());
+  const dir = fileDir(root, shared, durable);
+  const { checkpointsDir, metaPath, bodyPath, syncDir, collectGarbage } = dir;
   const boundary = createStoreBoundary('file');
-  const checkpointsDir = join(root, 'checkpoints');
-  const metaPath = (id: string): string => join(checkpointsDir, `${id}.json`);
-  const bodyPath = (id: string): string => join(checkpointsDir, `${id}.body`);
 
   /** Runs a write after every earlier write to this directory (from any store in this process). */
   const exclusive = <T>(body: () => Promise<T>): Promise<T> => {
     const result = shared.queue.then(body);
     shared.queue = result.catch(() => undefined);
     return result;
-  };
-
-  /** Deletes blobs in `candidates` (all blobs if omitted) that no remaining checkpoint names. */
-  const collectGarbage = async (candidates?: Iterable<string>): Promise<void> => {
-    const referenced = new Set<string>();
-    for (const { meta } of await readAllMetas(root)) for (const hash of meta.blobHashes) referenced.add(hash);
-    const hashes = candidates ?? (await listBlobs(root));
-    for (const hash of hashes) {
-      if (referenced.has(hash)) continue;
-      shared.blobs.delete(hash);
-      await rm(blobPath(root, hash), { force: true });
-    }
   };
 
   const listMetas = async (filter: CheckpointFilter | undefined): Promise<CheckpointMeta[]> => {
@@ -228,78 +211,14 @@ function createFileStore(root: string, shared: DirectoryState, durable: boolean)
     save(write: CheckpointWrite) {
       return boundary.call('save', () => {
         const meta = validateWrite(write);
-        return exclusive(async () => {
-          if (await exists(metaPath(meta.id))) throw checkpointExists(meta.id);
-          const missing: string[] = [];
-          const toWrite: [string, Uint8Array][] = [];
-          for (const [hash, bytes] of blobsToStore(meta, write)) {
-            if (shared.blobs.has(hash)) continue;
-            if (await exists(blobPath(root, hash))) {
-              shared.blobs.add(hash);
-              continue;
-            }
-            if (bytes === undefined) missing.push(hash);
-            else toWrite.push([hash, bytes]);
-          }
-          if (missing.length > 0) throw blobMissing(meta.id, missing);
-          const seq = shared.lastSeq + 1;
-          // Undone on failure, newest first; the id and the new blobs are ours alone while we hold the queue.
-          const created: string[] = [];
-          try {
-            const dirs = new Set<string>([checkpointsDir]);
-            // The new blobs and the body are independent files: written concurrently (the meta, the commit
-            // point, only once they all are). Every write settles before a failure is acted on.
-            const writes = toWrite.map(async ([hash, bytes]) => {
-              const path = blobPath(root, hash);
-              const shard = join(path, '..');
-              if (!shared.shards.has(shard)) {
-                await mkdir(shard, { recursive: true });
-                shared.shards.add(shard);
-              }
-              created.push(path);
-              dirs.add(shard);
-              await writeFile(path, bytes);
-            });
-            created.push(bodyPath(meta.id));
-            writes.push(writeFile(bodyPath(meta.id), write.body));
-            const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
-            if (failed !== undefined) throw failed.reason;
-            for (const dir of dirs) await syncDir(dir);
-            created.push(metaPath(meta.id));
-            await writeFile(metaPath(meta.id), new TextEncoder().encode(JSON.stringify({ seq, meta })));
-            await syncDir(checkpointsDir);
-          } catch (error) {
-            for (const path of created.reverse()) await rm(path, { force: true }).catch(() => undefined);
-            throw error;
-          }
-          for (const [hash] of toWrite) shared.blobs.add(hash);
-          shared.lastSeq = seq;
-        });
+        return exclusive(() => saveFiles(dir, meta, write));
       });
     },
 
     load(id: string) {
-      return boundary.call('load', async (): Promise<CheckpointRead | undefined> => {
+      return boundary.call('load', () => {
         assertCheckpointId(id);
-        const stored = await readMeta(root, id);
-        if (stored === undefined) return undefined;
-        const { meta } = stored;
-        try {
-          const body = ownedBytes(await readFile(bodyPath(id)));
-          const blobs = new Map<string, Uint8Array>();
-          for (const hash of meta.blobHashes) {
-            if (!blobs.has(hash)) blobs.set(hash, ownedBytes(await readFile(blobPath(root, hash))));
-          }
-          return { meta, body, blobs };
-        } catch (error) {
-          if (!isMissing(error)) throw error;
-          // Deleted while we read it: as if we had come a moment later.
-          if (!(await exists(metaPath(id)))) return undefined;
-          throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${id}" in ${root} lacks its body or a blob`, {
-            cause: error,
-            details: { store: 'file', checkpointId: id },
-          });
-        }
+        return loadFiles(dir, id);
       });
     },
 
@@ -330,21 +249,7 @@ function createFileStore(root: string, shared: DirectoryState, durable: boolean)
     prune(policy: RetentionPolicy) {
       return boundary.call('prune', () => {
         const resolved = validateRetentionPolicy(policy);
-        return exclusive(async () => {
-          const pruned = selectPruned(await readAllMetas(root), resolved);
-          for (const { meta } of pruned) await rm(metaPath(meta.id), { force: true });
-          await syncDir(checkpointsDir);
-          // Also sweeps what interrupted saves left behind: bodies without a meta, unreferenced blobs.
-          const names = await readdir(checkpointsDir);
-          const metas = new Set(names.filter((name) => name.endsWith('.json')));
-          for (const name of names) {
-            const match = ID_FILE.exec(name);
-            if (match?.[2] === 'body' && !metas.has(`${match[1]}.json`))
-              await rm(join(checkpointsDir, name), { force: true });
-          }
-          await collectGarbage();
-          return pruned.length;
-        });
+        return exclusive(() => pruneFiles(dir, resolved));
       });
     },
 
@@ -361,6 +266,135 @@ function createFileStore(root: string, shared: DirectoryState, durable: boolean)
   return store;
 }
 
+/** One store's directory: its paths, and its writes (durable or not, as the store was opened). */
+interface FileDir {
+  readonly root: string;
+  readonly shared: DirectoryState;
+  readonly checkpointsDir: string;
+  readonly metaPath: (id: string) => string;
+  readonly bodyPath: (id: string) => string;
+  readonly writeFile: (path: string, bytes: Uint8Array) => Promise<void>;
+  /** Makes renames and unlinks in `dir` durable, when the store is. */
+  readonly syncDir: (dir: string) => Promise<void>;
+  /** Deletes blobs in `candidates` (all blobs if omitted) that no remaining checkpoint names. */
+  readonly collectGarbage: (candidates?: Iterable<string>) => Promise<void>;
+}
+
+function fileDir(root: string, shared: DirectoryState, durable: boolean): FileDir {
+  const checkpointsDir = join(root, 'checkpoints');
+  return {
+    root,
+    shared,
+    checkpointsDir,
+    metaPath: (id) => join(checkpointsDir, `${id}.json`),
+    bodyPath: (id) => join(checkpointsDir, `${id}.body`),
+    writeFile: (path, bytes) => writeAtomic(path, bytes, durable),
+    syncDir: (dir) => (durable ? syncDirectory(dir) : Promise.resolve()),
+    collectGarbage: async (candidates) => {
+      const referenced = new Set<string>();
+      for (const { meta } of await readAllMetas(root)) for (const hash of meta.blobHashes) referenced.add(hash);
+      const hashes = candidates ?? (await listBlobs(root));
+      const unreferenced: string[] = [];
+      for (const hash of hashes) {
+        if (referenced.has(hash)) continue;
+        shared.blobs.delete(hash);
+        unreferenced.push(blobPath(root, hash));
+      }
+      await removeFiles(unreferenced);
+    },
+  };
+}
+
+/** Saves a checked write (holding the directory's queue): blobs and body first, the meta last, as the commit point. */
+async function saveFiles(dir: FileDir, meta: CheckpointMeta, write: CheckpointWrite): Promise<void> {
+  const { root, shared, checkpointsDir, metaPath, bodyPath, writeFile, syncDir } = dir;
+  if (await exists(metaPath(meta.id))) throw checkpointExists(meta.id);
+  const missing: string[] = [];
+  const toWrite: [string, Uint8Array][] = [];
+  for (const [hash, bytes] of blobsToStore(meta, write)) {
+    if (shared.blobs.has(hash)) continue;
+    // A shipped blob is written without asking whether it is there: a key names one snapshot's bytes, so at
+    // worst the same bytes replace themselves (atomically), and a save skips a stat per blob.
+    if (bytes !== undefined) toWrite.push([hash, bytes]);
+    else if (await exists(blobPath(root, hash))) shared.blobs.add(hash);
+    else missing.push(hash);
+  }
+  if (missing.length > 0) throw blobMissing(meta.id, missing);
+  const seq = shared.lastSeq + 1;
+  // Undone on failure, newest first; the id and the new blobs are ours alone while we hold the queue.
+  const created: string[] = [];
+  try {
+    const dirs = new Set<string>([checkpointsDir]);
+    // The new blobs and the body are independent files: written concurrently (the meta, the commit
+    // point, only once they all are). Every write settles before a failure is acted on.
+    const writes = toWrite.map(async ([hash, bytes]) => {
+      const path = blobPath(root, hash);
+      const shard = join(path, '..');
+      if (!shared.shards.has(shard)) {
+        await mkdir(shard, { recursive: true });
+        shared.shards.add(shard);
+      }
+      created.push(path);
+      dirs.add(shard);
+      await writeFile(path, bytes);
+    });
+    created.push(bodyPath(meta.id));
+    writes.push(writeFile(bodyPath(meta.id), write.body));
+    const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    await Promise.all([...dirs].map(syncDir));
+    created.push(metaPath(meta.id));
+    await writeFile(metaPath(meta.id), new TextEncoder().encode(JSON.stringify({ seq, meta })));
+    await syncDir(checkpointsDir);
+  } catch (error) {
+    for (const path of created.reverse()) await rm(path, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  for (const [hash] of toWrite) shared.blobs.add(hash);
+  shared.lastSeq = seq;
+}
+
+async function loadFiles(dir: FileDir, id: string): Promise<CheckpointRead | undefined> {
+  const { root, metaPath, bodyPath } = dir;
+  const stored = await readMeta(root, id);
+  if (stored === undefined) return undefined;
+  const { meta } = stored;
+  try {
+    const body = ownedBytes(await readFile(bodyPath(id)));
+    const blobs = new Map<string, Uint8Array>();
+    for (const hash of meta.blobHashes) {
+      if (!blobs.has(hash)) blobs.set(hash, ownedBytes(await readFile(blobPath(root, hash))));
+    }
+    return { meta, body, blobs };
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    // Deleted while we read it: as if we had come a moment later.
+    if (!(await exists(metaPath(id)))) return undefined;
+    throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${id}" in ${root} lacks its body or a blob`, {
+      cause: error,
+      details: { store: 'file', checkpointId: id },
+    });
+  }
+}
+
+/** Prunes (holding the directory's queue), and sweeps what interrupted saves left behind. */
+async function pruneFiles(dir: FileDir, resolved: RetentionPolicy): Promise<number> {
+  const { root, checkpointsDir, metaPath, syncDir, collectGarbage } = dir;
+  const pruned = selectPruned(await readAllMetas(root), resolved);
+  await removeFiles(pruned.map(({ meta }) => metaPath(meta.id)));
+  await syncDir(checkpointsDir);
+  // Also sweeps what interrupted saves left behind: bodies without a meta, unreferenced blobs.
+  const names = await readdir(checkpointsDir);
+  const metas = new Set(names.filter((name) => name.endsWith('.json')));
+  const orphans = names.filter((name) => {
+    const match = ID_FILE.exec(name);
+    return match?.[2] === 'body' && !metas.has(`${match[1]}.json`);
+  });
+  await removeFiles(orphans.map((name) => join(checkpointsDir, name)));
+  await collectGarbage();
+  return pruned.length;
+}
+
 function blobPath(root: string, hash: string): string {
   return join(root, 'blobs', hash.slice(0, 2), hash);
 }
@@ -372,8 +406,11 @@ async function blobShards(root: string): Promise<string[]> {
 
 async function listBlobs(root: string): Promise<string[]> {
   const hashes: string[] = [];
-  for (const shard of await blobShards(root))
-    for (const name of await readdir(shard)) if (isBlobHash(name)) hashes.push(name);
+  const shards = await blobShards(root);
+  for (let i = 0; i < shards.length; i += READ_BATCH) {
+    for (const names of await Promise.all(shards.slice(i, i + READ_BATCH).map((shard) => readdir(shard))))
+      for (const name of names) if (isBlobHash(name)) hashes.push(name);
+  }
   return hashes;
 }
 

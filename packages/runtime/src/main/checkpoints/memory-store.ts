@@ -4,6 +4,7 @@
  * nothing stored aliases live state (guarantee 26).
  */
 import type {
+  CheckpointFence,
   CheckpointFilter,
   CheckpointMeta,
   CheckpointRead,
@@ -15,7 +16,10 @@ import {
   assertCheckpointId,
   blobMissing,
   checkpointExists,
+  fenceRefused,
   isRuntimeWrite,
+  requireFence,
+  validateFence,
   validateFilter,
   validateRetentionPolicy,
   validateWrite,
@@ -45,9 +49,8 @@ interface StoredBlob {
  */
 export function createMemoryStore(): CheckpointStore {
   const boundary = createStoreBoundary('memory');
-  const checkpoints = new Map<string, StoredCheckpoint>();
-  const blobs = new Map<string, StoredBlob>();
-  let seq = 0;
+  const memory: Memory = { checkpoints: new Map(), blobs: new Map(), seq: 0, fences: new Map() };
+  const { checkpoints, blobs } = memory;
 
   const sorted = (filter: CheckpointFilter): StoredCheckpoint[] =>
     [...checkpoints.values()].filter((entry) => matchesFilter(entry.meta, filter)).sort(compareOldestFirst);
@@ -68,27 +71,15 @@ export function createMemoryStore(): CheckpointStore {
 
     save(write: CheckpointWrite) {
       return boundary.call('save', () => {
-        const meta = validateWrite(write);
-        if (checkpoints.has(meta.id)) throw checkpointExists(meta.id);
-        // One pass over what the meta names (each key once: see validateWrite), not a map of it: a save runs
-        // at every barrier, and the blobs it ships are few (those that changed).
-        const shipped = new Map<string, Uint8Array>();
-        for (const [hash, bytes] of write.blobs) if (!shipped.has(hash)) shipped.set(hash, bytes);
-        const missing = meta.blobHashes.filter((hash) => !blobs.has(hash) && !shipped.has(hash));
-        if (missing.length > 0) throw blobMissing(meta.id, missing);
-        // The runtime's own writes hold immutable bytes (see sealRuntimeWrite): kept as they are.
-        const keep = isRuntimeWrite(write) ? (bytes: Uint8Array) => bytes : copyBytes;
-        // Everything is checked: from here on nothing throws, so the save is all or nothing.
-        for (const hash of meta.blobHashes) {
-          const blob = blobs.get(hash);
-          if (blob !== undefined) {
-            blob.refs++;
-            continue;
-          }
-          const bytes = shipped.get(hash);
-          if (bytes !== undefined) blobs.set(hash, { bytes: keep(bytes), refs: 1 });
-        }
-        checkpoints.set(meta.id, { meta, seq: ++seq, body: keep(write.body) });
+        saveWrite(memory, write);
+      });
+    },
+
+    advanceFence(given: CheckpointFence) {
+      return boundary.call('advanceFence', () => {
+        const fence = requireFence(given);
+        checkFence(memory, fence);
+        memory.fences.set(fence.instance, fence.token);
       });
     },
 
@@ -142,4 +133,50 @@ export function createMemoryStore(): CheckpointStore {
     },
   };
   return store;
+}
+
+/** What a memory store holds. */
+interface Memory {
+  readonly checkpoints: Map<string, StoredCheckpoint>;
+  readonly blobs: Map<string, StoredBlob>;
+  /** The last save's sequence number (orders checkpoints saved in the same millisecond). */
+  seq: number;
+  /** The highest fencing token seen per leased instance (guarantee 52). */
+  readonly fences: Map<string, number>;
+}
+
+/** Refuses a write or an advance whose fencing token is below the instance's recorded one (`LEASE_LOST`). */
+function checkFence(memory: Memory, fence: CheckpointFence | undefined): void {
+  if (fence === undefined) return;
+  const stored = memory.fences.get(fence.instance) ?? 0;
+  if (stored > fence.token) throw fenceRefused(fence, stored, 'memory');
+}
+
+/** Saves one write, all or nothing: everything is checked before anything is stored. */
+function saveWrite(memory: Memory, write: CheckpointWrite): void {
+  const { checkpoints, blobs } = memory;
+  const meta = validateWrite(write);
+  const fence = validateFence(write.fence);
+  checkFence(memory, fence);
+  if (checkpoints.has(meta.id)) throw checkpointExists(meta.id);
+  // One pass over what the meta names (each key once: see validateWrite), not a map of it: a save runs
+  // at every barrier, and the blobs it ships are few (those that changed).
+  const shipped = new Map<string, Uint8Array>();
+  for (const [hash, bytes] of write.blobs) if (!shipped.has(hash)) shipped.set(hash, bytes);
+  const missing = meta.blobHashes.filter((hash) => !blobs.has(hash) && !shipped.has(hash));
+  if (missing.length > 0) throw blobMissing(meta.id, missing);
+  // The runtime's own writes hold immutable bytes (see sealRuntimeWrite): kept as they are.
+  const keep = isRuntimeWrite(write) ? (bytes: Uint8Array) => bytes : copyBytes;
+  // Everything is checked: from here on nothing throws, so the save is all or nothing.
+  for (const hash of meta.blobHashes) {
+    const blob = blobs.get(hash);
+    if (blob !== undefined) {
+      blob.refs++;
+      continue;
+    }
+    const bytes = shipped.get(hash);
+    if (bytes !== undefined) blobs.set(hash, { bytes: keep(bytes), refs: 1 });
+  }
+  checkpoints.set(meta.id, { meta, seq: ++memory.seq, body: keep(write.body) });
+  if (fence !== undefined) memory.fences.set(fence.instance, fence.token);
 }

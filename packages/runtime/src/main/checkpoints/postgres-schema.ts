@@ -15,6 +15,8 @@ export interface Tables {
   readonly blobs: string;
   readonly refs: string;
   readonly layout: string;
+  /** The highest fencing token committed per leased instance (guarantee 52). */
+  readonly fences: string;
 }
 
 /** Quoted, schema-qualified names of one store's tables (`schema` and `prefix` are validated plain names). */
@@ -28,6 +30,7 @@ export function tableNames(schema: string, prefix: string): Tables {
     blobs: table('blobs'),
     refs: table('checkpoint_blobs'),
     layout: table('layout'),
+    fences: table('fences'),
   };
 }
 
@@ -60,6 +63,7 @@ export function schemaSql(t: Tables): string {
       PRIMARY KEY (checkpoint_seq, hash)
     );
     CREATE INDEX IF NOT EXISTS ${index('checkpoint_blobs_by_hash')} ON ${t.refs} (hash);
+    CREATE TABLE IF NOT EXISTS ${t.fences} (instance text PRIMARY KEY, token bigint NOT NULL);
     -- Why each checkpoint was written and how its run stood; NULL in rows written before they were recorded.
     ALTER TABLE ${t.checkpoints} ADD COLUMN IF NOT EXISTS reason text, ADD COLUMN IF NOT EXISTS run_status text;
   `;

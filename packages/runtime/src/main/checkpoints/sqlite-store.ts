@@ -43,6 +43,7 @@ import {
   validateWrite,
 } from './checkpoint-validation.ts';
 import { selectPruned, type StoredMeta } from './retention.ts';
+import { runStateFromColumns, type RunStateColumns } from './run-state-columns.ts';
 import { asBuffer, createStoreBoundary, ownedBytes } from './store-boundary.ts';
 
 export interface SqliteStoreOptions {
@@ -91,7 +92,7 @@ const META_COLUMNS = `seq, id, workflow_name, lineage_id, run_id, parent_id, sup
 const FILTER = `(@workflowName IS NULL OR workflow_name = @workflowName)
   AND (@lineageId IS NULL OR lineage_id = @lineageId) AND (@runId IS NULL OR run_id = @runId)`;
 
-interface MetaRow {
+interface MetaRow extends RunStateColumns {
   seq: number;
   id: string;
   workflow_name: string;
@@ -103,8 +104,6 @@ interface MetaRow {
   signature: string;
   format_version: number;
   blob_hashes: string;
-  reason: string | null;
-  run_status: string | null;
 }
 
 /**
@@ -195,9 +194,9 @@ function addRunStateColumns(db: Database.Database): void {
   if (!columns.has('run_status')) db.exec('ALTER TABLE checkpoints ADD COLUMN run_status TEXT');
 }
 
-function createSqliteStore(db: Database.Database): CheckpointStore {
-  const boundary = createStoreBoundary('sqlite');
-  const statements = {
+/** The store's prepared statements. */
+function prepareStatements(db: Database.Database) {
+  return {
     exists: db.prepare<[string], { seq: number }>('SELECT seq FROM checkpoints WHERE id = ?'),
     // Set-based statements over a JSON array of hashes: a checkpoint names every actor's blob, so one
     // statement instead of one per actor keeps a save's cost with what changed, not with all actors.
@@ -207,9 +206,9 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
     insertBlob: db.prepare<[string, Buffer]>('INSERT OR IGNORE INTO blobs (hash, bytes) VALUES (?, ?)'),
     insertCheckpoint: db.prepare(
       `INSERT INTO checkpoints (id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at, signature,
-         format_version, blob_hashes, body, reason, run_status)
-       VALUES (@id, @workflowName, @lineageId, @runId, @parentId, @superstep, @createdAt, @signature,
-         @formatVersion, @blobHashes, @body, @reason, @runStatus)`,
+       format_version, blob_hashes, body, reason, run_status)
+     VALUES (@id, @workflowName, @lineageId, @runId, @parentId, @superstep, @createdAt, @signature,
+       @formatVersion, @blobHashes, @body, @reason, @runStatus)`,
     ),
     loadCheckpoint: db.prepare<[string], MetaRow & { body: Buffer }>(
       `SELECT ${META_COLUMNS}, body FROM checkpoints WHERE id = ?`,
@@ -222,44 +221,49 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
     ),
     latest: db.prepare<FilterParams, MetaRow>(
       `SELECT ${META_COLUMNS} FROM checkpoints WHERE ${FILTER}
-       ORDER BY created_at DESC, seq DESC LIMIT 1`,
+     ORDER BY created_at DESC, seq DESC LIMIT 1`,
     ),
     hashesOf: db.prepare<[number], { blob_hashes: string }>('SELECT blob_hashes FROM checkpoints WHERE seq = ?'),
     deleteCheckpoint: db.prepare<[number]>('DELETE FROM checkpoints WHERE seq = ?'),
     // The subquery does not depend on the outer row, so SQLite evaluates it once per statement.
     deleteUnreferenced: db.prepare<[string]>(
       `DELETE FROM blobs WHERE hash IN (SELECT value FROM json_each(?))
-         AND hash NOT IN (SELECT value FROM checkpoints, json_each(checkpoints.blob_hashes))`,
+       AND hash NOT IN (SELECT value FROM checkpoints, json_each(checkpoints.blob_hashes))`,
     ),
   };
+}
 
-  const toStored = (row: MetaRow): StoredMeta => {
-    let blobHashes: unknown;
-    try {
-      blobHashes = JSON.parse(row.blob_hashes);
-    } catch {
-      blobHashes = undefined;
-    }
-    const meta = metaFromRecord(
-      {
-        id: row.id,
-        workflowName: row.workflow_name,
-        lineageId: row.lineage_id,
-        runId: row.run_id,
-        parentId: row.parent_id,
-        superstep: row.superstep,
-        createdAt: row.created_at,
-        signature: row.signature,
-        formatVersion: row.format_version,
-        blobHashes,
-        reason: row.reason ?? undefined,
-        runStatus: row.run_status ?? undefined,
-      },
-      `checkpoints row ${row.seq}`,
-    );
-    return { meta, seq: row.seq };
-  };
+type Statements = ReturnType<typeof prepareStatements>;
 
+/** A row's meta, checked as untrusted (the file may have been edited or damaged). */
+function toStored(row: MetaRow): StoredMeta {
+  let blobHashes: unknown;
+  try {
+    blobHashes = JSON.parse(row.blob_hashes);
+  } catch {
+    blobHashes = undefined;
+  }
+  const meta = metaFromRecord(
+    {
+      id: row.id,
+      workflowName: row.workflow_name,
+      lineageId: row.lineage_id,
+      runId: row.run_id,
+      parentId: row.parent_id,
+      superstep: row.superstep,
+      createdAt: row.created_at,
+      signature: row.signature,
+      formatVersion: row.format_version,
+      blobHashes,
+      ...runStateFromColumns(row),
+    },
+    `checkpoints row ${row.seq}`,
+  );
+  return { meta, seq: row.seq };
+}
+
+/** The store's transactions: each runs as one SQLite transaction. */
+function transactions(db: Database.Database, statements: Statements) {
   /** Deletes checkpoints by seq, then the blobs they named that nothing else names. Inside a transaction. */
   const removeAll = (seqs: readonly number[]): void => {
     const candidates = new Set<string>();
@@ -316,6 +320,14 @@ function createSqliteStore(db: Database.Database): CheckpointStore {
     removeAll(pruned.map((entry) => entry.seq));
     return pruned.length;
   });
+
+  return { save, load, remove, prune };
+}
+
+function createSqliteStore(db: Database.Database): CheckpointStore {
+  const boundary = createStoreBoundary('sqlite');
+  const statements = prepareStatements(db);
+  const { save, load, remove, prune } = transactions(db, statements);
 
   const store: CheckpointStore = {
     kind: 'sqlite',

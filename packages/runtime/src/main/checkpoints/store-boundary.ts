@@ -69,7 +69,7 @@ export function createStoreBoundary(kind: string): StoreBoundary {
 }
 
 /** Our own errors pass through; anything else (fs, SQLite, pg) is wrapped with the cause preserved. */
-export function storeFailed(kind: string, operation: string, error: unknown): SuperstepError {
+function storeFailed(kind: string, operation: string, error: unknown): SuperstepError {
   if (error instanceof SuperstepError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new SuperstepError('CHECKPOINT_STORE_FAILED', `${kind} checkpoint store: ${operation} failed: ${reason}`, {

@@ -38,7 +38,7 @@ export interface Graph {
 }
 
 /** Every target an edge group can deliver to. */
-export function targetsOf(edge: EdgeGroup): readonly string[] {
+function targetsOf(edge: EdgeGroup): readonly string[] {
   switch (edge.kind) {
     case 'direct':
     case 'fan-in':
@@ -50,7 +50,7 @@ export function targetsOf(edge: EdgeGroup): readonly string[] {
   }
 }
 
-export function sourcesOf(edge: EdgeGroup): readonly string[] {
+function sourcesOf(edge: EdgeGroup): readonly string[] {
   return edge.kind === 'fan-in' ? edge.from : [edge.from];
 }
 
@@ -76,13 +76,17 @@ function graphError(
   return new SuperstepError(code, message, { details });
 }
 
+/** What a builder hands over to make a {@link Graph}: its start, executors, edges and sub-workflows. */
+export interface GraphParts {
+  readonly start: string | undefined;
+  readonly executors: ReadonlyMap<string, ExecutorLocation>;
+  readonly edges: readonly EdgeGroup[];
+  readonly subWorkflows: ReadonlyMap<string, Graph>;
+}
+
 /** Checks the whole graph and freezes it (guarantee 11). */
-export function finishGraph(
-  start: string | undefined,
-  executors: ReadonlyMap<string, ExecutorLocation>,
-  edges: readonly EdgeGroup[],
-  subWorkflows: ReadonlyMap<string, Graph> = new Map(),
-): Graph {
+export function finishGraph(parts: GraphParts): Graph {
+  const { start, executors, edges, subWorkflows } = parts;
   if (start === undefined) throw graphError('GRAPH_MISSING_START', 'the workflow has no start executor', {});
   if (!executors.has(start)) {
     throw graphError('GRAPH_UNKNOWN_EXECUTOR', `start executor "${start}" is not registered`, { executorId: start });

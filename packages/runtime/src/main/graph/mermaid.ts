@@ -64,14 +64,26 @@ export function toMermaid(graph: Graph, options: MermaidOptions = {}): string {
   const writer = new Writer('  ');
   writer.line(0, `flowchart ${options.direction ?? 'TD'}`);
   const starts: string[] = [];
-  drawGraph(graph, '', 1, writer, starts);
+  drawGraph(graph, { prefix: '', depth: 1, writer, starts });
   writer.line(1, 'classDef start stroke-width:3px');
   writer.line(1, `class ${starts.join(',')} start`);
   return `${writer.lines.join('\n')}\n`;
 }
 
-/** Draws one level; `prefix` keeps node ids of nested levels apart. Records each level's start node. */
-function drawGraph(graph: Graph, prefix: string, depth: number, writer: Writer, starts: string[]): void {
+/** Where one level of a graph is drawn. */
+interface Level {
+  /** Keeps node ids of nested levels apart. */
+  readonly prefix: string;
+  /** Indentation, for the nesting of subgraphs. */
+  readonly depth: number;
+  readonly writer: Writer;
+  /** Each level's start node, collected for the `start` class. */
+  readonly starts: string[];
+}
+
+/** Draws one level of `graph`, sub-workflows as nested subgraphs. */
+function drawGraph(graph: Graph, level: Level): void {
+  const { prefix, depth, writer, starts } = level;
   const nodeIds = new Map<string, string>();
   [...graph.executors.keys()].forEach((id, index) => nodeIds.set(id, `${prefix}n${index}`));
   const node = (id: string): string => nodeIds.get(id) ?? `${prefix}unknown`;
@@ -83,7 +95,7 @@ function drawGraph(graph: Graph, prefix: string, depth: number, writer: Writer, 
     const child = graph.subWorkflows.get(id);
     if (child !== undefined) {
       writer.line(depth, `subgraph ${node(id)} [${label(`${id} (sub-workflow)`)}]`);
-      drawGraph(child, `${node(id)}_`, depth + 1, writer, starts);
+      drawGraph(child, { prefix: `${node(id)}_`, depth: depth + 1, writer, starts });
       writer.line(depth, 'end');
     } else {
       const text = location.exportName === id ? id : `${id}: ${location.exportName}`;

@@ -182,6 +182,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
    * @example
    * builder.addEdge(mod.executor('parse'), mod.executor('count'), { condition: (words) => words.length > 0 });
    */
+  // eslint-disable-next-line @typescript-eslint/max-params -- `this:` only types the builder; callers pass 3 arguments
   addEdge<K extends KnownEnds, const F extends EndPoint, const T extends EndPoint>(
     this: WorkflowBuilder<Input, Output, K>,
     from: F,
@@ -205,6 +206,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
    * @example
    * builder.addFanOut(mod.executor('split'), [mod.executor('left'), mod.executor('right')]);
    */
+  // eslint-disable-next-line @typescript-eslint/max-params -- `this:` only types the builder; callers pass 3 arguments
   addFanOut<K extends KnownEnds, const F extends EndPoint, const T extends readonly EndPoint[]>(
     this: WorkflowBuilder<Input, Output, K>,
     from: F,
@@ -229,6 +231,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
    * @example
    * builder.addSwitch(mod.executor('triage'), [{ when: (t) => t.urgent, to: mod.executor('pager') }], 'backlog');
    */
+  // eslint-disable-next-line @typescript-eslint/max-params -- `this:` only types the builder; callers pass 3 arguments
   addSwitch<
     K extends KnownEnds,
     const F extends EndPoint,
@@ -287,7 +290,12 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
 
   /** Validates the graph (guarantee 11) without starting anything. */
   toGraph(): Graph {
-    return finishGraph(this.start, new Map(this.executors), this.edges, new Map(this.subWorkflows));
+    return finishGraph({
+      start: this.start,
+      executors: new Map(this.executors),
+      edges: this.edges,
+      subWorkflows: new Map(this.subWorkflows),
+    });
   }
 
   /** The graph as Mermaid flowchart source (validates it first, like {@link toGraph}). */

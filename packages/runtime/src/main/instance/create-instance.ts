@@ -28,7 +28,7 @@ export async function createInstance(graph: Graph, given: WorkflowOptions | unde
   let placed: Placement;
   try {
     for (const [id, childGraph] of graph.subWorkflows) {
-      const { store: _store, sharedState: _shared, name, ...inherited } = options;
+      const { store: _store, sharedState: _shared, lease: _lease, events: _events, name, ...inherited } = options;
       children.set(id, await createInstance(childGraph, { ...inherited, pool, name: `${name ?? graph.start}/${id}` }));
     }
     placed = await placeInstance({ pool, hosts: allHosts(pool), graph, instance, sharedState });

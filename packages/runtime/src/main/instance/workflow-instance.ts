@@ -17,6 +17,8 @@ import { traceRestore } from '../observe/run-trace.ts';
 import { Lifecycle, type LifecycleStatus } from '../run/lifecycle.ts';
 import type { RunHandle } from '../run/run-handle.ts';
 import { RunLauncher } from '../run/run-launcher.ts';
+import type { InstanceLease } from '../run/instance-lease.ts';
+import { RunLease, type RunLeaseParts } from '../run/run-lease.ts';
 import type { Coordinator } from '../superstep/coordinator.ts';
 import type { InstanceCut, PendingRequest } from '../superstep/coordinator-types.ts';
 import type { ChildWorkflow } from '../superstep/sub-workflow-runner.ts';
@@ -67,6 +69,8 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
   private readonly runs: RunLauncher;
   private readonly checkpointer: Checkpointer;
   private readonly store: CheckpointStore | undefined;
+  /** The lease on the instance's name, if it has one (guarantee 52). */
+  private readonly lease: { readonly lease: InstanceLease; readonly instance: string } | undefined;
 
   constructor(private readonly parts: InstanceParts) {
     const { graph, options, coordinator } = parts;
@@ -76,9 +80,11 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
     this.children = parts.children;
     this.initialShared = parts.initialShared;
     this.store = options.store;
+    const name = options.name ?? graph.start;
+    this.lease = options.lease === undefined ? undefined : { lease: options.lease, instance: name };
     const createId = options.createId ?? randomUUID;
     this.checkpointer = new Checkpointer({
-      workflowName: options.name ?? graph.start,
+      workflowName: name,
       graph,
       createId,
       now: options.now ?? Date.now,
@@ -90,6 +96,8 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
       createId,
       store: this.store,
       logger: options.logger ?? console,
+      takeLease: (leaseParts) => this.takeLease(leaseParts),
+      events: options.events && { sink: options.events, instance: name },
     });
   }
 
@@ -112,7 +120,7 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
 
   async createCheckpoint(options?: StoreOptions): Promise<CheckpointMeta> {
     const store = this.requireStore(storeOption(options));
-    return await this.exclusive(async () => {
+    return await this.exclusive(async (lease) => {
       const queued = this.coordinator.queued;
       if (queued > 0) {
         throw new SuperstepError(
@@ -126,8 +134,13 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
       const cut = this.coordinator.cut();
       // An idle instance: waiting if it has questions out, else no run stands behind it.
       const runStatus = cut.requests.length > 0 ? 'waiting' : undefined;
-      return await this.checkpointer.write(store, cut, { runId: null, reason: 'manual', runStatus });
-    });
+      return await this.checkpointer.write(store, cut, {
+        runId: null,
+        reason: 'manual',
+        runStatus,
+        fence: lease.fence,
+      });
+    }, store);
   }
 
   async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
@@ -154,12 +167,18 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
     const store = this.requireStore(storeOption(options));
     checkRunOptions(options);
     checkLimit(options.maxSupersteps, 'options.maxSupersteps');
+    // As exclusive() holds the instance (and its lease), but released right before the resume reserves it.
     const token = Symbol('resume-latest');
     this.lifecycle.reserve(token);
     let latest: CheckpointMeta | undefined;
     try {
-      latest = await store.latest({ workflowName: this.checkpointer.workflowName });
-      if (latest !== undefined && !isFinalRunStatus(latest.runStatus)) await this.restoreHeld(latest.id, store);
+      const lease = await this.takeLease({ store: this.store });
+      try {
+        latest = await store.latest({ workflowName: this.checkpointer.workflowName });
+        if (latest !== undefined && !isFinalRunStatus(latest.runStatus)) await this.restoreHeld(latest.id, store);
+      } finally {
+        await lease.release().catch(() => undefined);
+      }
     } finally {
       this.lifecycle.release(token);
     }
@@ -210,15 +229,29 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
     }
   }
 
-  /** Holds the reservation for an idle-only operation, so a concurrent `run()` gets `WORKFLOW_BUSY`. */
-  private async exclusive<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * Holds the reservation for an idle-only operation, so a concurrent `run()` gets `WORKFLOW_BUSY`; with a
+   * lease, holds that too, fenced in the store the operation writes to (guarantee 52).
+   */
+  private async exclusive<T>(operation: (lease: RunLease) => Promise<T>, writesTo = this.store): Promise<T> {
     const token = Symbol('exclusive');
     this.lifecycle.reserve(token);
     try {
-      return await operation();
+      const lease = await this.takeLease({ store: writesTo });
+      try {
+        return await operation(lease);
+      } finally {
+        await lease.release().catch(() => undefined);
+      }
     } finally {
       this.lifecycle.release(token);
     }
+  }
+
+  /** Holds the instance's lease, if it has one, for a run or an idle-only operation (guarantee 52). */
+  private takeLease(parts: Pick<RunLeaseParts, 'store' | 'onLost'>): Promise<RunLease> {
+    if (this.lease === undefined) return Promise.resolve(RunLease.NONE);
+    return RunLease.take({ ...this.lease, ...parts });
   }
 
   private requireStore(store: CheckpointStore | undefined): CheckpointStore {

@@ -34,7 +34,7 @@ export interface RunTrace {
   /** A superstep begins with `messages` delivered. */
   stepStarted(superstep: number, messages: number): void;
   /** One attempt of the current superstep reached its barrier (or failed): its replies' timings. */
-  attemptEnded(superstep: number, attempt: number, replies: readonly StepReply[], outcome: AttemptOutcome): void;
+  attemptEnded(ended: AttemptTrace): void;
   /** The current superstep is over (`committed`) or the run ends in it. */
   stepEnded(superstep: number, outcome: Exclude<AttemptOutcome, 'replayed'>, error?: ErrorRecord): void;
   /** A checkpoint write of barrier `superstep`, timed by the caller. */
@@ -48,6 +48,28 @@ export interface RunTrace {
    * own code called from the run — nests under the run.
    */
   within<T>(work: () => T): T;
+}
+
+/** One attempt at its barrier, as the trace records it. */
+export interface AttemptTrace {
+  readonly superstep: number;
+  readonly attempt: number;
+  /** The replies of the hosts that answered, with their handler timings. */
+  readonly replies: readonly StepReply[];
+  readonly outcome: AttemptOutcome;
+  /** Hosts lost during the attempt (died, or killed for a handler past its timeout): their calls sent no timings. */
+  readonly lost: readonly LostHostCalls[];
+}
+
+/** What a lost host had been given in an attempt: the calls that died with it. */
+export interface LostHostCalls {
+  readonly hostIndex: number;
+  /** `WORKER_LOST` (the host died or stopped answering) or `EXECUTOR_TIMEOUT` (killed for a hung handler). */
+  readonly code: 'WORKER_LOST' | 'EXECUTOR_TIMEOUT';
+  readonly reason: string;
+  /** The executors of the batch the host held (its stateful actors), and how many messages it had for them. */
+  readonly executorIds: readonly string[];
+  readonly messages: number;
 }
 
 export type CheckpointResult =
@@ -141,7 +163,16 @@ class ObservedRun implements RunTrace {
     options.recorder?.runStarted(options.runId, observers.start);
   }
 
-  private startSpan(name: string, start: number, attributes: Attributes, parent = this.runContext): Span | undefined {
+  private startSpan(name: string, start: number, attributes: Attributes): Span | undefined {
+    return this.startSpanUnder(this.runContext, name, { start, attributes });
+  }
+
+  /** A span under `parent` (none if the run is not traced). */
+  private startSpanUnder(
+    parent: Context | undefined,
+    name: string,
+    { start, attributes }: { readonly start: number; readonly attributes: Attributes },
+  ): Span | undefined {
     if (parent === undefined) return undefined;
     return trace.getTracer(TRACER_NAME).startSpan(name, { startTime: start, attributes }, parent);
   }
@@ -158,7 +189,7 @@ class ObservedRun implements RunTrace {
     this.meters?.queueDepth.record(messages);
   }
 
-  attemptEnded(superstep: number, attempt: number, replies: readonly StepReply[], outcome: AttemptOutcome): void {
+  attemptEnded({ superstep, attempt, replies, outcome, lost }: AttemptTrace): void {
     const step = this.step;
     if (step === undefined) return;
     const end = epochNow();
@@ -171,12 +202,14 @@ class ObservedRun implements RunTrace {
     let parent = step.span === undefined ? undefined : trace.setSpan(this.options.parent, step.span);
     let attemptSpan: Span | undefined;
     if (rolledBack && parent !== undefined) {
-      attemptSpan = this.startSpan(
-        'superstep.attempt',
+      attemptSpan = this.startSpanUnder(parent, 'superstep.attempt', {
         start,
-        { 'superstep.superstep': superstep, 'superstep.attempt': attempt, 'superstep.attempt.outcome': outcome },
-        parent,
-      );
+        attributes: {
+          'superstep.superstep': superstep,
+          'superstep.attempt': attempt,
+          'superstep.attempt.outcome': outcome,
+        },
+      });
       if (attemptSpan !== undefined) parent = trace.setSpan(this.options.parent, attemptSpan);
     }
     for (const reply of replies) {
@@ -198,10 +231,9 @@ class ObservedRun implements RunTrace {
           'superstep.handler.outcome': failed ? 'failed' : 'ok',
         });
         if (parent === undefined) continue;
-        const handler = this.startSpan(
-          'superstep.handler',
-          from,
-          {
+        const handler = this.startSpanUnder(parent, 'superstep.handler', {
+          start: from,
+          attributes: {
             'superstep.executor.id': executorId,
             'superstep.superstep': superstep,
             'superstep.attempt': attempt,
@@ -210,8 +242,7 @@ class ObservedRun implements RunTrace {
             'superstep.handler.outcome': failed ? 'failed' : 'ok',
             'thread.id': reply.threadId,
           },
-          parent,
-        );
+        });
         if (handler === undefined) continue;
         if (failed) {
           const error = reply.failure?.executorId === executorId ? reply.failure.error : undefined;
@@ -220,6 +251,7 @@ class ObservedRun implements RunTrace {
         handler.end(to);
       }
     }
+    if (parent !== undefined) this.lostHosts(lost, { superstep, attempt, start, end, parent });
     this.options.recorder?.attempt({ superstep, attempt, start, end, outcome });
     if (rolledBack) this.meters?.rolledBack.add(1, { 'superstep.attempt.outcome': outcome });
     if (attemptSpan !== undefined) {
@@ -227,6 +259,31 @@ class ObservedRun implements RunTrace {
       attemptSpan.end(end);
     }
     step.span?.addEvent('superstep.barrier', { 'superstep.attempt': attempt }, end);
+  }
+
+  /**
+   * A `superstep.host.lost` span per host lost in the attempt, from dispatch to the barrier: its own calls
+   * sent no timings (they died with it), so this is what the trace can say of them.
+   */
+  private lostHosts(
+    lost: readonly LostHostCalls[],
+    at: { superstep: number; attempt: number; start: number; end: number; parent: Context },
+  ): void {
+    for (const host of lost) {
+      const span = this.startSpanUnder(at.parent, 'superstep.host.lost', {
+        start: at.start,
+        attributes: {
+          'superstep.superstep': at.superstep,
+          'superstep.attempt': at.attempt,
+          'superstep.host.index': host.hostIndex,
+          'superstep.executor.ids': [...host.executorIds],
+          'superstep.handler.messages': host.messages,
+        },
+      });
+      if (span === undefined) continue;
+      failSpan(span, host.code, host.reason);
+      span.end(at.end);
+    }
   }
 
   stepEnded(superstep: number, outcome: Exclude<AttemptOutcome, 'replayed'>, error?: ErrorRecord): void {

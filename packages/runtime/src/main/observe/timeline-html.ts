@@ -22,8 +22,34 @@ interface Lane {
   readonly label: string;
 }
 
-/** Renders the page. Times in the page are milliseconds from the first thing recorded. */
-export function renderTimeline(data: TimelineData, title: string): string {
+/** The chart's geometry and colours, shared by everything drawn on it. */
+interface Chart {
+  readonly x: Scale;
+  /** Milliseconds from the origin. */
+  readonly t: (at: number) => number;
+  /** The time span shown, in ms, and its end (epoch ms). */
+  readonly span: number;
+  readonly last: number;
+  readonly scale: number;
+  readonly threads: readonly number[];
+  readonly lanes: readonly Lane[];
+  readonly height: number;
+  readonly executors: readonly string[];
+  readonly laneY: (id: string) => number;
+  readonly colour: (executorId: string) => string;
+}
+
+/** One bar: a rectangle in a lane, with its hover text and extra attributes. */
+interface Bar {
+  readonly classes: string;
+  readonly start: number;
+  readonly end: number;
+  readonly lane: string;
+  readonly tip: string;
+  readonly extra: string;
+}
+
+function layout(data: TimelineData): Chart {
   const starts = [...data.runs.map((r) => r.start), ...data.handlers.map((h) => h.start)];
   const origin = starts.length === 0 ? 0 : Math.min(...starts);
   const ends = [
@@ -37,7 +63,6 @@ export function renderTimeline(data: TimelineData, title: string): string {
   const scale = PLOT_WIDTH / span;
   const t = (at: number): number => at - origin;
   const x: Scale = Object.assign((at: number): number => LABEL_WIDTH + t(at) * scale, { origin });
-
   const threads = [...new Set(data.handlers.map((h) => h.threadId))].sort((a, b) => a - b);
   const lanes: Lane[] = [
     { id: 'supersteps', label: 'supersteps' },
@@ -46,19 +71,42 @@ export function renderTimeline(data: TimelineData, title: string): string {
     { id: 'requests', label: 'requests' },
   ];
   const laneY = (id: string): number => AXIS_HEIGHT + lanes.findIndex((lane) => lane.id === id) * LANE_HEIGHT;
-  const height = AXIS_HEIGHT + lanes.length * LANE_HEIGHT + 4;
   const executors = [...new Set(data.handlers.map((h) => h.executorId))].sort();
   const colour = (executorId: string): string => `hsl(${(executors.indexOf(executorId) * 137) % 360} 60% 62%)`;
-  const last = origin + span;
+  const height = AXIS_HEIGHT + lanes.length * LANE_HEIGHT + 4;
+  return { x, t, span, last: origin + span, scale, threads, lanes, height, executors, laneY, colour };
+}
 
+/** Renders the page. Times in the page are milliseconds from the first thing recorded. */
+export function renderTimeline(data: TimelineData, title: string): string {
+  const chart = layout(data);
+  const parts = [
+    ...stepParts(data, chart),
+    ...data.handlers.map((handler) => handlerBar(handler, chart)),
+    ...checkpointParts(data, chart),
+    ...requestParts(data, chart),
+    ...markParts(data, chart),
+  ];
+  return page({ data, title, chart, parts });
+}
+
+/** Superstep bands across every lane, and a line at each attempt's barrier. */
+function stepParts(data: TimelineData, chart: Chart): string[] {
+  const { x, t, height, laneY } = chart;
   const parts: string[] = [];
-  // Superstep bands across every lane, and a line at each attempt's barrier.
   for (const step of data.steps) {
     const tip = `superstep ${step.superstep}: ${step.outcome}, ${step.attempts} attempt(s), ${ms(step.end - step.start)}`;
     parts.push(
       `<rect class="step ${step.superstep % 2 === 0 ? 'even' : 'odd'} ${step.outcome}" ${timed(step.start, step.end, x)} ` +
         `y="${AXIS_HEIGHT}" height="${height - AXIS_HEIGHT}" data-superstep="${step.superstep}" data-tip="${esc(tip)}"/>`,
-      bar('step-label', step.start, step.end, laneY('supersteps'), x, tip, `data-superstep="${step.superstep}"`),
+      bar(chart, {
+        classes: 'step-label',
+        start: step.start,
+        end: step.end,
+        lane: 'supersteps',
+        tip,
+        extra: `data-superstep="${step.superstep}"`,
+      }),
       `<text class="step-text" x="${x(step.start) + 3}" y="${laneY('supersteps') + 17}">${step.superstep}</text>`,
     );
   }
@@ -69,40 +117,45 @@ export function renderTimeline(data: TimelineData, title: string): string {
         `y2="${height}" data-at="${t(attempt.end).toFixed(3)}" data-superstep="${attempt.superstep}" data-tip="${esc(tip)}"/>`,
     );
   }
-  for (const handler of data.handlers) parts.push(handlerBar(handler, laneY(`thread-${handler.threadId}`), x, colour));
-  for (const checkpoint of data.checkpoints) {
+  return parts;
+}
+
+function checkpointParts(data: TimelineData, chart: Chart): string[] {
+  return data.checkpoints.map((checkpoint) => {
     const tip = checkpoint.ok
       ? `checkpoint of superstep ${checkpoint.superstep} (${checkpoint.store}): ${ms(checkpoint.end - checkpoint.start)}, id ${checkpoint.checkpointId}`
       : `checkpoint of superstep ${checkpoint.superstep} (${checkpoint.store}) FAILED: ${checkpoint.error}`;
-    parts.push(
-      bar(
-        `checkpoint${checkpoint.ok ? '' : ' failed'}`,
-        checkpoint.start,
-        checkpoint.end,
-        laneY('checkpoints'),
-        x,
-        tip,
-        `data-superstep="${checkpoint.superstep}"`,
-      ),
-    );
-  }
-  for (const request of data.requests) {
-    const end = request.end ?? last;
+    return bar(chart, {
+      classes: `checkpoint${checkpoint.ok ? '' : ' failed'}`,
+      start: checkpoint.start,
+      end: checkpoint.end,
+      lane: 'checkpoints',
+      tip,
+      extra: `data-superstep="${checkpoint.superstep}"`,
+    });
+  });
+}
+
+function requestParts(data: TimelineData, chart: Chart): string[] {
+  return data.requests.map((request) => {
+    const end = request.end ?? chart.last;
     const state = request.outcome ?? 'waiting';
     const tip = `request ${request.requestId} from ${request.executorId} (superstep ${request.superstep}): ${state}${request.end === undefined ? '' : ` after ${ms(end - request.start)}`}`;
-    parts.push(
-      bar(
-        `request ${state}`,
-        request.start,
-        end,
-        laneY('requests'),
-        x,
-        tip,
-        `data-executor="${esc(request.executorId)}"`,
-      ),
-    );
-  }
-  // Failures and replays, as marks on the superstep lane.
+    return bar(chart, {
+      classes: `request ${state}`,
+      start: request.start,
+      end,
+      lane: 'requests',
+      tip,
+      extra: `data-executor="${esc(request.executorId)}"`,
+    });
+  });
+}
+
+/** Failures and replays, as marks on the superstep lane. */
+function markParts(data: TimelineData, chart: Chart): string[] {
+  const { x, t, laneY } = chart;
+  const parts: string[] = [];
   for (const { at, event } of data.events) {
     let tip: string | undefined;
     if (event.type === 'worker.restarted') {
@@ -118,7 +171,22 @@ export function renderTimeline(data: TimelineData, title: string): string {
         `data-at="${t(at).toFixed(3)}" data-tip="${esc(tip)}"/>`,
     );
   }
+  return parts;
+}
 
+/** The page around the drawn parts: lane labels, the axis, legend, run list and summary. */
+function page({
+  data,
+  title,
+  chart,
+  parts,
+}: {
+  data: TimelineData;
+  title: string;
+  chart: Chart;
+  parts: readonly string[];
+}): string {
+  const { span, scale, height, lanes, laneY, executors, colour, last, threads } = chart;
   const labels = lanes
     .map(
       (lane) =>
@@ -172,7 +240,7 @@ ${labels}
 `;
 }
 
-function handlerBar(handler: HandlerRecord, y: number, x: Scale, colour: (executorId: string) => string): string {
+function handlerBar(handler: HandlerRecord, chart: Chart): string {
   const outcome = handler.failed ? 'failed' : handler.rolledBack ? 'rolled back' : 'ok';
   const tip =
     `${handler.executorId} — superstep ${handler.superstep}, attempt ${handler.attempt}, thread ${handler.threadId}\n` +
@@ -188,28 +256,19 @@ function handlerBar(handler: HandlerRecord, y: number, x: Scale, colour: (execut
     .filter((c) => c !== '')
     .join(' ');
   const retried = handler.retries > 0 ? ` data-retries="${handler.retries}"` : '';
-  return bar(
+  return bar(chart, {
     classes,
-    handler.start,
-    handler.end,
-    y,
-    x,
+    start: handler.start,
+    end: handler.end,
+    lane: `thread-${handler.threadId}`,
     tip,
-    `data-executor="${esc(handler.executorId)}" data-superstep="${handler.superstep}" data-attempt="${handler.attempt}" data-thread="${handler.threadId}"${retried} style="fill:${colour(handler.executorId)}"`,
-  );
+    extra: `data-executor="${esc(handler.executorId)}" data-superstep="${handler.superstep}" data-attempt="${handler.attempt}" data-thread="${handler.threadId}"${retried} style="fill:${chart.colour(handler.executorId)}"`,
+  });
 }
 
-function bar(
-  classes: string,
-  start: number,
-  end: number,
-  laneTop: number,
-  x: Scale,
-  tip: string,
-  extra: string,
-): string {
-  const y = laneTop + (LANE_HEIGHT - BAR_HEIGHT) / 2;
-  return `<rect class="${classes}" ${timed(start, end, x)} y="${y}" height="${BAR_HEIGHT}" rx="2" ${extra} data-tip="${esc(tip)}"/>`;
+function bar(chart: Chart, { classes, start, end, lane, tip, extra }: Bar): string {
+  const y = chart.laneY(lane) + (LANE_HEIGHT - BAR_HEIGHT) / 2;
+  return `<rect class="${classes}" ${timed(start, end, chart.x)} y="${y}" height="${BAR_HEIGHT}" rx="2" ${extra} data-tip="${esc(tip)}"/>`;
 }
 
 /** Position and width of something lasting from `start` to `end`, plus the times the zoom script reads. */

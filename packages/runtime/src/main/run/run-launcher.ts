@@ -9,6 +9,8 @@ import type { RunContext } from '../superstep/coordinator-types.ts';
 import { checkRunOptions, type ResumeOptions } from '../workflow-options.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { Run } from './run.ts';
+import type { PublishedEvents } from './run-event-sink.ts';
+import type { TakeLease } from './run-lease.ts';
 import type { RunHandle } from './run-handle.ts';
 
 /** What runs need of their workflow instance. */
@@ -22,6 +24,10 @@ export interface RunLauncherParts {
   readonly store: CheckpointStore | undefined;
   /** Where failed checkpoint writes are logged (guarantee 27). */
   readonly logger: Pick<Console, 'warn'>;
+  /** Takes the instance's lease for one run (guarantee 52); `RunLease.NONE` when the workflow has none. */
+  readonly takeLease: TakeLease;
+  /** Where every run's events also go (a stream other processes follow), with the instance's name. */
+  readonly events?: PublishedEvents | undefined;
 }
 
 export class RunLauncher {
@@ -48,6 +54,8 @@ export class RunLauncher {
       // A per-run store belongs to this run only, not to the instance (guarantee 36).
       store: options.store ?? this.parts.store,
       logger,
+      takeLease: this.parts.takeLease,
+      events: this.parts.events,
       onEnded: (ended) => {
         if (this.active === ended) this.active = undefined;
       },

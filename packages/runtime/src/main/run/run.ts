@@ -16,6 +16,8 @@ import { EventChannel } from './event-channel.ts';
 import { EventGate } from './event-gate.ts';
 import type { Lifecycle, RunToken } from './lifecycle.ts';
 import { runHandle, type RunControl, type RunHandle, type RunOutcome } from './run-handle.ts';
+import { RunLease, type TakeLease } from './run-lease.ts';
+import type { PublishedEvents } from './run-event-sink.ts';
 
 export interface RunParts {
   readonly runId: string;
@@ -35,6 +37,10 @@ export interface RunParts {
   readonly logger: Pick<Console, 'warn'>;
   /** Called once the run has ended, just before the instance is released. */
   readonly onEnded: (run: Run<unknown>) => void;
+  /** Takes the instance's lease (guarantee 52). */
+  readonly takeLease: TakeLease;
+  /** Where the run's events also go, for observers in other processes. */
+  readonly events: PublishedEvents | undefined;
 }
 
 export class Run<Output> implements RunControl<Output> {
@@ -51,6 +57,8 @@ export class Run<Output> implements RunControl<Output> {
   private readonly parentContext = callerContext();
   private trace: RunTrace = NO_TRACE;
   private ended = false;
+  /** The run's hold on its leased instance, taken before anything runs (guarantee 52). */
+  private lease = RunLease.NONE;
   /** A consumer is iterating the events right now (set by the handle). */
   iterating = false;
   private readonly onExternalAbort = (): void => {
@@ -109,16 +117,32 @@ export class Run<Output> implements RunControl<Output> {
       this.gate.emit({ type: 'run.failed', error: wrapped.toRecord() });
       outcome = { ok: false, error: wrapped, status: 'failed' };
     } finally {
+      await this.lease.release().catch(() => undefined);
       this.end(outcome);
+      // Observers elsewhere have the final status before this run's result settles.
+      await this.parts.events?.sink.flush().catch(() => undefined);
     }
     return outcome;
   }
 
   private async drive(): Promise<RunOutcome<Output>> {
-    const { coordinator, options } = this.parts;
+    const { coordinator, options, store } = this.parts;
+    // Across processes the instance is held by a lease: taken before anything runs (guarantee 52).
+    this.lease = await this.parts.takeLease({
+      store,
+      onLost: (error) => {
+        this.abort.abort(error);
+      },
+    });
     // Answers given with resume() are checked all together before any is applied (guarantees 20, 21).
     if (options.responses !== undefined) await coordinator.respondAll(new Map(Object.entries(options.responses)));
     const outcome = await this.trace.within(() => coordinator.execute(this.context()));
+    const lost = this.lease.lost;
+    if (lost !== undefined) {
+      // Stopped because the lease ended: whatever the coordinator made of the abort, the run failed.
+      this.gate.emit({ type: 'run.failed', error: lost.toRecord() });
+      return { ok: false, error: lost, status: 'failed' };
+    }
     if (outcome.kind !== 'idle') return { ok: false, error: outcome.error, status: outcome.kind };
     const { outputs, supersteps, pendingRequests } = outcome;
     const status = pendingRequests.length > 0 ? 'idle-with-pending-requests' : 'idle';
@@ -166,6 +190,8 @@ export class Run<Output> implements RunControl<Output> {
   /** Where the gate's events go: the recorder, the handle's stream, and `onRequest` for requests. */
   private deliver(event: WorkflowEvent): void {
     this.recorder?.event(event, epochNow());
+    const published = this.parts.events;
+    published?.sink.publish(event, { instance: published.instance, runId: this.runId });
     this.events.push(event);
     const onRequest = this.parts.options.onRequest;
     // The answer is its own task (the run does not wait for it); its failure is reported as an event.
@@ -193,12 +219,18 @@ export class Run<Output> implements RunControl<Output> {
     const trace = this.trace;
     const start = trace === NO_TRACE ? 0 : epochNow();
     try {
-      const meta = await this.parts.checkpointer.write(store, cut, { runId: this.runId, ...how });
+      const meta = await this.parts.checkpointer.write(store, cut, {
+        runId: this.runId,
+        ...how,
+        fence: this.lease.fence,
+      });
       trace.checkpointWritten(superstep, start, { ok: true, checkpointId: meta.id, store: store.kind });
       return { type: 'checkpoint.saved', checkpointId: meta.id, superstep, store: store.kind };
     } catch (error) {
       const message = `checkpoint of superstep ${superstep} to the ${store.kind} store failed: ${String(error)}`;
       trace.checkpointWritten(superstep, start, { ok: false, store: store.kind, error: String(error) });
+      // A refused fence is not a failed write to shrug off: another coordinator holds the instance.
+      if (error instanceof SuperstepError && error.code === 'LEASE_LOST') this.lease.lose(error);
       this.parts.logger.warn(`superstep: ${message}`);
       return {
         type: 'warning',

@@ -26,6 +26,7 @@ function reply(fields: Partial<StepReply>): StepReply {
 const lost = (hostIndex: number): BatchResult => ({
   ok: false,
   failure: { kind: 'host-lost', hostIndex, reason: 'exit', message: `host ${hostIndex} lost` },
+  deliveries: [],
 });
 
 describe('gathering an attempt at its barrier', () => {

@@ -8,6 +8,7 @@
 import { SuperstepError, fromErrorRecord } from '../../shared/errors.ts';
 import { INPUT_SOURCE, type StepReply } from '../../shared/protocol.ts';
 import type { Graph } from '../graph/graph.ts';
+import type { LostHostCalls } from '../observe/run-trace.ts';
 import { gatherReplies, readBarrier, toEvent, type Barrier } from './barrier.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
 import type {
@@ -27,7 +28,7 @@ import { Progress } from './progress.ts';
 import { ResponseValidator, checkAnswer } from './response-validator.ts';
 import { SubWorkflowNodes } from './sub-workflow-nodes.ts';
 import { Router, type Envelope } from './router.ts';
-import { judge, type AttemptResult, type Verdict } from './verdict.ts';
+import { judge, lostCalls, type AttemptResult, type Verdict } from './verdict.ts';
 
 /** One superstep as the coordinator drives it. */
 interface Step {
@@ -47,6 +48,8 @@ interface Attempt {
   readonly result: AttemptResult;
   readonly replies: readonly StepReply[];
   readonly childResults: readonly (readonly [string, ChildStepResult])[];
+  /** Hosts the attempt lost and what they held (for the trace; empty when none was lost). */
+  readonly lost: readonly LostHostCalls[];
 }
 
 /** What a superstep without sub-workflow messages gets from its nodes (no promise to wait for). */
@@ -214,7 +217,8 @@ export class Coordinator {
     for (let attempt = 1; ; attempt++) {
       const settled = await this.attempt(step, attempt);
       const verdict = judge(settled.result, { superstep, maxWorkerRestarts: this.maxWorkerRestarts });
-      run.trace.attemptEnded(superstep, attempt, settled.replies, TRACED[verdict.kind]);
+      const { replies, lost } = settled;
+      run.trace.attemptEnded({ superstep, attempt, replies, outcome: TRACED[verdict.kind], lost });
       // Anything but a commit: nothing of this superstep survives (guarantee 8).
       switch (verdict.kind) {
         case 'commit':
@@ -270,7 +274,8 @@ export class Coordinator {
     });
     failures.push(...children.failures);
     const cancelled = run.signal.aborted;
-    return { result: { attempt, failures, cancelled }, replies, childResults: children.results };
+    const lost = failures.length === 0 ? [] : lostCalls(results.filter((result) => !result.ok));
+    return { result: { attempt, failures, cancelled }, replies, childResults: children.results, lost };
   }
 
   /** Sub-workflows return to their cut; hosts that took a batch drop its drafts (lost ones are rebuilt). */

@@ -28,7 +28,9 @@ export interface HostDispatchParts {
 
 /** What came of one batch: the host's reply, or a typed failure (see verdict.ts). */
 export type BatchResult =
-  { readonly ok: true; readonly reply: StepReply } | { readonly ok: false; readonly failure: StepFailure };
+  | { readonly ok: true; readonly reply: StepReply }
+  /** `deliveries`: what the batch carried, so the calls a lost host took with it can be named (tracing). */
+  | { readonly ok: false; readonly failure: StepFailure; readonly deliveries: readonly Delivery[] };
 
 /** What every batch of one superstep carries besides its deliveries. */
 export interface SuperstepHeader {
@@ -286,7 +288,7 @@ class Sending {
       if (reply.failure !== null) this.failed = true;
     } catch (reason) {
       this.parts.shared.giveBack(index, shared);
-      this.file(index, slice, { ok: false, failure: this.parts.classify(index, reason) });
+      this.file(index, slice, { ok: false, failure: this.parts.classify(index, reason), deliveries });
       this.failed = true;
     } finally {
       const left = (this.busy.get(index) ?? 1) - 1;

@@ -115,7 +115,7 @@ export class InstanceState {
       });
     });
     for (const [actorId, bytes, key] of barrier.snapshots) this.snapshots.set(actorId, new Snapshot(bytes, key));
-    this.parts.router.route(barrier.outbox, this.queue, this.fanIn, (code, message, details) => {
+    this.parts.router.route(barrier.outbox, { queue: this.queue, fanIn: this.fanIn }, (code, message, details) => {
       sink.warn(code, message, details);
     });
     for (const [executorId, data] of barrier.outputs) sink.output(executorId, data);

@@ -3,7 +3,7 @@
  * stateless executor's messages into slices for whichever host is free (see host-dispatch.ts), a
  * sub-workflow node's to the main thread.
  */
-import type { Delivery, ExecutorInfo } from '../../shared/protocol.ts';
+import type { DeliveredMessage, Delivery, ExecutorInfo } from '../../shared/protocol.ts';
 import type { Envelope } from './router.ts';
 
 export interface PartitionerParts {
@@ -49,8 +49,8 @@ export class Partitioner {
     const { threads, executors, placement, children } = this.parts;
     const batches = new Map<number, Delivery[]>();
     const childDeliveries = new Map<string, [string, unknown][]>();
-    /** Per stateful target (actor or child): its mailbox. */
-    const mailboxes = new Map<string, [string, unknown][]>();
+    /** Per stateful actor: its mailbox. */
+    const mailboxes = new Map<string, DeliveredMessage[]>();
     const stateless: Envelope[] = [];
     const statelessAt: number[] = [];
     const batchStarts = new Map<number, number>();
@@ -59,27 +59,31 @@ export class Partitioner {
       const envelope = queue[position];
       if (envelope === undefined) continue;
       const { target } = envelope;
+      if (children.has(target)) {
+        // A sub-workflow node runs each message as a run of its own: it needs no fan-in's sources.
+        let childBox = childDeliveries.get(target);
+        if (childBox === undefined) childDeliveries.set(target, (childBox = []));
+        childBox.push([envelope.source, envelope.payload]);
+        continue;
+      }
       let box = mailboxes.get(target);
       if (box === undefined) {
-        if (executors.get(target)?.stateless === true && !children.has(target)) {
+        if (executors.get(target)?.stateless === true) {
           stateless.push(envelope);
           statelessAt.push(position);
           continue;
         }
         box = [];
         mailboxes.set(target, box);
-        if (children.has(target)) childDeliveries.set(target, box);
-        else {
-          const index = placement.get(target) ?? 0;
-          let deliveries = batches.get(index);
-          if (deliveries === undefined) {
-            batches.set(index, (deliveries = []));
-            batchStarts.set(index, position);
-          }
-          deliveries.push([target, box]);
+        const index = placement.get(target) ?? 0;
+        let deliveries = batches.get(index);
+        if (deliveries === undefined) {
+          batches.set(index, (deliveries = []));
+          batchStarts.set(index, position);
         }
+        deliveries.push([target, box]);
       }
-      box.push([envelope.source, envelope.payload]);
+      box.push(deliveredMessage(envelope));
     }
     const size = Math.ceil(stateless.length / (threads * SLICES_PER_THREAD));
     const slices: Delivery[][] = [];
@@ -117,11 +121,16 @@ export class Partitioner {
 
 /** Messages as deliveries: one per run of consecutive messages to the same target. */
 function deliveriesOf(messages: readonly Envelope[]): Delivery[] {
-  const deliveries: [string, [string, unknown][]][] = [];
-  for (const { source, target, payload } of messages) {
+  const deliveries: [string, DeliveredMessage[]][] = [];
+  for (const envelope of messages) {
     const last = deliveries.at(-1);
-    if (last?.[0] === target) last[1].push([source, payload]);
-    else deliveries.push([target, [[source, payload]]]);
+    if (last?.[0] === envelope.target) last[1].push(deliveredMessage(envelope));
+    else deliveries.push([envelope.target, [deliveredMessage(envelope)]]);
   }
   return deliveries;
+}
+
+/** A queued message as a host gets it: a fan-in's list message carries its sources. */
+function deliveredMessage({ source, payload, sources }: Envelope): DeliveredMessage {
+  return sources === undefined ? [source, payload] : [source, payload, sources];
 }

@@ -10,7 +10,10 @@ import type { EdgeGroup, Graph } from '../graph/graph.ts';
 
 /** A message waiting for its superstep. */
 export interface Envelope {
+  /** The sender; for a fan-in's list message, a label: its sources joined with `+` (see {@link sources}). */
   readonly source: string;
+  /** Only on a fan-in's list message: the fan-in's sources, in its `from` order (`ctx.sources`). */
+  readonly sources?: readonly string[];
   readonly target: string;
   readonly payload: unknown;
 }
@@ -20,8 +23,23 @@ export type FanInBuffers = Map<number, Map<string, unknown[]>>;
 
 export type Warn = (code: WarningCode, message: string, details: Record<string, unknown>) => void;
 
+/** Where routed messages go: the next superstep's queue, and the fan-ins' buffers. */
+export interface RouteInto {
+  readonly queue: Envelope[];
+  readonly fanIn: FanInBuffers;
+}
+
+/** One sent message being routed, and where trouble with it is reported. */
+interface Routed {
+  readonly source: string;
+  /** The `to` of `ctx.send`, or `null`: along every edge. */
+  readonly target: string | null;
+  readonly payload: unknown;
+  readonly warn: Warn;
+}
+
 /** Queues a message for `to`, unless it was sent to another target explicitly; true if queued. */
-function deliver(queue: Envelope[], source: string, target: string | null, to: string, payload: unknown): boolean {
+function deliver(queue: Envelope[], { source, target, payload }: Routed, to: string): boolean {
   if (target !== null && to !== target) return false;
   queue.push({ source, target: to, payload });
   return true;
@@ -46,30 +64,30 @@ export class Router {
    * Routes one superstep's outbox. Plain deliveries go to `queue`; fan-in contributions go to `buffers`,
    * and a fan-in whose every source has contributed releases one list message into `queue`.
    */
-  route(outbox: readonly OutboxEntry[], queue: Envelope[], buffers: FanInBuffers, warn: Warn): void {
+  route(outbox: readonly OutboxEntry[], into: RouteInto, warn: Warn): void {
+    const { queue, fanIn: buffers } = into;
     const touchedFanIns = new Set<number>();
     for (const [source, target, payload] of outbox) {
+      const message: Routed = { source, target, payload, warn };
       let delivered = false;
       for (const { edge, index } of this.outgoing.get(source) ?? []) {
         switch (edge.kind) {
           case 'direct':
-            if (edge.condition === undefined || this.test(edge.condition, payload, source, edge.to, warn)) {
-              delivered = deliver(queue, source, target, edge.to, payload) || delivered;
+            if (edge.condition === undefined || this.test(edge.condition, message, edge.to)) {
+              delivered = deliver(queue, message, edge.to) || delivered;
             }
             break;
           case 'fan-out':
             if (target !== null && edge.select === undefined) {
               // A message sent to one target: no need to walk every end of the fan-out.
-              if (edge.to.includes(target)) delivered = deliver(queue, source, target, target, payload) || delivered;
+              if (edge.to.includes(target)) delivered = deliver(queue, message, target) || delivered;
               break;
             }
-            for (const to of this.select(edge, payload, source, warn)) {
-              delivered = deliver(queue, source, target, to, payload) || delivered;
-            }
+            for (const to of this.select(edge, message)) delivered = deliver(queue, message, to) || delivered;
             break;
           case 'switch': {
-            const chosen = edge.cases.find((c) => this.test(c.when, payload, source, c.to, warn))?.to ?? edge.default;
-            if (chosen !== undefined) delivered = deliver(queue, source, target, chosen, payload) || delivered;
+            const chosen = edge.cases.find((c) => this.test(c.when, message, c.to))?.to ?? edge.default;
+            if (chosen !== undefined) delivered = deliver(queue, message, chosen) || delivered;
             break;
           }
           case 'fan-in': {
@@ -85,37 +103,24 @@ export class Router {
           }
         }
       }
-      if (!delivered) {
-        const kind = messageKind(payload);
-        warn(
-          'MESSAGE_UNROUTED',
-          target === null
-            ? `message of kind "${kind}" from "${source}" matched no outgoing edge`
-            : `message of kind "${kind}" from "${source}" to "${target}" matched no edge reaching "${target}"`,
-          { source, target, kind },
-        );
-      }
+      if (!delivered) unrouted(message);
     }
-    for (const index of touchedFanIns) this.release(index, queue, buffers);
+    for (const index of touchedFanIns) this.release(index, into);
   }
 
-  private release(index: number, queue: Envelope[], buffers: FanInBuffers): void {
+  private release(index: number, { queue, fanIn: buffers }: RouteInto): void {
     const edge = this.graph.edges[index];
     const perSource = buffers.get(index);
     if (edge?.kind !== 'fan-in' || perSource === undefined) return;
     if (!edge.from.every((source) => (perSource.get(source)?.length ?? 0) > 0)) return;
     const joined = edge.from.flatMap((source) => perSource.get(source) ?? []);
     buffers.delete(index);
-    queue.push({ source: edge.from.join('+'), target: edge.to, payload: joined });
+    // The ids travel as a list; the joined label is only what `ctx.source` shows (kept as it always was).
+    queue.push({ source: edge.from.join('+'), sources: edge.from, target: edge.to, payload: joined });
   }
 
-  private test(
-    condition: (message: never) => boolean,
-    payload: unknown,
-    source: string,
-    to: string,
-    warn: Warn,
-  ): boolean {
+  private test(condition: (message: never) => boolean, message: Routed, to: string): boolean {
+    const { source, payload, warn } = message;
     try {
       return condition(payload as never);
     } catch (error) {
@@ -128,12 +133,8 @@ export class Router {
     }
   }
 
-  private select(
-    edge: Extract<EdgeGroup, { kind: 'fan-out' }>,
-    payload: unknown,
-    source: string,
-    warn: Warn,
-  ): readonly string[] {
+  private select(edge: Extract<EdgeGroup, { kind: 'fan-out' }>, message: Routed): readonly string[] {
+    const { source, payload, warn } = message;
     if (edge.select === undefined) return edge.to;
     try {
       const chosen = edge.select(payload as never, edge.to);
@@ -153,4 +154,16 @@ export class Router {
       return [];
     }
   }
+}
+
+/** A message no edge took: dropped, and said so (guarantee 12). */
+function unrouted({ source, target, payload, warn }: Routed): void {
+  const kind = messageKind(payload);
+  warn(
+    'MESSAGE_UNROUTED',
+    target === null
+      ? `message of kind "${kind}" from "${source}" matched no outgoing edge`
+      : `message of kind "${kind}" from "${source}" to "${target}" matched no edge reaching "${target}"`,
+    { source, target, kind },
+  );
 }

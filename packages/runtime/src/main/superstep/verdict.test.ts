@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SuperstepError } from '../../shared/errors.ts';
-import { judge, type AttemptResult, type BatchFailed, type HostLost, type StepFailure } from './verdict.ts';
+import { judge, lostCalls, type AttemptResult, type BatchFailed, type HostLost, type StepFailure } from './verdict.ts';
 
 const rules = { superstep: 7, maxWorkerRestarts: 2 };
 const attempt = (failures: StepFailure[], more: Partial<AttemptResult> = {}): AttemptResult => ({
@@ -84,5 +84,38 @@ describe('the barrier verdict (judge)', () => {
       executors: [],
       lostHosts: new Set(),
     });
+  });
+});
+
+describe('the calls a lost host took with it (for the trace)', () => {
+  it('names, per lost host, the executors and messages of every batch it held, and nothing of other failures', () => {
+    const calls = lostCalls([
+      { failure: lost(0), deliveries: [['actor', [['$input', 1]]]] },
+      { failure: handlerFailed('a'), deliveries: [['a', [['x', 2]]]] },
+      {
+        failure: lost(0),
+        deliveries: [
+          [
+            'work',
+            [
+              ['split', 1],
+              ['split', 2],
+            ],
+          ],
+          ['actor', [['x', 3]]],
+        ],
+      },
+      { failure: timeout, deliveries: [['slow', [['x', 4]]]] },
+    ]);
+    expect(calls).toEqual([
+      { hostIndex: 0, code: 'WORKER_LOST', reason: 'exit code 1', executorIds: ['actor', 'work'], messages: 4 },
+      {
+        hostIndex: 1,
+        code: 'EXECUTOR_TIMEOUT',
+        reason: 'executor "slow" ran past 50 ms',
+        executorIds: ['slow'],
+        messages: 1,
+      },
+    ]);
   });
 });

@@ -6,6 +6,8 @@
  * 40 can be checked without a host — and the coordinator's loop is a `switch` over it.
  */
 import { SuperstepError, type ErrorRecord } from '../../shared/errors.ts';
+import type { Delivery } from '../../shared/protocol.ts';
+import type { LostHostCalls } from '../observe/run-trace.ts';
 
 /** A host died or stopped answering while it held a batch of the attempt (guarantee 39). */
 export interface HostLost {
@@ -124,7 +126,7 @@ export function hostOf(failure: StepFailure): number | null {
 }
 
 /** The executor to blame, if there is one. */
-export function executorOf(failure: StepFailure): string | null {
+function executorOf(failure: StepFailure): string | null {
   switch (failure.kind) {
     case 'timeout':
     case 'handler-failed':
@@ -136,7 +138,7 @@ export function executorOf(failure: StepFailure): string | null {
 }
 
 /** The failure as the error a run fails with. */
-export function errorOf(failure: StepFailure): ErrorRecord {
+function errorOf(failure: StepFailure): ErrorRecord {
   switch (failure.kind) {
     case 'handler-failed':
     case 'batch-failed':
@@ -152,4 +154,35 @@ export function errorOf(failure: StepFailure): ErrorRecord {
         details: { hostIndex: failure.hostIndex, reason: failure.reason },
       }).toRecord();
   }
+}
+
+/**
+ * The calls that died with the hosts an attempt lost, for the trace: per lost host, the executors of every
+ * batch it held when it was lost (its actors' batch and the stateless slices it had taken).
+ */
+export function lostCalls(
+  failed: readonly { readonly failure: StepFailure; readonly deliveries: readonly Delivery[] }[],
+): LostHostCalls[] {
+  const byHost = new Map<number, { code: LostHostCalls['code']; reason: string; ids: Set<string>; messages: number }>();
+  for (const { failure, deliveries } of failed) {
+    if (failure.kind !== 'host-lost' && failure.kind !== 'timeout') continue;
+    let host = byHost.get(failure.hostIndex);
+    if (host === undefined) {
+      const timedOut = failure.kind === 'timeout';
+      const reason = timedOut ? `executor "${failure.executorId}" ran past ${failure.timeoutMs} ms` : failure.reason;
+      host = { code: timedOut ? 'EXECUTOR_TIMEOUT' : 'WORKER_LOST', reason, ids: new Set(), messages: 0 };
+      byHost.set(failure.hostIndex, host);
+    }
+    for (const [executorId, messages] of deliveries) {
+      host.ids.add(executorId);
+      host.messages += messages.length;
+    }
+  }
+  return [...byHost].map(([hostIndex, { code, reason, ids, messages }]) => ({
+    hostIndex,
+    code,
+    reason,
+    executorIds: [...ids],
+    messages,
+  }));
 }
