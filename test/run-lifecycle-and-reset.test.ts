@@ -555,11 +555,12 @@ describe('guarantee 36: per-run flags are cleared on every exit path', () => {
     await wf.run('ok').result();
     expect(await sizes(own, perRun)).toEqual([3, 3]);
 
-    // Failure in superstep 2: the entry checkpoint and superstep 1 went to the per-run store.
+    // Failure in superstep 2: the entry checkpoint, superstep 1 and the final one saying the run failed
+    // (guarantee 56) went to the per-run store.
     expect((await rejectionOf(wf.run('boom', { store: perRun }).result())).code).toBe('EXECUTOR_FAILED');
-    expect(await sizes(own, perRun)).toEqual([3, 5]);
+    expect(await sizes(own, perRun)).toEqual([3, 6]);
     await wf.run('ok').result();
-    expect(await sizes(own, perRun)).toEqual([6, 5]);
+    expect(await sizes(own, perRun)).toEqual([6, 6]);
 
     // Cancellation after the checkpoint of superstep 2.
     const long = wf.run({ tag: 'long', n: 10_000 }, { store: perRun, maxSupersteps: 20_000 });
@@ -568,7 +569,7 @@ describe('guarantee 36: per-run flags are cleared on every exit path', () => {
     }
     expect(long.status).toBe('cancelled');
     const [, afterCancel] = await sizes(own, perRun);
-    expect(afterCancel).toBeGreaterThanOrEqual(8);
+    expect(afterCancel).toBeGreaterThanOrEqual(9);
     await wf.run('ok').result();
     expect(await sizes(own, perRun)).toEqual([9, afterCancel]);
   });

@@ -14,7 +14,7 @@ export const EXAMPLES = {
   'example:hosted':
     'One workflow instance behind an HTTP server, serving many conversations, each checkpointed to SQLite.',
   'example:crash-resume':
-    'Crash and resume: kill it at any moment, start it again with the same --db, it carries on from there.',
+    'Crash and resume: kill it at any moment, even after the human answered; start it again, it carries on.',
   'example:approval':
     'Approval in the terminal: actors keep crunching numbers while one asks a person whether to publish.',
   'example:background':

@@ -18,6 +18,7 @@ export {
   type ExecutorExports,
 } from './main/graph/executor-ref.ts';
 export { Workflow } from './main/workflow.ts';
+export type { ResumeLatestResult } from './main/instance/workflow-instance.ts';
 export type { WorkflowOptions, RunOptions, ResumeOptions, StoreOptions } from './main/workflow-options.ts';
 export type { PendingRequest } from './main/superstep/coordinator-types.ts';
 export { RunHandle, type RunResult } from './main/run/run-handle.ts';
@@ -59,6 +60,8 @@ export {
   READABLE_FORMAT_VERSIONS,
   type CheckpointStore,
   type CheckpointMeta,
+  type CheckpointReason,
+  type CheckpointRunStatus,
   type CheckpointWrite,
   type CheckpointRead,
   type CheckpointFilter,

@@ -25,6 +25,7 @@ export type {
   PoolOptions,
   PostgresStoreOptions,
   RequestEvent,
+  ResumeLatestResult,
   ResumeOptions,
   RunHandle,
   RunOptions,

@@ -6,10 +6,12 @@
  *              ▲──────────────fan-out (next round)─────┘
  *
  * Each lane is a stateful actor that carries its hash chain from round to round; `mix` keeps the digest
- * and salts the next round with it, so every round depends on all earlier ones. A run of R rounds takes
- * 2R + 1 supersteps, each of them a checkpoint.
+ * and salts the next round with it, so every round depends on all earlier ones. After the last round
+ * `mix` asks a human whether to publish the digest, and yields the result when the answer comes. A run of
+ * R rounds takes 2R + 2 supersteps, each of them a checkpoint.
  */
 import { defineExecutor } from '@superstep/runtime/executor';
+import { z } from 'zod';
 import { combine, FIRST_SALT, grind, hex, laneIds, laneSeed, type Job } from './work.ts';
 
 /** What the lanes get each round. */
@@ -27,10 +29,21 @@ export interface LaneResult {
   readonly value: number;
 }
 
+/** What `mix` asks the human after the last round. */
+export interface PublishQuestion {
+  readonly digest: string;
+  readonly rounds: number;
+}
+
+/** The human's answer. */
+export const publishAnswer = z.object({ publish: z.boolean() });
+
 /** The workflow's one output. */
 export interface Result {
   readonly digest: string;
   readonly rounds: number;
+  /** What the human answered. */
+  readonly published: boolean;
 }
 
 /** Starts round 1. */
@@ -50,9 +63,10 @@ export const lane = defineExecutor<Round, LaneResult, { readonly acc: number }>(
   },
 });
 
-/** Joins a round, folds it into the digest, and starts the next round or yields the result. */
+/** Joins a round, folds it into the digest, and starts the next round or asks whether to publish it. */
 export const mix = defineExecutor<readonly LaneResult[], Round, { readonly digest: number }>({
   initialState: () => ({ digest: 0 }),
+  responseSchema: publishAnswer,
   handle(results, ctx) {
     const first = results[0];
     if (first === undefined) return;
@@ -62,6 +76,11 @@ export const mix = defineExecutor<readonly LaneResult[], Round, { readonly diges
     ctx.setState({ digest });
     ctx.emit('round', { round: first.round, of: first.job.rounds, digest: hex(digest) });
     if (first.round < first.job.rounds) ctx.send({ job: first.job, round: first.round + 1, salt: digest });
-    else ctx.yieldOutput({ digest: hex(digest), rounds: first.round } satisfies Result);
+    else ctx.request({ digest: hex(digest), rounds: first.round } satisfies PublishQuestion);
+  },
+  onResponse({ request, value }, ctx) {
+    const { digest, rounds } = request as PublishQuestion;
+    const { publish } = value as z.infer<typeof publishAnswer>;
+    ctx.yieldOutput({ digest, rounds, published: publish } satisfies Result);
   },
 });

@@ -93,38 +93,64 @@ async function runToEnd(args: readonly string[]): Promise<{ digest: string; line
   return { digest: digest ?? '', lines: child.lines };
 }
 
+/** The lines asking the human. */
+const asked = (lines: readonly string[]): string[] => lines.filter((line) => line.startsWith('asked: '));
+
+/** Kills a child with SIGKILL once it says it hangs; checks it printed no result. */
+async function killWhenHanging(doomed: Child): Promise<void> {
+  await doomed.waitFor(/^hanging/);
+  doomed.process.kill('SIGKILL');
+  expect(await doomed.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  expect(doomed.lines.some((line) => line.startsWith('result:'))).toBe(false);
+}
+
 describe('crash-resume example', () => {
-  it('a run killed with SIGKILL after checkpoint k resumes from it and gives the uninterrupted result', async () => {
-    const expected = simulate(JOB).digest;
+  const expected = simulate(JOB).digest;
+  const supersteps = 2 * JOB.rounds + 2;
+
+  it('a run killed with SIGKILL after checkpoint k resumes from it with resumeLatest() and gives the uninterrupted result', async () => {
     const k = 4;
-    const supersteps = 2 * JOB.rounds + 1;
 
     // Uninterrupted, in a database of its own.
     const clean = await runToEnd(['--db', join(scratch, 'clean.db'), ...JOB_ARGS]);
     expect(clean.digest).toBe(expected);
     expect(clean.lines).toContain('starting fresh: 5 rounds × 4 lanes × 200000 iterations');
+    expect(asked(clean.lines)).toEqual([`asked: publish ${expected}?`]);
+    expect(clean.lines).toContain(`result: ${expected} (5 rounds, published)`);
     expect(clean.lines).toContain(`ran ${supersteps} supersteps`);
 
     // Killed: once it reports checkpoint k it freezes (--hang-after), and we kill -9 it.
     const db = join(scratch, 'crashed.db');
     const doomed = start(['--db', db, ...JOB_ARGS, '--hang-after', String(k)]);
     await doomed.waitFor(new RegExp(`^checkpoint saved: superstep ${k}$`));
-    await doomed.waitFor(/^hanging/);
-    doomed.process.kill('SIGKILL');
-    expect(await doomed.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(doomed.lines.some((line) => line.startsWith('result:'))).toBe(false);
+    await killWhenHanging(doomed);
 
     // Started again on the same database: resumes from checkpoint k, runs only what was left.
     const resumed = await runToEnd(['--db', db, ...JOB_ARGS]);
-    expect(resumed.lines[0]).toMatch(new RegExp(`^resumed from superstep ${k} `));
+    expect(resumed.lines[0]).toMatch(new RegExp(`^resumed from superstep ${k} \\(barrier checkpoint `));
     expect(resumed.lines).not.toContain(`checkpoint saved: superstep ${k}`);
     expect(resumed.lines).toContain(`checkpoint saved: superstep ${k + 1}`);
     expect(resumed.lines).toContain(`ran ${supersteps - k} supersteps`);
     expect(resumed.digest).toBe(expected);
 
-    // That run was sealed: the next start has nothing to resume.
+    // That run finished, and its last checkpoint says so: the next start has nothing to resume.
     const again = await runToEnd(['--db', db, ...JOB_ARGS]);
     expect(again.lines[0]).toMatch(/^starting fresh/);
     expect(again.digest).toBe(expected);
   }, 180_000); // four child processes, each starting tsx and a worker pool
+
+  it('a run killed with SIGKILL after the answer was accepted, before the next barrier, is not asked again', async () => {
+    const db = join(scratch, 'answered.db');
+    // The human says no; the process freezes right after respond() resolved, and we kill -9 it.
+    const doomed = start(['--db', db, ...JOB_ARGS, '--answer', 'no', '--hang-after-answer']);
+    await doomed.waitFor(/^answer accepted$/);
+    await killWhenHanging(doomed);
+    expect(asked(doomed.lines)).toEqual([`asked: publish ${expected}?`]);
+    // A fresh process, told to answer yes if asked: it is not asked, and the "no" given before the kill stands.
+    const resumed = await runToEnd(['--db', db, ...JOB_ARGS, '--answer', 'yes']);
+    expect(resumed.lines[0]).toMatch(new RegExp(`^resumed from superstep ${supersteps - 1} \\(response checkpoint `));
+    expect(asked(resumed.lines)).toEqual([]);
+    expect(resumed.lines).toContain(`result: ${expected} (5 rounds, not published)`);
+    expect(resumed.lines).toContain('ran 1 supersteps');
+  }, 180_000);
 });

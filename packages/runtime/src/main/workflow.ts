@@ -8,7 +8,8 @@ import type { CheckpointMeta } from './checkpoints/checkpoint-store.ts';
 import type { Graph } from './graph/graph.ts';
 import { toMermaid } from './graph/mermaid.ts';
 import { createInstance } from './instance/create-instance.ts';
-import type { WorkflowInstance } from './instance/workflow-instance.ts';
+import type { ResumeLatestResult, WorkflowInstance } from './instance/workflow-instance.ts';
+import type { PendingRequest } from './superstep/coordinator-types.ts';
 import type { LifecycleStatus } from './run/lifecycle.ts';
 import type { RunHandle } from './run/run-handle.ts';
 import type { ResumeOptions, RunOptions, StoreOptions, WorkflowOptions } from './workflow-options.ts';
@@ -115,6 +116,40 @@ export class Workflow<Input = unknown, Output = unknown> implements AsyncDisposa
    */
   async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
     return await this.#instance.restore(checkpointId, options);
+  }
+
+  /**
+   * Carries on the newest unfinished run of this workflow's name (guarantee 56): looks up the newest
+   * checkpoint of `WorkflowOptions.name` in the store (`options.store`, else the workflow's), and unless its
+   * `runStatus` says the run ended (`completed`, `failed`, `cancelled`), restores it and resumes. Resolves to
+   * `{ kind: 'resumed', checkpoint, run }` with the resumed run's handle, `{ kind: 'finished', checkpoint }`
+   * when the newest checkpoint is final (nothing is restored), or `{ kind: 'none' }` when there is no
+   * checkpoint. A checkpoint that does not say (written before the runtime recorded it) is resumed. The
+   * options are those of {@link resume}; `responses` answer the restored pending requests.
+   *
+   * Throws `CHECKPOINT_STORE_REQUIRED` without a store, `WORKFLOW_BUSY` during a run, `INVALID_OPTION` for a
+   * refused option, and what {@link restore} throws for a checkpoint it cannot restore.
+   *
+   * @example
+   * const latest = await workflow.resumeLatest({ onRequest: askTheHuman });
+   * const run = latest.kind === 'resumed' ? latest.run : workflow.run(input, { onRequest: askTheHuman });
+   * const { outputs } = await run.result();
+   */
+  async resumeLatest(options?: ResumeOptions): Promise<ResumeLatestResult<Output>> {
+    return await this.#instance.resumeLatest<Output>(options);
+  }
+
+  /**
+   * The requests waiting for answers, oldest first: those the last run left, or after {@link restore} the
+   * checkpoint's. Answer them with `resume({ responses })`.
+   *
+   * @example
+   * await workflow.restore(checkpointId);
+   * const responses = Object.fromEntries(workflow.pendingRequests.map((r) => [r.requestId, 'approved']));
+   * await workflow.resume({ responses }).result();
+   */
+  get pendingRequests(): readonly PendingRequest[] {
+    return this.#instance.pendingRequests;
   }
 
   /**

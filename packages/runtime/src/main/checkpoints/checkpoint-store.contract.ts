@@ -90,6 +90,35 @@ export function describeCheckpointStoreContract(name: string, open: () => Promis
         expect(second?.blobs.get(x[0])).toEqual(bytes('snapshot'));
       });
 
+      it('round-trips why a checkpoint was written and how its run stood; leaves them absent when not given (guarantee 56)', async () => {
+        const states = [
+          { reason: 'entry', runStatus: 'running' },
+          { reason: 'barrier', runStatus: 'completed' },
+          { reason: 'final', runStatus: 'failed' },
+          { reason: 'final', runStatus: 'cancelled' },
+          { reason: 'response', runStatus: 'waiting' },
+          { reason: 'manual' },
+        ] as const;
+        for (const [index, state] of states.entries()) {
+          await store.save(checkpoint(`s${index}`, { ...state, createdAt: 1000 + index }));
+        }
+        await store.save(checkpoint('older', { createdAt: 2000 }));
+        for (const [index, state] of states.entries()) {
+          const meta = (await store.load(`s${index}`))?.meta;
+          expect(meta?.reason).toBe(state.reason);
+          expect(meta?.runStatus).toBe('runStatus' in state ? state.runStatus : undefined);
+        }
+        const listed = await store.list();
+        expect(listed.map((meta) => meta.runStatus)).toEqual([
+          ...states.map((state) => ('runStatus' in state ? state.runStatus : undefined)),
+          undefined,
+        ]);
+        const older = await store.latest();
+        expect(older?.id).toBe('older');
+        expect(older !== undefined && ('reason' in older || 'runStatus' in older)).toBe(false);
+        expect((await store.latest({ runId: 'run-1' }))?.id).toBe('older');
+      });
+
       it('loads an unknown id as undefined', async () => {
         expect(await store.load('nope')).toBeUndefined();
       });
@@ -121,6 +150,9 @@ export function describeCheckpointStoreContract(name: string, open: () => Promis
           { ...good, meta: { ...good.meta, createdAt: Number.NaN } },
           { ...good, meta: { ...good.meta, workflowName: 42 } },
           { ...good, meta: { ...good.meta, blobHashes: ['ABC'] } },
+          { ...good, meta: { ...good.meta, reason: 'because' } },
+          { ...good, meta: { ...good.meta, runStatus: 'crashed' } },
+          { ...good, meta: { ...good.meta, runStatus: 1 } },
           { ...good, body: 'not bytes' },
           { ...good, blobs: [['../../escape', bytes('x')]] },
         ];

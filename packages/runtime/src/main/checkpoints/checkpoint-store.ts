@@ -24,6 +24,46 @@ export const CHECKPOINT_FORMAT_VERSION = 2;
 /** The formats this runtime restores; anything else is refused with `CHECKPOINT_VERSION_UNSUPPORTED` (guarantee 42). */
 export const READABLE_FORMAT_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
+/**
+ * Why a checkpoint was written: `entry` a run's first (its input queued), `barrier` a superstep's barrier,
+ * `response` an answer accepted between barriers (written before `respond()` resolves), `manual`
+ * `createCheckpoint()`, `final` the state a run ended in, written after its last barrier's checkpoint when
+ * that one could not yet say how the run ended (a failed or cancelled run; a resume that ended at once,
+ * with nothing to do or only unanswered questions).
+ */
+export type CheckpointReason = 'entry' | 'barrier' | 'response' | 'manual' | 'final';
+
+/**
+ * How the run stood when a checkpoint was written: still `running`, or ended `completed`, `failed` or
+ * `cancelled`, or `waiting` for answers to pending requests. A checkpoint whose status is `running` (or
+ * `waiting`) but that is the newest of its workflow belongs to a run that did not finish: a crash, a kill,
+ * or a process that ended while the run waited.
+ */
+export type CheckpointRunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'waiting';
+
+/** The reasons a checkpoint can give, in the order of {@link CheckpointReason}. */
+export const CHECKPOINT_REASONS: readonly CheckpointReason[] = Object.freeze([
+  'entry',
+  'barrier',
+  'response',
+  'manual',
+  'final',
+]);
+
+/** The run statuses a checkpoint can give, in the order of {@link CheckpointRunStatus}. */
+export const CHECKPOINT_RUN_STATUSES: readonly CheckpointRunStatus[] = Object.freeze([
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'waiting',
+]);
+
+/** Whether a checkpoint says its run ended: nothing is left to resume. */
+export function isFinalRunStatus(status: CheckpointRunStatus | undefined): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
+
 /** Indexed fields of a stored checkpoint. camelCase, also in persisted records. */
 export interface CheckpointMeta {
   /** Unique id (safe characters only: `[A-Za-z0-9_-]`, at most 128). */
@@ -45,6 +85,13 @@ export interface CheckpointMeta {
   readonly formatVersion: number;
   /** Keys of every blob the body references (for retention's garbage collection). */
   readonly blobHashes: readonly string[];
+  /** Why it was written; absent in checkpoints written before the runtime recorded it. */
+  readonly reason?: CheckpointReason;
+  /**
+   * How its run stood (see {@link CheckpointRunStatus}); absent in checkpoints written before the runtime
+   * recorded it, and in a `manual` one of an instance with nothing pending.
+   */
+  readonly runStatus?: CheckpointRunStatus;
 }
 
 /** A checkpoint as written: meta, body, and the blobs the store may not have yet. */

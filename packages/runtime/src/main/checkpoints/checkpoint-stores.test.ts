@@ -172,6 +172,22 @@ describe.skipIf(!postgres.reachable)(`postgres at ${PG_URL}`, () => {
     expect((await two.list()).map((meta) => meta.id)).toEqual(['a', 'b']);
   });
 
+  it('adds the run-state columns to tables made before them; old rows read without them, damaged ones as CHECKPOINT_CORRUPT', async () => {
+    const tablePrefix = `runstate${++stores}_`;
+    const table = `"${schema}"."${tablePrefix}checkpoints"`;
+    await using first = await openPostgresStore({ connectionString: PG_URL, schema, tablePrefix });
+    await first.save(write('old'));
+    await admin.query(`ALTER TABLE ${table} DROP COLUMN reason, DROP COLUMN run_status`);
+    await using second = await openPostgresStore({ connectionString: PG_URL, schema, tablePrefix });
+    const old = (await second.load('old'))?.meta;
+    expect(old?.id).toBe('old');
+    expect(old !== undefined && ('reason' in old || 'runStatus' in old)).toBe(false);
+    await second.save({ ...write('new'), meta: { ...write('new').meta, reason: 'final', runStatus: 'failed' } });
+    expect((await second.latest())?.runStatus).toBe('failed');
+    await admin.query(`UPDATE ${table} SET run_status = 'exploded' WHERE id = 'new'`);
+    await expectCode(second.load('new'), 'CHECKPOINT_CORRUPT');
+  });
+
   it('refuses tables of another layout version', async () => {
     const tablePrefix = `layout${++stores}_`;
     await (await openPostgresStore({ connectionString: PG_URL, schema, tablePrefix })).close();
@@ -284,6 +300,20 @@ describe('file store', () => {
     await expectCode(store.list(), 'CHECKPOINT_CORRUPT');
   });
 
+  it('reads a meta file without run state (written before it was recorded); a damaged one is CHECKPOINT_CORRUPT', async () => {
+    await store.save({ ...write('c1'), meta: { ...write('c1').meta, reason: 'barrier', runStatus: 'running' } });
+    const path = join(directory, 'checkpoints', 'c1.json');
+    const record = JSON.parse(await readFile(path, 'utf8')) as { meta: Record<string, unknown> };
+    expect(record.meta).toMatchObject({ reason: 'barrier', runStatus: 'running' });
+    delete record.meta.reason;
+    delete record.meta.runStatus;
+    await writeFile(path, JSON.stringify(record));
+    const meta = (await store.load('c1'))?.meta;
+    expect(meta !== undefined && ('reason' in meta || 'runStatus' in meta)).toBe(false);
+    await writeFile(path, JSON.stringify({ ...record, meta: { ...record.meta, runStatus: { done: true } } }));
+    await expectCode(store.load('c1'), 'CHECKPOINT_CORRUPT');
+  });
+
   it('refuses a directory written in another layout version', async () => {
     await store.close();
     await writeFile(join(directory, 'superstep-store.json'), '{"store":"superstep-checkpoints","formatVersion":99}');
@@ -379,6 +409,9 @@ describe('sqlite store', () => {
 
     await using store = await openSqliteStore({ path });
     expect((await store.load('old-1'))?.blobs.size).toBe(2);
+    // Written before checkpoints said why and how their run stood: read without those fields.
+    const oldMeta = await store.latest();
+    expect(oldMeta !== undefined && ('reason' in oldMeta || 'runStatus' in oldMeta)).toBe(false);
     // Deleting old-1 frees x, which only it named, and keeps y, which old-2 still names.
     expect(await store.delete('old-1')).toBe(true);
     expect(countSqliteBlobs(path)).toBe(1);
@@ -390,6 +423,19 @@ describe('sqlite store', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('adds the run-state columns to a layout-2 file made before them, and reports a damaged value as CHECKPOINT_CORRUPT', async () => {
+    await (await openSqliteStore({ path })).close();
+    const db = new Database(path);
+    db.exec('ALTER TABLE checkpoints DROP COLUMN reason; ALTER TABLE checkpoints DROP COLUMN run_status');
+    await using store = await openSqliteStore({ path });
+    await store.save({ ...write('c1'), meta: { ...write('c1').meta, reason: 'response', runStatus: 'waiting' } });
+    expect(await store.latest()).toMatchObject({ id: 'c1', reason: 'response', runStatus: 'waiting' });
+    db.exec("UPDATE checkpoints SET reason = 'whim' WHERE id = 'c1'");
+    db.close();
+    await expectCode(store.load('c1'), 'CHECKPOINT_CORRUPT');
+    await expectCode(store.latest(), 'CHECKPOINT_CORRUPT');
   });
 
   it('refuses a database of another layout version', async () => {

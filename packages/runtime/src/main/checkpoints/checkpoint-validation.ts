@@ -4,12 +4,14 @@
  */
 import { SuperstepError } from '../../shared/errors.ts';
 import { invalidOption } from '../../shared/options.ts';
-import type {
-  CheckpointFence,
-  CheckpointFilter,
-  CheckpointMeta,
-  CheckpointWrite,
-  RetentionPolicy,
+import {
+  CHECKPOINT_REASONS,
+  CHECKPOINT_RUN_STATUSES,
+  type CheckpointFence,
+  type CheckpointFilter,
+  type CheckpointMeta,
+  type CheckpointWrite,
+  type RetentionPolicy,
 } from './checkpoint-store.ts';
 
 /** Safe as a file name on every platform we run on, so an id can never name a path outside a store. */
@@ -151,7 +153,23 @@ export function validateWrite(write: CheckpointWrite): CheckpointMeta {
     signature: requireString(m.signature, 'write.meta.signature'),
     formatVersion: requireCount(m.formatVersion, 'write.meta.formatVersion'),
     blobHashes: Object.freeze([...blobHashes]),
+    ...runState(m),
   });
+}
+
+/** A write's `reason` and `runStatus`: each absent (older records) or one of the known values. */
+function runState(m: Record<string, unknown>): Pick<CheckpointMeta, 'reason' | 'runStatus'> {
+  const { reason, runStatus } = m;
+  if (reason !== undefined && !(CHECKPOINT_REASONS as unknown[]).includes(reason)) {
+    throw invalid('write.meta.reason', `absent or one of ${CHECKPOINT_REASONS.join(', ')}`);
+  }
+  if (runStatus !== undefined && !(CHECKPOINT_RUN_STATUSES as unknown[]).includes(runStatus)) {
+    throw invalid('write.meta.runStatus', `absent or one of ${CHECKPOINT_RUN_STATUSES.join(', ')}`);
+  }
+  return {
+    ...(reason === undefined ? {} : { reason: reason as CheckpointMeta['reason'] }),
+    ...(runStatus === undefined ? {} : { runStatus: runStatus as CheckpointMeta['runStatus'] }),
+  };
 }
 
 /**

@@ -11,6 +11,8 @@ import {
   CHECKPOINT_FORMAT_VERSION,
   type CheckpointFence,
   type CheckpointMeta,
+  type CheckpointReason,
+  type CheckpointRunStatus,
   type CheckpointStore,
 } from './checkpoint-store.ts';
 
@@ -19,6 +21,16 @@ export interface CheckpointerOptions {
   readonly graph: SignatureTree;
   readonly createId: () => string;
   readonly now: () => number;
+}
+
+/** Who writes a checkpoint and why (guarantee 56). */
+export interface CheckpointOrigin {
+  /** The run that writes it, or `null` for `createCheckpoint()`. */
+  readonly runId: string | null;
+  readonly reason: CheckpointReason;
+  readonly runStatus: CheckpointRunStatus | undefined;
+  /** The instance's fence if it is leased (guarantee 52). */
+  readonly fence?: CheckpointFence | undefined;
 }
 
 export class Checkpointer {
@@ -41,6 +53,11 @@ export class Checkpointer {
     this.lineageId = options.createId();
   }
 
+  /** The name its checkpoints are listed under. */
+  get workflowName(): string {
+    return this.options.workflowName;
+  }
+
   /** Starts a new lineage (after `reset()`). */
   newLineage(): void {
     this.lineageId = this.options.createId();
@@ -60,28 +77,27 @@ export class Checkpointer {
   }
 
   /**
-   * Writes one checkpoint, by run `runId` (`null`: `createCheckpoint()`), under `fence` if the instance is
-   * leased (guarantee 52). Resolves to its meta; rejects with the store's error, in which case the lineage
+   * Writes one checkpoint, by run `origin.runId` (`null`: `createCheckpoint()`), under `origin.fence` if the
+   * instance is leased (guarantee 52). Resolves to its meta; rejects with the store's error, in which case the lineage
    * is unchanged: the next checkpoint's parent is still the last one written (guarantee 27).
    */
-  async write(
-    store: CheckpointStore,
-    cut: InstanceCut,
-    { runId, fence }: { readonly runId: string | null; readonly fence?: CheckpointFence | undefined },
-  ): Promise<CheckpointMeta> {
+  async write(store: CheckpointStore, cut: InstanceCut, origin: CheckpointOrigin): Promise<CheckpointMeta> {
+    const { fence } = origin;
     const references: References = { known: this.knownBlobs(store), keys: new Set(), shipped: [] };
     const state = stateOf(cut, references);
     const meta: CheckpointMeta = {
       id: this.options.createId(),
       workflowName: this.options.workflowName,
       lineageId: this.lineageId,
-      runId,
+      runId: origin.runId,
       parentId: this.lastIds.get(store) ?? null,
       superstep: state.superstep,
       createdAt: this.options.now(),
       signature: this.options.graph.signature,
       formatVersion: CHECKPOINT_FORMAT_VERSION,
       blobHashes: [...references.keys],
+      reason: origin.reason,
+      ...(origin.runStatus === undefined ? {} : { runStatus: origin.runStatus }),
     };
     const body = encodeCheckpointBody(state, this.options.graph);
     try {

@@ -64,5 +64,7 @@ export function schemaSql(t: Tables): string {
     );
     CREATE INDEX IF NOT EXISTS ${index('checkpoint_blobs_by_hash')} ON ${t.refs} (hash);
     CREATE TABLE IF NOT EXISTS ${t.fences} (instance text PRIMARY KEY, token bigint NOT NULL);
+    -- Why each checkpoint was written and how its run stood; NULL in rows written before they were recorded.
+    ALTER TABLE ${t.checkpoints} ADD COLUMN IF NOT EXISTS reason text, ADD COLUMN IF NOT EXISTS run_status text;
   `;
 }

@@ -40,6 +40,7 @@ import {
 } from './checkpoint-validation.ts';
 import { LAYOUT_VERSION, schemaSql, tableNames, type Tables } from './postgres-schema.ts';
 import { selectPruned, type StoredMeta } from './retention.ts';
+import { runStateColumns, runStateFromColumns, type RunStateColumns } from './run-state-columns.ts';
 import { asBuffer, createStoreBoundary, ownedBytes } from './store-boundary.ts';
 
 export interface PostgresStoreOptions {
@@ -59,7 +60,7 @@ export interface PostgresStoreOptions {
 const LOCK_CLASS = 0x53535450;
 const UNIQUE_VIOLATION = '23505';
 
-interface MetaRow {
+interface MetaRow extends RunStateColumns {
   seq: string;
   id: string;
   workflow_name: string;
@@ -307,7 +308,7 @@ function createPostgresStore(pool: Pool, t: Tables): CheckpointStore {
 }
 
 const META_COLUMNS = `seq, id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at, signature,
-    format_version, blob_hashes`;
+    format_version, blob_hashes, reason, run_status`;
 const FILTER_SQL = `($1::text IS NULL OR workflow_name = $1) AND ($2::text IS NULL OR lineage_id = $2)
     AND ($3::text IS NULL OR run_id = $3)`;
 
@@ -325,6 +326,7 @@ function toStored(row: MetaRow, t: Tables): StoredMeta {
       signature: row.signature,
       formatVersion: row.format_version,
       blobHashes: row.blob_hashes,
+      ...runStateFromColumns(row),
     },
     `${t.checkpoints} row ${row.seq}`,
   );
@@ -405,8 +407,8 @@ async function insertCheckpoint(client: PoolClient, t: Tables, checked: CheckedW
   try {
     const { rows } = await client.query<{ seq: string }>(
       `INSERT INTO ${t.checkpoints} (id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at,
-           signature, format_version, blob_hashes, body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11) RETURNING seq`,
+           signature, format_version, blob_hashes, body, reason, run_status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11, $12, $13) RETURNING seq`,
       [
         meta.id,
         meta.workflowName,
@@ -419,6 +421,7 @@ async function insertCheckpoint(client: PoolClient, t: Tables, checked: CheckedW
         meta.formatVersion,
         meta.blobHashes,
         asBuffer(write.body),
+        ...runStateColumns(meta),
       ],
     );
     seq = rows[0]?.seq ?? '';

@@ -43,6 +43,7 @@ import {
   validateWrite,
 } from './checkpoint-validation.ts';
 import { selectPruned, type StoredMeta } from './retention.ts';
+import { runStateFromColumns, type RunStateColumns } from './run-state-columns.ts';
 import { asBuffer, createStoreBoundary, ownedBytes } from './store-boundary.ts';
 
 export interface SqliteStoreOptions {
@@ -87,11 +88,11 @@ const SCHEMA = `
 `;
 
 const META_COLUMNS = `seq, id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at, signature,
-  format_version, blob_hashes`;
+  format_version, blob_hashes, reason, run_status`;
 const FILTER = `(@workflowName IS NULL OR workflow_name = @workflowName)
   AND (@lineageId IS NULL OR lineage_id = @lineageId) AND (@runId IS NULL OR run_id = @runId)`;
 
-interface MetaRow {
+interface MetaRow extends RunStateColumns {
   seq: number;
   id: string;
   workflow_name: string;
@@ -177,8 +178,20 @@ function migrate(db: Database.Database, path: string): void {
     // Layout 1 → 2: the references table only repeated `blob_hashes`; dropping it loses nothing.
     if (version === 1) db.exec('DROP TABLE IF EXISTS checkpoint_blobs');
     db.exec(SCHEMA);
+    addRunStateColumns(db);
     db.pragma(`user_version = ${LAYOUT_VERSION}`);
   }).immediate();
+}
+
+/**
+ * Why each checkpoint was written and how its run stood: columns added to files made before they were
+ * recorded (their rows read as NULL, which decodes as absent). Additive, so the layout number stays.
+ */
+function addRunStateColumns(db: Database.Database): void {
+  const info = db.pragma('table_info(checkpoints)') as { name: string }[];
+  const columns = new Set(info.map((column) => column.name));
+  if (!columns.has('reason')) db.exec('ALTER TABLE checkpoints ADD COLUMN reason TEXT');
+  if (!columns.has('run_status')) db.exec('ALTER TABLE checkpoints ADD COLUMN run_status TEXT');
 }
 
 /** The store's prepared statements. */
@@ -193,9 +206,9 @@ function prepareStatements(db: Database.Database) {
     insertBlob: db.prepare<[string, Buffer]>('INSERT OR IGNORE INTO blobs (hash, bytes) VALUES (?, ?)'),
     insertCheckpoint: db.prepare(
       `INSERT INTO checkpoints (id, workflow_name, lineage_id, run_id, parent_id, superstep, created_at, signature,
-       format_version, blob_hashes, body)
+       format_version, blob_hashes, body, reason, run_status)
      VALUES (@id, @workflowName, @lineageId, @runId, @parentId, @superstep, @createdAt, @signature,
-       @formatVersion, @blobHashes, @body)`,
+       @formatVersion, @blobHashes, @body, @reason, @runStatus)`,
     ),
     loadCheckpoint: db.prepare<[string], MetaRow & { body: Buffer }>(
       `SELECT ${META_COLUMNS}, body FROM checkpoints WHERE id = ?`,
@@ -242,6 +255,7 @@ function toStored(row: MetaRow): StoredMeta {
       signature: row.signature,
       formatVersion: row.format_version,
       blobHashes,
+      ...runStateFromColumns(row),
     },
     `checkpoints row ${row.seq}`,
   );
@@ -274,6 +288,8 @@ function transactions(db: Database.Database, statements: Statements) {
       ...meta,
       blobHashes: JSON.stringify(meta.blobHashes),
       body: asBuffer(write.body),
+      reason: meta.reason ?? null,
+      runStatus: meta.runStatus ?? null,
     });
   });
 

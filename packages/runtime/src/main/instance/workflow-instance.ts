@@ -11,7 +11,7 @@ import { SuperstepError } from '../../shared/errors.ts';
 import { allHosts, type HostSet } from '../../shared/host-set.ts';
 import { optionsObject } from '../../shared/options.ts';
 import { Checkpointer } from '../checkpoints/checkpointer.ts';
-import type { CheckpointMeta, CheckpointStore } from '../checkpoints/checkpoint-store.ts';
+import { isFinalRunStatus, type CheckpointMeta, type CheckpointStore } from '../checkpoints/checkpoint-store.ts';
 import type { Graph } from '../graph/graph.ts';
 import { traceRestore } from '../observe/run-trace.ts';
 import { Lifecycle, type LifecycleStatus } from '../run/lifecycle.ts';
@@ -20,10 +20,11 @@ import { RunLauncher } from '../run/run-launcher.ts';
 import type { InstanceLease } from '../run/instance-lease.ts';
 import { RunLease, type RunLeaseParts } from '../run/run-lease.ts';
 import type { Coordinator } from '../superstep/coordinator.ts';
-import type { InstanceCut } from '../superstep/coordinator-types.ts';
+import type { InstanceCut, PendingRequest } from '../superstep/coordinator-types.ts';
 import type { ChildWorkflow } from '../superstep/sub-workflow-runner.ts';
 import {
   checkLimit,
+  checkRunOptions,
   storeOption,
   type ResumeOptions,
   type RunOptions,
@@ -31,6 +32,15 @@ import {
   type WorkflowOptions,
 } from '../workflow-options.ts';
 import { initialCut, replaceState, restoreCheckpoint, type StateLevel } from './replace-state.ts';
+
+/**
+ * What `resumeLatest()` did: `resumed` the run of the newest checkpoint, which had not finished; found that
+ * checkpoint `finished` (its run completed, failed or was cancelled: nothing to do); or found `none`.
+ */
+export type ResumeLatestResult<Output = unknown> =
+  | { readonly kind: 'resumed'; readonly checkpoint: CheckpointMeta; readonly run: RunHandle<Output> }
+  | { readonly kind: 'finished'; readonly checkpoint: CheckpointMeta }
+  | { readonly kind: 'none' };
 
 /** Everything an instance is made of; create-instance.ts builds them. */
 export interface InstanceParts {
@@ -126,20 +136,66 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
           },
         );
       }
-      return await this.checkpointer.write(store, this.coordinator.cut(), { runId: null, fence: lease.fence });
+      const cut = this.coordinator.cut();
+      // An idle instance: waiting if it has questions out, else no run stands behind it.
+      const runStatus = cut.requests.length > 0 ? 'waiting' : undefined;
+      return await this.checkpointer.write(store, cut, {
+        runId: null,
+        reason: 'manual',
+        runStatus,
+        fence: lease.fence,
+      });
     }, store);
   }
 
   async restore(checkpointId: string, options?: StoreOptions): Promise<CheckpointMeta> {
     const store = this.requireStore(storeOption(options));
-    return await this.exclusive(() =>
-      traceRestore(checkpointId, async () => {
-        const { meta } = await restoreCheckpoint(this, store, checkpointId);
-        this.checkpointer.resumeFrom(meta, store);
-        this.checkpointer.remember(store, meta.blobHashes);
-        return meta;
-      }),
-    );
+    return await this.exclusive(() => this.restoreHeld(checkpointId, store));
+  }
+
+  /** Restores a checkpoint while the caller holds the reservation. */
+  private async restoreHeld(checkpointId: string, store: CheckpointStore): Promise<CheckpointMeta> {
+    return await traceRestore(checkpointId, async () => {
+      const { meta } = await restoreCheckpoint(this, store, checkpointId);
+      this.checkpointer.resumeFrom(meta, store);
+      this.checkpointer.remember(store, meta.blobHashes);
+      return meta;
+    });
+  }
+
+  /**
+   * Restores the newest checkpoint of this workflow's name and resumes its run, unless that run finished
+   * (guarantee 56). The restore and the resume's reservation happen without a gap another call could use.
+   */
+  async resumeLatest<Output>(given?: ResumeOptions): Promise<ResumeLatestResult<Output>> {
+    const options = optionsObject(given);
+    const store = this.requireStore(storeOption(options));
+    checkRunOptions(options);
+    checkLimit(options.maxSupersteps, 'options.maxSupersteps');
+    // As exclusive() holds the instance (and its lease), but released right before the resume reserves it.
+    const token = Symbol('resume-latest');
+    this.lifecycle.reserve(token);
+    let latest: CheckpointMeta | undefined;
+    try {
+      const lease = await this.takeLease({ store: this.store });
+      try {
+        latest = await store.latest({ workflowName: this.checkpointer.workflowName });
+        if (latest !== undefined && !isFinalRunStatus(latest.runStatus)) await this.restoreHeld(latest.id, store);
+      } finally {
+        await lease.release().catch(() => undefined);
+      }
+    } finally {
+      this.lifecycle.release(token);
+    }
+    if (latest === undefined) return { kind: 'none' };
+    if (isFinalRunStatus(latest.runStatus)) return { kind: 'finished', checkpoint: latest };
+    // Synchronously after the release: no other call can reserve the instance in between.
+    return { kind: 'resumed', checkpoint: latest, run: this.resume<Output>(options) };
+  }
+
+  /** The requests waiting for answers (after a restore: the checkpoint's). */
+  get pendingRequests(): readonly PendingRequest[] {
+    return this.coordinator.pendingRequests;
   }
 
   async reset(): Promise<void> {

@@ -10,7 +10,7 @@ import type { CheckpointStore } from '../checkpoints/checkpoint-store.ts';
 import { recorderSink, type RecorderSink } from '../observe/run-recorder.ts';
 import { NO_TRACE, callerContext, epochNow, startRunTrace, type RunTrace } from '../observe/run-trace.ts';
 import type { Coordinator } from '../superstep/coordinator.ts';
-import { RunFailure, type InstanceCut, type RunContext } from '../superstep/coordinator-types.ts';
+import { RunFailure, type CheckpointHow, type InstanceCut, type RunContext } from '../superstep/coordinator-types.ts';
 import type { ResumeOptions } from '../workflow-options.ts';
 import { EventChannel } from './event-channel.ts';
 import { EventGate } from './event-gate.ts';
@@ -161,7 +161,7 @@ export class Run<Output> implements RunControl<Output> {
       maxSupersteps,
       signal: this.abort.signal,
       events: this.gate,
-      checkpoint: store === undefined ? undefined : (cut) => this.writeCheckpoint(store, cut),
+      checkpoint: store === undefined ? undefined : (cut, how) => this.writeCheckpoint(store, cut, how),
       onPendingRequests: () => this.onPendingRequests(),
       // Not forced by a recorder: it draws handlers from the hosts' timings, not from progress events.
       eventsWanted: () => !this.events.discarding,
@@ -221,12 +221,16 @@ export class Run<Output> implements RunControl<Output> {
   }
 
   /** A failed write is reported and leaves the lineage as it was (guarantee 27); the run goes on. */
-  private async writeCheckpoint(store: CheckpointStore, cut: InstanceCut): Promise<WorkflowEvent> {
+  private async writeCheckpoint(store: CheckpointStore, cut: InstanceCut, how: CheckpointHow): Promise<WorkflowEvent> {
     const { superstep } = cut;
     const trace = this.trace;
     const start = trace === NO_TRACE ? 0 : epochNow();
     try {
-      const meta = await this.parts.checkpointer.write(store, cut, { runId: this.runId, fence: this.lease.fence });
+      const meta = await this.parts.checkpointer.write(store, cut, {
+        runId: this.runId,
+        ...how,
+        fence: this.lease.fence,
+      });
       trace.checkpointWritten(superstep, start, { ok: true, checkpointId: meta.id, store: store.kind });
       return { type: 'checkpoint.saved', checkpointId: meta.id, superstep, store: store.kind };
     } catch (error) {

@@ -7,6 +7,7 @@ import type { WorkflowEvent } from '../../shared/events.ts';
 import type { ExecutorInfo, SharedWrite } from '../../shared/protocol.ts';
 import type { HostSet } from '../../shared/host-set.ts';
 import type { BarrierState, PendingRequestRecord } from '../checkpoints/checkpoint-body.ts';
+import type { CheckpointReason, CheckpointRunStatus } from '../checkpoints/checkpoint-store.ts';
 import type { Snapshot } from '../checkpoints/snapshot-bytes.ts';
 import type { Graph } from '../graph/graph.ts';
 import type { RunTrace } from '../observe/run-trace.ts';
@@ -28,13 +29,19 @@ export interface RunContext {
    * Writes a checkpoint of a barrier's cut (absent when no store is configured). Never rejects: resolves
    * to the event reporting the outcome, `checkpoint.saved` or a `CHECKPOINT_FAILED` warning (guarantee 27).
    */
-  readonly checkpoint: ((cut: InstanceCut) => Promise<WorkflowEvent>) | undefined;
+  readonly checkpoint: ((cut: InstanceCut, how: CheckpointHow) => Promise<WorkflowEvent>) | undefined;
   /** Asked when requests are pending and nothing is queued: wait for answers, or end the run (guarantees 6, 18). */
   readonly onPendingRequests: () => 'wait' | 'end';
   /** False once nobody will read the run's events: per-actor progress events are then not built. */
   readonly eventsWanted: () => boolean;
   /** The run's tracing and recording (a no-op when nobody watches: see run-trace.ts). */
   readonly trace: RunTrace;
+}
+
+/** Why a checkpoint is written and how the run stands (guarantee 56). */
+export interface CheckpointHow {
+  readonly reason: CheckpointReason;
+  readonly runStatus: CheckpointRunStatus;
 }
 
 /** A request waiting for its answer. */

@@ -18,8 +18,10 @@ import {
   type CoordinatorParts,
   type HostState,
   type InstanceCut,
+  type PendingRequest,
   type RunContext,
 } from './coordinator-types.ts';
+import type { CheckpointRunStatus } from '../checkpoints/checkpoint-store.ts';
 import { HostDispatch } from './host-dispatch.ts';
 import { InstanceState, sharedWrites, snapshotsOf } from './instance-state.ts';
 import { Partitioner } from './partitioner.ts';
@@ -73,6 +75,8 @@ export class Coordinator {
   /** Counts this instance's runs: batches and aborts carry it, so an abort reaches only its own run. */
   private runNumber = 0;
   private readonly progress = new Progress();
+  /** The running run's checkpoints: an accepted answer is written with them (guarantee 55). */
+  private checkpoints: BarrierCheckpoints | undefined;
 
   constructor(parts: CoordinatorParts) {
     this.instance = parts.instance;
@@ -111,6 +115,7 @@ export class Coordinator {
     this.runNumber++;
     // Checkpoint N is written while superstep N+1 runs; events stay in guarantee 3 order (barrier-checkpoint.ts).
     const checkpoints = new BarrierCheckpoints(run);
+    this.checkpoints = checkpoints;
     const cursor = { superstep: this.begin(run, checkpoints) };
     // Pending requests (from a restore, or an earlier run that ended waiting) are re-emitted (guarantee 21).
     for (const request of this.state.requests.pending.values()) run.events.emit({ type: 'request', ...request });
@@ -124,10 +129,14 @@ export class Coordinator {
       this.dispatcher.abortInFlight();
     };
     run.signal.addEventListener('abort', abortListener, { once: true });
+    let outcome: CoordinatorOutcome | undefined;
     try {
-      return await this.loop(run, checkpoints, cursor);
+      outcome = await this.loop(run, checkpoints, cursor);
+      return outcome;
     } finally {
-      await checkpoints.flush();
+      // The last checkpoint says how the run ended (guarantee 56).
+      await checkpoints.finish(finalStatus(outcome), () => this.state.cut());
+      if (this.checkpoints === checkpoints) this.checkpoints = undefined;
       run.signal.removeEventListener('abort', abortListener);
       unsubscribe();
       await this.dispatcher.release({ run: this.runNumber, superstep: cursor.superstep });
@@ -136,14 +145,22 @@ export class Coordinator {
 
   /** Queues a new run's input (and takes the entry checkpoint, guarantee 23), or resumes; returns the superstep. */
   private begin(run: RunContext, checkpoints: BarrierCheckpoints): number {
-    if (run.start.kind === 'resume') return this.state.superstep;
+    if (run.start.kind === 'resume') {
+      // Answers given with the resume are written before its first superstep's handlers see them.
+      if (this.state.answersSince.length > 0) {
+        checkpoints.defer(this.state.superstep, () => this.state.checkpointCut(), ANSWERS_ON_RESUME);
+      } else if (run.checkpoint !== undefined) {
+        checkpoints.rebase(this.state.checkpointCut());
+      }
+      return this.state.superstep;
+    }
     const dropped = this.state.startWith({ source: INPUT_SOURCE, target: this.graph.start, payload: run.start.input });
     if (dropped > 0) {
       const message = `discarding ${dropped} messages left queued by an earlier run`;
       const details = { messages: dropped };
       run.events.emit({ type: 'warning', code: 'QUEUE_DISCARDED', message, superstep: 0, details });
     }
-    checkpoints.defer(0, () => this.state.cut(), false);
+    checkpoints.defer(0, () => this.state.checkpointCut(), { completed: false, reason: 'entry' });
     return 0;
   }
 
@@ -161,7 +178,7 @@ export class Coordinator {
         if (requests.pending.size === 0 || run.onPendingRequests() === 'end') break;
         run.events.changeStatus('waiting-for-answers');
         // The barrier's checkpoint must not wait for a human: it holds the requests being waited on.
-        await checkpoints.flush();
+        await checkpoints.flush('waiting');
         await requests.answers(run.signal);
         continue;
       }
@@ -324,7 +341,7 @@ export class Coordinator {
         return traced;
       },
     });
-    step.checkpoints.defer(superstep, () => this.state.cut(), true);
+    step.checkpoints.defer(superstep, () => this.state.checkpointCut(), { completed: true, reason: 'barrier' });
     run.trace.stepEnded(superstep, 'committed');
   }
 
@@ -334,8 +351,15 @@ export class Coordinator {
   }
 
   /** Answers a pending request (guarantees 18, 20); see {@link RequestBook.respond}. */
-  respond(requestId: string, value: unknown): Promise<void> {
-    return this.state.requests.respond(requestId, value);
+  async respond(requestId: string, value: unknown): Promise<void> {
+    await this.state.requests.respond(requestId, value);
+    // Durable before it is acknowledged (guarantee 55): written with the run's checkpoints.
+    await this.checkpoints?.answered((base) => this.state.withAnswers(base));
+  }
+
+  /** The requests waiting for answers, in the order they were made. */
+  get pendingRequests(): readonly PendingRequest[] {
+    return [...this.state.requests.pending.values()];
   }
 
   /** Answers several requests, all checked before any is recorded (guarantee 20). */
@@ -387,4 +411,13 @@ export class Coordinator {
     });
     return { kind: 'cancelled', error };
   }
+}
+
+const ANSWERS_ON_RESUME = { completed: false, reason: 'response' } as const;
+
+/** How a run that ended with `outcome` stood (`undefined`: the loop threw, the run failed). */
+function finalStatus(outcome: CoordinatorOutcome | undefined): CheckpointRunStatus {
+  if (outcome === undefined) return 'failed';
+  if (outcome.kind !== 'idle') return outcome.kind;
+  return outcome.pendingRequests.length > 0 ? 'waiting' : 'completed';
 }

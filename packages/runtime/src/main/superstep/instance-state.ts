@@ -48,6 +48,8 @@ export class InstanceState {
   readonly requests: RequestBook;
   /** Traced requests waiting for answers: a request's span lasts until it is answered or dropped. */
   private readonly requestTraces = new Map<string, RequestTrace>();
+  /** Answers accepted since the last barrier or {@link checkpointCut}, as queued (guarantee 55). */
+  private answers: Envelope[] = [];
 
   constructor(private readonly parts: InstanceStateParts) {
     this.sharedState = new SharedState(parts.hosts, parts.sharedState);
@@ -55,6 +57,7 @@ export class InstanceState {
       check: parts.check,
       deliver: (envelope) => {
         this.queue.push(envelope);
+        this.answers.push(envelope);
         const { requestId } = envelope.payload as { requestId: string };
         this.requestTraces.get(requestId)?.end('answered');
         this.requestTraces.delete(requestId);
@@ -64,6 +67,11 @@ export class InstanceState {
 
   get superstep(): number {
     return this.committed;
+  }
+
+  /** Answers accepted since the last barrier or {@link checkpointCut}. */
+  get answersSince(): readonly Envelope[] {
+    return this.answers;
   }
 
   /** How many messages wait for the next superstep. */
@@ -81,6 +89,7 @@ export class InstanceState {
     const dropped = this.queue.length;
     this.committed = 0;
     this.queue = [input];
+    this.answers = [];
     return dropped;
   }
 
@@ -124,6 +133,7 @@ export class InstanceState {
       if (traced !== undefined) this.requestTraces.set(requestId, traced);
     }
     this.committed = barrier.superstep;
+    this.answers = [];
   }
 
   /**
@@ -143,6 +153,25 @@ export class InstanceState {
     };
   }
 
+  /** A {@link cut} for a checkpoint: answers accepted after it are those {@link withAnswers} adds. */
+  checkpointCut(): InstanceCut {
+    this.answers = [];
+    return this.cut();
+  }
+
+  /**
+   * `base` (the last {@link checkpointCut}) with the answers accepted since: queued for their executors,
+   * no longer pending. What a response checkpoint holds, whatever superstep is running meanwhile.
+   */
+  withAnswers(base: InstanceCut): InstanceCut {
+    const { pending } = this.requests;
+    return {
+      ...base,
+      queue: [...base.queue, ...this.answers],
+      requests: base.requests.filter((request) => pending.has(request.requestId)),
+    };
+  }
+
   /** The committed snapshots and shared state, as read-only views (not copies: read them at once). */
   committedState(): Pick<InstanceCut, 'snapshots' | 'shared'> {
     return { snapshots: this.snapshots, shared: this.sharedState.values };
@@ -158,6 +187,7 @@ export class InstanceState {
     this.snapshots.clear();
     for (const [id, snapshot] of cut.snapshots) this.snapshots.set(id, snapshot);
     this.requests.replace(cut.requests);
+    this.answers = [];
     for (const traced of this.requestTraces.values()) traced.end('dropped');
     this.requestTraces.clear();
   }
