@@ -10,7 +10,13 @@
 import { decode, encode } from '../shared/codec.ts';
 import { ControlClient } from '../shared/control-bytes.ts';
 import { fromErrorRecord, SuperstepError, type ErrorRecord } from '../shared/errors.ts';
-import { hostLost, type HostLink, type HostStreamListener, type StepRequest } from '../shared/host-set.ts';
+import {
+  hostLost,
+  numberedBatch,
+  type HostLink,
+  type HostStreamListener,
+  type StepRequest,
+} from '../shared/host-set.ts';
 import type {
   ControlResult,
   HostControl,
@@ -169,18 +175,7 @@ export class RemoteHostLink implements HostLink {
     if (!this.settledReady) await this.readyPromise;
     if (this.lostError !== undefined) throw this.lostError;
     const seq = (this.sentSeq.get(request.instance) ?? 0) + 1;
-    const batch: StepBatch = {
-      op: 'step',
-      instance: aliasOf(this.lane, request.instance),
-      run: request.run,
-      superstep: request.superstep,
-      seq,
-      shared: request.shared,
-      deliveries: request.deliveries,
-      continuation: request.continuation,
-      keySnapshots: request.keySnapshots,
-      timed: request.timed,
-    };
+    const batch = numberedBatch(request, seq, aliasOf(this.lane, request.instance));
     const bytes = encode(batch);
     this.sentSeq.set(request.instance, seq);
     let answer: Uint8Array;

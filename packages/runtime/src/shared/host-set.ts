@@ -38,6 +38,26 @@ export interface HostLink {
   subscribe(instance: string, listener: HostStreamListener): () => void;
 }
 
+/**
+ * The batch a link sends for `request` as number `seq`, under the instance name its host knows (a remote
+ * host's lane may name it differently). Built field by field: msgpackr packs an object made by spreading
+ * another about twice as slowly (5.8 against 2.7 µs for a small batch), on every superstep.
+ */
+export function numberedBatch(request: StepRequest, seq: number, instance = request.instance): StepBatch {
+  return {
+    op: 'step',
+    instance,
+    run: request.run,
+    superstep: request.superstep,
+    seq,
+    shared: request.shared,
+    deliveries: request.deliveries,
+    continuation: request.continuation,
+    keySnapshots: request.keySnapshots,
+    timed: request.timed,
+  };
+}
+
 /** Reloads one instance's actors on a replacement host (registered by each workflow). */
 export type HostReloader = (host: HostLink) => Promise<void>;
 

@@ -9,8 +9,14 @@ import { decode, encode } from '../../shared/codec.ts';
 import { ControlClient } from '../../shared/control-bytes.ts';
 import { connectControl, transferring } from '../../shared/control-plane.ts';
 import type { SuperstepError } from '../../shared/errors.ts';
-import { hostLost, type HostLink, type HostStreamListener, type StepRequest } from '../../shared/host-set.ts';
-import type { HostControl, HostToMain, PrepareStatesRequest, StepBatch, StepReply } from '../../shared/protocol.ts';
+import {
+  hostLost,
+  numberedBatch,
+  type HostLink,
+  type HostStreamListener,
+  type StepRequest,
+} from '../../shared/host-set.ts';
+import type { HostControl, HostToMain, PrepareStatesRequest, StepReply } from '../../shared/protocol.ts';
 
 /**
  * How a link reaches its host's control plane: comlink on the thread's control port, or codec messages on
@@ -47,7 +53,7 @@ export class WorkerHostLink implements HostLink {
   private readonly releaseControl: () => void;
   /** Codec-routed control calls waiting for their result (loopback only). */
   private readonly controlClient: ControlClient | undefined;
-  /** Per instance, the number of the last batch sent (see {@link StepBatch.seq}). */
+  /** Per instance, the number of the last batch sent (see `StepBatch.seq`). */
   private readonly sentSeq = new Map<string, number>();
   /** Per instance, the batches sent and not yet answered, by number: a reply is matched by its number. */
   private readonly pendingSteps = new Map<string, Map<number, StepWaiter>>();
@@ -171,20 +177,7 @@ export class WorkerHostLink implements HostLink {
     // The number is taken only once the batch is encoded: a batch that failed to encode was never sent,
     // and a gap would make the host refuse the next one.
     const seq = (this.sentSeq.get(request.instance) ?? 0) + 1;
-    // Named field by field, not `{ ...request, seq }`: msgpackr packs an object made by spreading a spread
-    // object about twice as slowly (measured 5.8 µs against 2.7 µs for a small batch), on every superstep.
-    const batch: StepBatch = {
-      op: 'step',
-      instance: request.instance,
-      run: request.run,
-      superstep: request.superstep,
-      seq,
-      shared: request.shared,
-      deliveries: request.deliveries,
-      continuation: request.continuation,
-      keySnapshots: request.keySnapshots,
-      timed: request.timed,
-    };
+    const batch = numberedBatch(request, seq);
     const bytes = encode(batch);
     this.sentSeq.set(request.instance, seq);
     return await new Promise<StepReply>((resolve, reject) => {
