@@ -320,7 +320,7 @@ export interface ExecutorDefinition<
   /** For a gathering executor, called with the list of messages (a {@link GatherHandler}). */
   readonly handle: Handler<In, State, Out, Output> | undefined;
   readonly on: Readonly<Record<string, Handler<never, State, Out, Output>>> | undefined;
-  /** @internal phantom */
+  /** Type-level only (never set at run time): carries the message types the builder checks edges with. */
   readonly __types?: { in: In; out: Out; state: State; output: Output };
 }
 

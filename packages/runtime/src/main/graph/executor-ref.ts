@@ -23,7 +23,7 @@ export interface ExecutorRef<
   readonly id: Id;
   /** Set for a sub-workflow node: the child's graph (guarantee 43). */
   readonly subWorkflow?: Graph;
-  /** @internal phantom */
+  /** Type-level only (never set at run time): carries the message types the builder checks edges with. */
   readonly __types?: { in: In; out: Out; output: Output };
 }
 

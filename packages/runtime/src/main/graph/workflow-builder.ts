@@ -159,7 +159,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown, Known extends Kn
   private start: string | undefined;
   private outputIds: string[] | undefined;
   /**
-   * @internal phantom: the builder's input, outputs and known ends. The methods read `Known` through their
+   * Type-level only (never set at run time): the builder's input, outputs and known ends. The methods read `Known` through their
    * `this` parameter, and it is held contravariantly: a builder that knows more ids stands in for one that
    * knows fewer, so `WorkflowBuilder<In>` annotations and `builder = builder.addEdge(…)` type-check.
    */
