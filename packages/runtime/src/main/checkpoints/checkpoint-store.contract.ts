@@ -423,8 +423,8 @@ interface CheckpointOptions extends Partial<Omit<CheckpointMeta, 'id' | 'blobHas
   readonly body?: Uint8Array;
 }
 
-/** A write with sensible defaults: workflow `wf`, lineage `L1`, superstep 0. */
-function checkpoint(id: string, options: CheckpointOptions = {}): CheckpointWrite {
+/** A write with sensible defaults: workflow `wf`, lineage `L1`, superstep 0 (the fencing suite's too). */
+export function checkpoint(id: string, options: CheckpointOptions = {}): CheckpointWrite {
   const { blobs = [], ship = true, body = bytes(`body of ${id}`), ...meta } = options;
   return {
     meta: {

@@ -5,33 +5,13 @@
  * started. A store's test file calls {@link describeFencingContract} with a factory of fresh, empty stores.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CHECKPOINT_FORMAT_VERSION,
-  type CheckpointFence,
-  type CheckpointStore,
-  type CheckpointWrite,
-} from './checkpoint-store.ts';
-import { expectCode } from './checkpoint-store.contract.ts';
+import type { CheckpointFence, CheckpointStore, CheckpointWrite } from './checkpoint-store.ts';
+import { checkpoint, expectCode } from './checkpoint-store.contract.ts';
 
 /** A body-only checkpoint of instance `wf`, written under `fence`. */
 function fenced(id: string, fence?: CheckpointFence): CheckpointWrite {
-  return {
-    meta: {
-      id,
-      workflowName: 'wf',
-      lineageId: 'L1',
-      runId: 'run-1',
-      parentId: null,
-      superstep: 0,
-      createdAt: 1000,
-      signature: 'sig',
-      formatVersion: CHECKPOINT_FORMAT_VERSION,
-      blobHashes: [],
-    },
-    body: new TextEncoder().encode(id),
-    blobs: [],
-    ...(fence === undefined ? {} : { fence }),
-  };
+  const write = checkpoint(id, { body: new TextEncoder().encode(id) });
+  return fence === undefined ? write : { ...write, fence };
 }
 
 /**
