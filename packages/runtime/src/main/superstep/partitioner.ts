@@ -41,12 +41,35 @@ export interface Partition {
  */
 const SLICES_PER_THREAD = 4;
 
+/** Where a target's messages go: a sub-workflow node, a stateless executor's slices, or an actor's host. */
+type Destination =
+  { readonly kind: 'child' } | { readonly kind: 'stateless' } | { readonly kind: 'actor'; host: number };
+
+const CHILD: Destination = { kind: 'child' };
+const STATELESS: Destination = { kind: 'stateless' };
+
 export class Partitioner {
+  /** Per target, where its messages go: one lookup per message instead of three. */
+  private readonly destinations = new Map<string, Destination>();
+
   constructor(private readonly parts: PartitionerParts) {}
+
+  private destination(target: string): Destination {
+    let found = this.destinations.get(target);
+    if (found === undefined) {
+      const { executors, placement, children } = this.parts;
+      if (children.has(target)) found = CHILD;
+      else if (executors.get(target)?.stateless === true) found = STATELESS;
+      else found = { kind: 'actor', host: placement.get(target) ?? 0 };
+      // Placement and executors are fixed once the instance is loaded: only a known target is kept.
+      if (found.kind !== 'actor' || placement.has(target)) this.destinations.set(target, found);
+    }
+    return found;
+  }
 
   /** Groups the queue: actors' mailboxes by host, stateless messages into slices, children's apart. */
   partition(queue: readonly Envelope[]): Partition {
-    const { threads, executors, placement, children } = this.parts;
+    const { threads } = this.parts;
     const batches = new Map<number, Delivery[]>();
     const childDeliveries = new Map<string, [string, unknown][]>();
     /** Per stateful actor: its mailbox. */
@@ -59,27 +82,27 @@ export class Partitioner {
       const envelope = queue[position];
       if (envelope === undefined) continue;
       const { target } = envelope;
-      if (children.has(target)) {
-        // A sub-workflow node runs each message as a run of its own: it needs no fan-in's sources.
-        let childBox = childDeliveries.get(target);
-        if (childBox === undefined) childDeliveries.set(target, (childBox = []));
-        childBox.push([envelope.source, envelope.payload]);
-        continue;
-      }
       let box = mailboxes.get(target);
       if (box === undefined) {
-        if (executors.get(target)?.stateless === true) {
+        const destination = this.destination(target);
+        if (destination.kind === 'child') {
+          // A sub-workflow node runs each message as a run of its own: it needs no fan-in's sources.
+          let childBox = childDeliveries.get(target);
+          if (childBox === undefined) childDeliveries.set(target, (childBox = []));
+          childBox.push([envelope.source, envelope.payload]);
+          continue;
+        }
+        if (destination.kind === 'stateless') {
           stateless.push(envelope);
           statelessAt.push(position);
           continue;
         }
         box = [];
         mailboxes.set(target, box);
-        const index = placement.get(target) ?? 0;
-        let deliveries = batches.get(index);
+        let deliveries = batches.get(destination.host);
         if (deliveries === undefined) {
-          batches.set(index, (deliveries = []));
-          batchStarts.set(index, position);
+          batches.set(destination.host, (deliveries = []));
+          batchStarts.set(destination.host, position);
         }
         deliveries.push([target, box]);
       }

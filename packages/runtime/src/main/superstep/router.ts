@@ -65,47 +65,69 @@ export class Router {
    * and a fan-in whose every source has contributed releases one list message into `queue`.
    */
   route(outbox: readonly OutboxEntry[], into: RouteInto, warn: Warn): void {
-    const { queue, fanIn: buffers } = into;
+    const { queue } = into;
     const touchedFanIns = new Set<number>();
     for (const [source, target, payload] of outbox) {
-      const message: Routed = { source, target, payload, warn };
-      let delivered = false;
-      for (const { edge, index } of this.outgoing.get(source) ?? []) {
-        switch (edge.kind) {
-          case 'direct':
-            if (edge.condition === undefined || this.test(edge.condition, message, edge.to)) {
-              delivered = deliver(queue, message, edge.to) || delivered;
-            }
-            break;
-          case 'fan-out':
-            if (target !== null && edge.select === undefined) {
-              // A message sent to one target: no need to walk every end of the fan-out.
-              if (edge.to.includes(target)) delivered = deliver(queue, message, target) || delivered;
-              break;
-            }
-            for (const to of this.select(edge, message)) delivered = deliver(queue, message, to) || delivered;
-            break;
-          case 'switch': {
-            const chosen = edge.cases.find((c) => this.test(c.when, message, c.to))?.to ?? edge.default;
-            if (chosen !== undefined) delivered = deliver(queue, message, chosen) || delivered;
-            break;
-          }
-          case 'fan-in': {
-            if (target !== null && target !== edge.to) break;
-            let perSource = buffers.get(index);
-            if (perSource === undefined) buffers.set(index, (perSource = new Map<string, unknown[]>()));
-            let list = perSource.get(source);
-            if (list === undefined) perSource.set(source, (list = []));
-            list.push(payload);
-            touchedFanIns.add(index);
-            delivered = true;
-            break;
-          }
-        }
+      const edges = this.outgoing.get(source);
+      // The common case, a single unconditional edge, queues without building the routed message.
+      const only = edges?.length === 1 ? edges[0]?.edge : undefined;
+      if (only?.kind === 'direct' && only.condition === undefined && (target === null || target === only.to)) {
+        queue.push({ source, target: only.to, payload });
+        continue;
       }
-      if (!delivered) unrouted(message);
+      if (only?.kind === 'fan-out' && target !== null && only.select === undefined && only.to.includes(target)) {
+        queue.push({ source, target, payload });
+        continue;
+      }
+      const message: Routed = { source, target, payload, warn };
+      if (!this.routeAlong(edges ?? [], message, { into, touchedFanIns })) unrouted(message);
     }
     for (const index of touchedFanIns) this.release(index, into);
+  }
+
+  /** Routes one message along every edge group leaving its source; true if any took it. */
+  private routeAlong(
+    edges: readonly { edge: EdgeGroup; index: number }[],
+    message: Routed,
+    { into, touchedFanIns }: { readonly into: RouteInto; readonly touchedFanIns: Set<number> },
+  ): boolean {
+    const { queue, fanIn: buffers } = into;
+    const { source, target, payload } = message;
+    let delivered = false;
+    for (const { edge, index } of edges) {
+      switch (edge.kind) {
+        case 'direct':
+          if (edge.condition === undefined || this.test(edge.condition, message, edge.to)) {
+            delivered = deliver(queue, message, edge.to) || delivered;
+          }
+          break;
+        case 'fan-out':
+          if (target !== null && edge.select === undefined) {
+            // A message sent to one target: no need to walk every end of the fan-out.
+            if (edge.to.includes(target)) delivered = deliver(queue, message, target) || delivered;
+            break;
+          }
+          for (const to of this.select(edge, message)) delivered = deliver(queue, message, to) || delivered;
+          break;
+        case 'switch': {
+          const chosen = edge.cases.find((c) => this.test(c.when, message, c.to))?.to ?? edge.default;
+          if (chosen !== undefined) delivered = deliver(queue, message, chosen) || delivered;
+          break;
+        }
+        case 'fan-in': {
+          if (target !== null && target !== edge.to) break;
+          let perSource = buffers.get(index);
+          if (perSource === undefined) buffers.set(index, (perSource = new Map<string, unknown[]>()));
+          let list = perSource.get(source);
+          if (list === undefined) perSource.set(source, (list = []));
+          list.push(payload);
+          touchedFanIns.add(index);
+          delivered = true;
+          break;
+        }
+      }
+    }
+    return delivered;
   }
 
   private release(index: number, { queue, fanIn: buffers }: RouteInto): void {
