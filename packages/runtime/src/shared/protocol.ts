@@ -188,8 +188,24 @@ export type HostEvent =
   | readonly ['custom', executorId: string, name: string, data: unknown]
   | readonly ['warning', code: WarningCode, message: string, details: Record<string, unknown>];
 
-/** A message an executor sent: `target` null means along every outgoing edge. */
-export type OutboxEntry = readonly [source: string, target: string | null, payload: unknown];
+/**
+ * The messages one executor sent in a row: `sends` holds `target, payload` pairs, flat (`target` null means
+ * along every outgoing edge). A run names its source once and allocates no array per message: a handler
+ * that sends 100,000 messages makes one run, not 100,000 entries to encode, decode and collect.
+ */
+export type OutboxRun = readonly [source: string, sends: unknown[]];
+
+/**
+ * The sends list to push a message from `source` onto (`target, payload`): the last run's if it has that
+ * source, else a new run's.
+ */
+export function sendsOf(outbox: OutboxRun[], source: string): unknown[] {
+  const last = outbox.at(-1);
+  if (last?.[0] === source) return last[1];
+  const sends: unknown[] = [];
+  outbox.push([source, sends]);
+  return sends;
+}
 
 /** Host → main, once per {@link StepBatch}. */
 export interface StepReply {
@@ -198,7 +214,7 @@ export interface StepReply {
   readonly superstep: number;
   /** The {@link StepBatch.seq} of the batch answered: replies are matched to batches by it. */
   readonly seq: number;
-  readonly outbox: readonly OutboxEntry[];
+  readonly outbox: readonly OutboxRun[];
   readonly outputs: readonly (readonly [executorId: string, data: unknown])[];
   /** Events not yet streamed. */
   readonly events: readonly HostEvent[];

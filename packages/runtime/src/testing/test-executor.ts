@@ -17,7 +17,7 @@ import {
   type DeliveredMessage,
   type HostEvent,
   type HostToMain,
-  type OutboxEntry,
+  type OutboxRun,
   type SharedWrite,
 } from '../shared/protocol.ts';
 import { checkResponse } from '../shared/response-check.ts';
@@ -188,7 +188,7 @@ function delivered(payload: unknown, options: HandleOptions | undefined): Delive
 
 /** What a host's reply carries to the coordinator, after the codec. */
 interface Committed {
-  readonly outbox: readonly OutboxEntry[];
+  readonly outbox: readonly OutboxRun[];
   readonly outputs: readonly (readonly [string, unknown])[];
   readonly requests: readonly (readonly [string, string, unknown])[];
   readonly sharedWrites: readonly (readonly [string, string, unknown, boolean])[];
@@ -282,7 +282,11 @@ class ExecutorUnderTest<In, Out, State, Output, Response> implements TestExecuto
       instance.shared,
       committed.sharedWrites.map(([, key, value, deleted]): SharedWrite => [key, value, deleted]),
     );
-    for (const [, to, message] of committed.outbox) this.sent.push({ message: message as Out, to, superstep });
+    for (const [, sends] of committed.outbox) {
+      for (let at = 0; at < sends.length; at += 2) {
+        this.sent.push({ message: sends[at + 1] as Out, to: sends[at] as string | null, superstep });
+      }
+    }
     for (const [, value] of committed.outputs) this.outputs.push(value as Output);
     for (const [, requestId, data] of committed.requests) this.requests.push({ requestId, data, superstep });
     this.currentSuperstep += 1;

@@ -10,7 +10,7 @@ import { assertSerializable } from '../shared/codec.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import { FRAMEWORK_EVENT_TYPES } from '../shared/events.ts';
 import type { ExecutorContext, RequestOptions, SendOptions, SharedState } from '../shared/executor-definition.ts';
-import type { DeliveredMessage } from '../shared/protocol.ts';
+import { sendsOf, type DeliveredMessage } from '../shared/protocol.ts';
 import type { Actor, Instance } from './instance.ts';
 import { refuseLateCall } from './late-calls.ts';
 import type { LiveUpdates } from './live-updates.ts';
@@ -87,7 +87,7 @@ export class HandlerContext implements ExecutorContext<unknown>, SharedState {
     this.assertOpen('send');
     const { executorId } = this.scope;
     assertSerializable(message, { executorId, direction: 'message' });
-    this.sink.outbox.push([executorId, options?.to ?? null, message]);
+    sendsOf(this.sink.outbox, executorId).push(options?.to ?? null, message);
   }
 
   yieldOutput(value: unknown): void {

@@ -5,11 +5,18 @@
  */
 import { threadId } from 'node:worker_threads';
 import type { ErrorRecord } from '../shared/errors.ts';
-import type { HandlerTiming, HostEvent, OutboxEntry, StepBatch, StepReply } from '../shared/protocol.ts';
+import {
+  sendsOf,
+  type HandlerTiming,
+  type HostEvent,
+  type OutboxRun,
+  type StepBatch,
+  type StepReply,
+} from '../shared/protocol.ts';
 
 /** Where a handler call's effects go: straight into the step's output, or into an attempt buffer. */
 export interface EffectSink {
-  readonly outbox: OutboxEntry[];
+  readonly outbox: OutboxRun[];
   readonly outputs: (readonly [string, unknown])[];
   readonly sharedWrites: (readonly [string, string, unknown, boolean])[];
   readonly requests: (readonly [string, string, unknown])[];
@@ -18,7 +25,7 @@ export interface EffectSink {
 
 /** What one superstep of one instance produces on this host. */
 export class StepOutput {
-  readonly outbox: OutboxEntry[] = [];
+  readonly outbox: OutboxRun[] = [];
   readonly outputs: (readonly [string, unknown])[] = [];
   events: HostEvent[] = [];
   /** Calls finished since the last live flush (reported only by a flush; see HostEventsMessage). */
@@ -42,7 +49,7 @@ export class StepOutput {
 
 /** One attempt of a call that may be retried: merged into the step's output only if it succeeds. */
 export class AttemptBuffer implements EffectSink {
-  readonly outbox: OutboxEntry[] = [];
+  readonly outbox: OutboxRun[] = [];
   readonly outputs: (readonly [string, unknown])[] = [];
   readonly sharedWrites: (readonly [string, string, unknown, boolean])[] = [];
   readonly requests: (readonly [string, string, unknown])[] = [];
@@ -50,7 +57,10 @@ export class AttemptBuffer implements EffectSink {
 
   mergeInto(output: StepOutput, executorId: string): void {
     // Loops, not push(...spread): a handler may send more messages than a call can take arguments.
-    for (const entry of this.outbox) output.outbox.push(entry);
+    for (const [source, sends] of this.outbox) {
+      const into = sendsOf(output.outbox, source);
+      for (const item of sends) into.push(item);
+    }
     for (const entry of this.outputs) output.outputs.push(entry);
     for (const entry of this.sharedWrites) output.sharedWrites.push(entry);
     for (const entry of this.requests) output.requests.push(entry);
@@ -71,7 +81,7 @@ export class DirectSink implements EffectSink {
     private readonly output: StepOutput,
     private readonly executorId: string,
   ) {}
-  get outbox(): OutboxEntry[] {
+  get outbox(): OutboxRun[] {
     return this.output.outbox;
   }
   get outputs(): (readonly [string, unknown])[] {

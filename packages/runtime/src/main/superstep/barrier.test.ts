@@ -68,7 +68,7 @@ describe('reading a barrier before the commit', () => {
       [
         reply({
           snapshots: [['a', view, null]],
-          outbox: [['a', null, 'm']],
+          outbox: [['a', [null, 'm']]],
           outputs: [['a', 'out']],
           requests: [['a', 'r1', 'q']],
         }),
@@ -84,8 +84,8 @@ describe('reading a barrier before the commit', () => {
     expect(snapshot?.[1]).toEqual(view);
     expect(snapshot?.[1]).not.toBe(view);
     expect(barrier.outbox).toEqual([
-      ['a', null, 'm'],
-      ['child', null, 'c-out'],
+      ['a', [null, 'm']],
+      ['child', [null, 'c-out']],
     ]);
     expect(barrier.outputs).toEqual([['a', 'out']]);
     // Requests are the parent's from this barrier on: numbered with the parent's superstep.

@@ -4,7 +4,7 @@
  * changed (instance-state.ts commits the record).
  */
 import type { WorkflowEvent } from '../../shared/events.ts';
-import type { HostEvent, OutboxEntry, StepReply } from '../../shared/protocol.ts';
+import { sendsOf, type HostEvent, type OutboxRun, type StepReply } from '../../shared/protocol.ts';
 import type { ChildStepResult, PendingRequest } from './coordinator-types.ts';
 import type { BatchResult } from './host-dispatch.ts';
 import { hostOf, type StepFailure } from './verdict.ts';
@@ -20,7 +20,7 @@ export interface Barrier {
   /** Own copies of the changed actors' snapshots. */
   readonly snapshots: readonly DraftSnapshot[];
   /** Messages sent, to be routed; a sub-workflow node's outputs flow on as its messages (guarantee 43). */
-  readonly outbox: readonly OutboxEntry[];
+  readonly outbox: readonly OutboxRun[];
   readonly outputs: readonly (readonly [executorId: string, data: unknown])[];
   /** Requests made, executors' and sub-workflow nodes', in that order. */
   readonly requests: readonly PendingRequest[];
@@ -70,7 +70,7 @@ export function readBarrier(
   childResults: readonly (readonly [string, ChildStepResult])[],
 ): Barrier {
   const snapshots: DraftSnapshot[] = [];
-  const outbox: OutboxEntry[] = [];
+  const outbox: OutboxRun[] = [];
   const outputs: (readonly [string, unknown])[] = [];
   const requests: PendingRequest[] = [];
   for (const reply of replies) {
@@ -83,7 +83,7 @@ export function readBarrier(
     for (const [executorId, requestId, data] of reply.requests)
       requests.push({ requestId, executorId, data, superstep });
   }
-  for (const [id, result] of childResults) for (const output of result.outputs) outbox.push([id, null, output]);
+  for (const [id, result] of childResults) for (const output of result.outputs) sendsOf(outbox, id).push(null, output);
   for (const [, result] of childResults) {
     for (const { executorId, requestId, data } of result.requests) {
       requests.push({ requestId, executorId, data, superstep });

@@ -5,7 +5,7 @@
  */
 import type { WarningCode } from '../../shared/events.ts';
 import { messageKind } from '../../shared/message-kind.ts';
-import type { OutboxEntry } from '../../shared/protocol.ts';
+import type { OutboxRun } from '../../shared/protocol.ts';
 import type { EdgeGroup, Graph } from '../graph/graph.ts';
 
 /** A message waiting for its superstep. */
@@ -64,23 +64,30 @@ export class Router {
    * Routes one superstep's outbox. Plain deliveries go to `queue`; fan-in contributions go to `buffers`,
    * and a fan-in whose every source has contributed releases one list message into `queue`.
    */
-  route(outbox: readonly OutboxEntry[], into: RouteInto, warn: Warn): void {
+  route(outbox: readonly OutboxRun[], into: RouteInto, warn: Warn): void {
     const { queue } = into;
     const touchedFanIns = new Set<number>();
-    for (const [source, target, payload] of outbox) {
-      const edges = this.outgoing.get(source);
-      // The common case, a single unconditional edge, queues without building the routed message.
-      const only = edges?.length === 1 ? edges[0]?.edge : undefined;
-      if (only?.kind === 'direct' && only.condition === undefined && (target === null || target === only.to)) {
-        queue.push({ source, target: only.to, payload });
-        continue;
+    for (const [source, sends] of outbox) {
+      const edges = this.outgoing.get(source) ?? [];
+      // The common cases, a single unconditional edge or a fan-out sent to with `to`, queue without
+      // building the routed message.
+      const only = edges.length === 1 ? edges[0]?.edge : undefined;
+      const direct = only?.kind === 'direct' && only.condition === undefined ? only.to : undefined;
+      const fanOut = only?.kind === 'fan-out' && only.select === undefined ? only.to : undefined;
+      for (let at = 0; at < sends.length; at += 2) {
+        const target = sends[at] as string | null;
+        const payload = sends[at + 1];
+        if (direct !== undefined && (target === null || target === direct)) {
+          queue.push({ source, target: direct, payload });
+          continue;
+        }
+        if (fanOut !== undefined && target !== null && fanOut.includes(target)) {
+          queue.push({ source, target, payload });
+          continue;
+        }
+        const message: Routed = { source, target, payload, warn };
+        if (!this.routeAlong(edges, message, { into, touchedFanIns })) unrouted(message);
       }
-      if (only?.kind === 'fan-out' && target !== null && only.select === undefined && only.to.includes(target)) {
-        queue.push({ source, target, payload });
-        continue;
-      }
-      const message: Routed = { source, target, payload, warn };
-      if (!this.routeAlong(edges ?? [], message, { into, touchedFanIns })) unrouted(message);
     }
     for (const index of touchedFanIns) this.release(index, into);
   }
