@@ -22,10 +22,13 @@ interface FloorWorker {
 export class FloorLoop {
   private constructor(private readonly hosts: readonly FloorWorker[]) {}
 
-  /** Starts `threads` workers and waits until each has loaded its host. */
-  static async start(threads: number): Promise<FloorLoop> {
+  /**
+   * Starts `threads` workers and waits until each has loaded its host. With `spinMicros` the workers poll
+   * for the next batch that long after each reply instead of sleeping at once (the spin floor).
+   */
+  static async start(threads: number, spinMicros = 0): Promise<FloorLoop> {
     const hosts = Array.from({ length: threads }, (): FloorWorker => ({
-      worker: new Worker(ENTRY),
+      worker: new Worker(ENTRY, { workerData: { spinMicros } }),
       reply: () => undefined,
     }));
     try {

@@ -3,6 +3,10 @@
  * supersteps, no work in handlers — the cost of the superstep machinery itself, in µs per superstep, next
  * to a hand-written floor (see floor.ts) run in the same process.
  *
+ * `spin-floor` is the same floor with its workers polling for the next batch for {@link SPIN_MICROS} after
+ * each reply instead of sleeping: no thread wake-up on the way in, so it shows how close to the physical
+ * limit of this machine a superstep gets (the runtime does not spin; docs/design.md says why).
+ *
  * Shape of one run (both systems): superstep 1 a seed sends S, which a fan-out delivers to every actor;
  * supersteps 2…S+1 each actor receives one message and sends `remaining - 1` to the next actor until 1.
  * So a run is S+1 supersteps, and the metric is run time ÷ supersteps.
@@ -29,6 +33,9 @@ import {
 
 const SIZES = [2, 64] as const;
 
+/** How long the spin floor's workers poll for the next batch after a reply. */
+const SPIN_MICROS = 100;
+
 /**
  * LangGraph's step count at each size. Measured on 2 cores (load ~3): ~1.2–1.7 ms per step at A = 2 and
  * ~40 ms at A = 64, plus ~30–50 ms per `invoke`. Enough steps that the fixed cost stays a small share of
@@ -53,10 +60,13 @@ export const superstepOverhead: Scenario = {
 
     const pool = await timed(() => createPool({ threads }));
     let floor: FloorLoop | undefined;
+    let spinFloor: FloorLoop | undefined;
     try {
       const floorStart = await timed(() => FloorLoop.start(threads));
       floor = floorStart.value;
       const floorLoop = floor;
+      spinFloor = await FloorLoop.start(threads, SPIN_MICROS);
+      const spinLoop = spinFloor;
       setup.push(single('superstep', 'startupMs', pool.ms), single('floor', 'startupMs', floorStart.ms));
       progress(`started · superstep pool ${pool.ms.toFixed(0)} ms · floor workers ${floorStart.ms.toFixed(0)} ms`);
 
@@ -92,6 +102,14 @@ export const superstepOverhead: Scenario = {
               },
             },
             {
+              name: 'spin-floor',
+              async once() {
+                const { ms, value } = await timed(() => spinLoop.run(actors, steps));
+                if (value !== steps + 1) throw new Error(`spin floor ran ${value} steps, expected ${steps + 1}`);
+                return (ms * 1000) / value;
+              },
+            },
+            {
               name: 'langgraph',
               async once() {
                 const { ms, value } = await timed(() => langGraph.run());
@@ -114,6 +132,8 @@ export const superstepOverhead: Scenario = {
             ratios[`superstep/floor@A=${actors}`] = value;
             worst = Math.max(worst, value);
           }
+          const spinRatio = ratio(rows.get('superstep'), rows.get('spin-floor'));
+          if (spinRatio !== undefined) ratios[`superstep/spin-floor@A=${actors}`] = spinRatio;
           const langGraphRatio = ratio(rows.get('langgraph'), rows.get('superstep'));
           if (langGraphRatio !== undefined) {
             ratios[`langgraph/superstep@A=${actors}`] = langGraphRatio;
@@ -127,12 +147,18 @@ export const superstepOverhead: Scenario = {
       if (worst > 0) ratios['superstep/floor'] = worst;
       if (Number.isFinite(langGraphWorst)) ratios['langgraph/superstep'] = langGraphWorst;
       return {
-        params: { A: [...SIZES], S: steps, langgraphS: SIZES.map((actors) => langGraphSteps(actors, quick)) },
+        params: {
+          A: [...SIZES],
+          S: steps,
+          spinMicros: SPIN_MICROS,
+          langgraphS: SIZES.map((actors) => langGraphSteps(actors, quick)),
+        },
         results: [...results, ...setup],
         ratios,
       };
     } finally {
       await floor?.close();
+      await spinFloor?.close();
       await pool.value.close();
     }
   },
