@@ -130,8 +130,40 @@ export type SharedWrite = readonly [key: string, value: unknown, deleted: boolea
 export type DeliveredMessage =
   readonly [source: string, payload: unknown] | readonly [source: string, payload: unknown, sources: readonly string[]];
 
-/** Messages for one executor in one superstep, in send order. */
-export type Delivery = readonly [executorId: string, messages: readonly DeliveredMessage[]];
+/**
+ * Messages for one executor in one superstep, in send order, flat: `source, payload, source, payload, …`
+ * (no array per message to build, encode, decode and collect). A fan-in's list message has its sources
+ * (`string[]`, in the fan-in's `from` order) where a source goes; its label is them joined with `+`.
+ */
+export type Delivery = readonly [executorId: string, messages: readonly unknown[]];
+
+/** How many messages a {@link Delivery} carries. */
+export function messageCount(delivery: Delivery): number {
+  return delivery[1].length / 2;
+}
+
+/** Appends one message to a delivery's flat list (see {@link Delivery}). */
+export function pushMessage(messages: unknown[], message: DeliveredMessage): void {
+  messages.push(message.length === 3 ? message[2] : message[0], message[1]);
+}
+
+/**
+ * A delivery's messages as handlers get them; `undefined` if the list is malformed (odd length, or a source
+ * that is neither a string nor a list of strings) — a protocol bug the host reports as such.
+ */
+export function deliveredMessages(flat: readonly unknown[]): DeliveredMessage[] | undefined {
+  if (flat.length % 2 !== 0) return undefined;
+  const messages: DeliveredMessage[] = [];
+  for (let at = 0; at < flat.length; at += 2) {
+    const source = flat[at];
+    if (typeof source === 'string') messages.push([source, flat[at + 1]]);
+    else if (Array.isArray(source) && source.every((id) => typeof id === 'string')) {
+      const sources: string[] = source;
+      messages.push([sources.join('+'), flat[at + 1], sources]);
+    } else return undefined;
+  }
+  return messages;
+}
 
 /** Main → host, once per superstep for each host that has work (or shared state to hear about). */
 export interface StepBatch {

@@ -14,6 +14,7 @@ import { invalidOption, optionsObject } from '../shared/options.ts';
 import {
   INPUT_SOURCE,
   RESPONSE_SOURCE,
+  pushMessage,
   type DeliveredMessage,
   type HostEvent,
   type HostToMain,
@@ -312,7 +313,9 @@ class ExecutorUnderTest<In, Out, State, Output, Response> implements TestExecuto
     instance.lateWarnings = [];
     instance.running = { superstep, output };
     try {
-      await this.runner.run({ instance, superstep, output }, [this.executorId, [message]]);
+      const messages: unknown[] = [];
+      pushMessage(messages, message);
+      await this.runner.run({ instance, superstep, output }, [this.executorId, messages]);
     } finally {
       instance.running = undefined;
       this.keep(output.events, superstep);

@@ -5,7 +5,7 @@
 import { SuperstepError, toErrorRecord, type ErrorRecord } from '../shared/errors.ts';
 import type { ExecutorDefinition, Handler } from '../shared/executor-definition.ts';
 import { messageKind } from '../shared/message-kind.ts';
-import { RESPONSE_SOURCE, type DeliveredMessage, type Delivery } from '../shared/protocol.ts';
+import { RESPONSE_SOURCE, deliveredMessages, type DeliveredMessage, type Delivery } from '../shared/protocol.ts';
 import { callWithRetries, isThenable } from './call-with-retries.ts';
 import { HandlerContext, type CallScope } from './handler-context.ts';
 import type { Actor, Instance } from './instance.ts';
@@ -24,7 +24,7 @@ interface Drain {
   readonly scope: CallScope;
   readonly direct: DirectSink;
   readonly definition: ExecutorDefinition;
-  readonly messages: Delivery[1];
+  readonly messages: readonly DeliveredMessage[];
 }
 
 export class DeliveryRunner {
@@ -33,7 +33,12 @@ export class DeliveryRunner {
   /** Runs one delivery; a promise only if some handler turned out asynchronous. */
   run(step: StepRun, delivery: Delivery): Promise<void> | undefined {
     const { instance, output } = step;
-    const [executorId, messages] = delivery;
+    const [executorId, flat] = delivery;
+    const messages = deliveredMessages(flat);
+    if (messages === undefined) {
+      internalFailure(output, executorId, `malformed messages for executor "${executorId}"`);
+      return;
+    }
     const definition = instance.executors.get(executorId);
     if (definition === undefined) {
       internalFailure(output, executorId, `executor "${executorId}" is not loaded on this host`);
@@ -211,7 +216,7 @@ function pickHandler(definition: ExecutorDefinition, payload: unknown): Handler<
  * other message goes into one list message, in queue order, whose sources name each one's sender (so
  * `ctx.sources[i]` sent `messages[i]`), labelled by its distinct senders joined with `+`.
  */
-function gathered(messages: Delivery[1]): DeliveredMessage[] {
+function gathered(messages: readonly DeliveredMessage[]): DeliveredMessage[] {
   const delivered: DeliveredMessage[] = [];
   const payloads: unknown[] = [];
   const sources: string[] = [];

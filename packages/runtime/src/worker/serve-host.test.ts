@@ -62,7 +62,7 @@ function batch(instance: string, seq: number, delayMs = 0): StepBatch {
     superstep: seq,
     seq,
     shared: [],
-    deliveries: [['counter', [['$input', delayMs]]]],
+    deliveries: [['counter', ['$input', delayMs]]],
     continuation: false,
     timed: false,
     keySnapshots: false,

@@ -3,7 +3,7 @@
  * stateless executor's messages into slices for whichever host is free (see host-dispatch.ts), a
  * sub-workflow node's to the main thread.
  */
-import type { DeliveredMessage, Delivery, ExecutorInfo } from '../../shared/protocol.ts';
+import type { Delivery, ExecutorInfo } from '../../shared/protocol.ts';
 import type { Envelope } from './router.ts';
 
 export interface PartitionerParts {
@@ -73,7 +73,7 @@ export class Partitioner {
     const batches = new Map<number, Delivery[]>();
     const childDeliveries = new Map<string, [string, unknown][]>();
     /** Per stateful actor: its mailbox. */
-    const mailboxes = new Map<string, DeliveredMessage[]>();
+    const mailboxes = new Map<string, unknown[]>();
     const stateless: Envelope[] = [];
     const statelessAt: number[] = [];
     const batchStarts = new Map<number, number>();
@@ -106,7 +106,7 @@ export class Partitioner {
         }
         deliveries.push([target, box]);
       }
-      box.push(deliveredMessage(envelope));
+      box.push(envelope.sources ?? envelope.source, envelope.payload);
     }
     const size = Math.ceil(stateless.length / (threads * SLICES_PER_THREAD));
     const slices: Delivery[][] = [];
@@ -144,16 +144,11 @@ export class Partitioner {
 
 /** Messages as deliveries: one per run of consecutive messages to the same target. */
 function deliveriesOf(messages: readonly Envelope[]): Delivery[] {
-  const deliveries: [string, DeliveredMessage[]][] = [];
-  for (const envelope of messages) {
+  const deliveries: [string, unknown[]][] = [];
+  for (const { target, source, sources, payload } of messages) {
     const last = deliveries.at(-1);
-    if (last?.[0] === envelope.target) last[1].push(deliveredMessage(envelope));
-    else deliveries.push([envelope.target, [deliveredMessage(envelope)]]);
+    if (last?.[0] === target) last[1].push(sources ?? source, payload);
+    else deliveries.push([target, [sources ?? source, payload]]);
   }
   return deliveries;
-}
-
-/** A queued message as a host gets it: a fan-in's list message carries its sources. */
-function deliveredMessage({ source, payload, sources }: Envelope): DeliveredMessage {
-  return sources === undefined ? [source, payload] : [source, payload, sources];
 }

@@ -90,22 +90,16 @@ describe('the barrier verdict (judge)', () => {
 describe('the calls a lost host took with it (for the trace)', () => {
   it('names, per lost host, the executors and messages of every batch it held, and nothing of other failures', () => {
     const calls = lostCalls([
-      { failure: lost(0), deliveries: [['actor', [['$input', 1]]]] },
-      { failure: handlerFailed('a'), deliveries: [['a', [['x', 2]]]] },
+      { failure: lost(0), deliveries: [['actor', ['$input', 1]]] },
+      { failure: handlerFailed('a'), deliveries: [['a', ['x', 2]]] },
       {
         failure: lost(0),
         deliveries: [
-          [
-            'work',
-            [
-              ['split', 1],
-              ['split', 2],
-            ],
-          ],
-          ['actor', [['x', 3]]],
+          ['work', ['split', 1, 'split', 2]],
+          ['actor', ['x', 3]],
         ],
       },
-      { failure: timeout, deliveries: [['slow', [['x', 4]]]] },
+      { failure: timeout, deliveries: [['slow', ['x', 4]]] },
     ]);
     expect(calls).toEqual([
       { hostIndex: 0, code: 'WORKER_LOST', reason: 'exit code 1', executorIds: ['actor', 'work'], messages: 4 },

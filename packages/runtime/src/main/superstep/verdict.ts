@@ -6,7 +6,7 @@
  * 40 can be checked without a host — and the coordinator's loop is a `switch` over it.
  */
 import { SuperstepError, type ErrorRecord } from '../../shared/errors.ts';
-import type { Delivery } from '../../shared/protocol.ts';
+import { messageCount, type Delivery } from '../../shared/protocol.ts';
 import type { LostHostCalls } from '../observe/run-trace.ts';
 
 /** A host died or stopped answering while it held a batch of the attempt (guarantee 39). */
@@ -173,9 +173,9 @@ export function lostCalls(
       host = { code: timedOut ? 'EXECUTOR_TIMEOUT' : 'WORKER_LOST', reason, ids: new Set(), messages: 0 };
       byHost.set(failure.hostIndex, host);
     }
-    for (const [executorId, messages] of deliveries) {
-      host.ids.add(executorId);
-      host.messages += messages.length;
+    for (const delivery of deliveries) {
+      host.ids.add(delivery[0]);
+      host.messages += messageCount(delivery);
     }
   }
   return [...byHost].map(([hostIndex, { code, reason, ids, messages }]) => ({
