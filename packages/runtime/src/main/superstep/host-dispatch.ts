@@ -282,7 +282,18 @@ class Sending {
     this.busy.set(index, (this.busy.get(index) ?? 0) + 1);
     const shared = continuation ? [] : this.parts.shared.take(index);
     try {
-      const reply = await hosts.host(index).step({ op: 'step', instance, ...header, continuation, shared, deliveries });
+      // Field by field, not spread from the header: see numberedBatch (shared/host-set.ts).
+      const reply = await hosts.host(index).step({
+        op: 'step',
+        instance,
+        run: header.run,
+        superstep: header.superstep,
+        continuation,
+        shared,
+        deliveries,
+        keySnapshots: header.keySnapshots,
+        timed: header.timed,
+      });
       this.file(index, slice, { ok: true, reply });
       this.parts.received.add(index);
       if (reply.failure !== null) this.failed = true;
