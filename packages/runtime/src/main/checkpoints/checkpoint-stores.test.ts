@@ -293,6 +293,17 @@ describe('file store', () => {
     expect(await store.load('c1')).toBeUndefined();
   });
 
+  it('a failed save in a new process removes only the files it created, never a blob older checkpoints use', async () => {
+    await store.save(write('old', ['shared state']));
+    await store.close();
+    // A new process: its store has not seen the blob on disk, and a checkpointer whose save failed ships every blob.
+    store = await openFileStore({ directory });
+    await mkdir(join(directory, 'checkpoints', 'c2.body'));
+    await expectCode(store.save(write('c2', ['shared state', 'new blob'])), 'CHECKPOINT_STORE_FAILED');
+    expect(await countFiles(join(directory, 'blobs'))).toBe(1);
+    expect((await store.load('old'))?.blobs.size).toBe(1);
+  });
+
   it('reports a damaged meta file as CHECKPOINT_CORRUPT', async () => {
     await store.save(write('c1'));
     await writeFile(join(directory, 'checkpoints', 'c1.json'), '{"seq": 1, "meta": {"id": "c1"}}');

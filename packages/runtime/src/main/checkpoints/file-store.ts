@@ -338,11 +338,14 @@ async function saveFiles(dir: FileDir, meta: CheckpointMeta, write: CheckpointWr
   for (const [hash, bytes] of blobsToStore(meta, write)) {
     if (shared.blobs.has(hash)) continue;
     const path = blobPath(root, hash);
-    // A shipped blob is written without asking whether it is there: a key names one snapshot's bytes, so at
-    // worst the same bytes replace themselves (atomically), and a save skips a stat per blob.
+    // A blob already on disk (written by an earlier process: this one has not seen it) is not written again,
+    // and so never removed by this save's undo — older checkpoints may need it. One synchronous stat.
+    if (existsNow(path)) {
+      shared.blobs.add(hash);
+      continue;
+    }
     if (bytes === undefined) {
-      if (existsNow(path)) shared.blobs.add(hash);
-      else missing.push(hash);
+      missing.push(hash);
       continue;
     }
     const shard = join(path, '..');
