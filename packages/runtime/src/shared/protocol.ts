@@ -96,7 +96,10 @@ export interface HostControl {
    * changes yet; a throw here leaves the host as it was.
    */
   prepareStates(instance: string, request: PrepareStatesRequest): Promise<void>;
-  /** Phase two: the prepared states (and shared state) become the committed ones. */
+  /**
+   * Phase two: the prepared states (and shared state) become the committed ones. A link may instead send
+   * it with the instance's next batch ({@link StepBatch.commitPrepared}) and resolve at once.
+   */
   commitPrepared(instance: string): Promise<void>;
   /** Drops prepared states. */
   discardPrepared(instance: string): Promise<void>;
@@ -161,6 +164,12 @@ export interface StepBatch {
    * send the records with the reply. Off, the host reads no clock per call.
    */
   readonly timed: boolean;
+  /**
+   * The host's prepared states (a restore or reset every host prepared) become the committed ones before
+   * anything else of this batch happens: {@link HostControl.commitPrepared} riding on the instance's next
+   * batch instead of costing a round trip of its own (see `PreparedCommits` in host-set.ts).
+   */
+  readonly commitPrepared: boolean;
 }
 
 /**

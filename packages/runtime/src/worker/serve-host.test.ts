@@ -66,6 +66,7 @@ function batch(instance: string, seq: number, delayMs = 0): StepBatch {
     continuation: false,
     timed: false,
     keySnapshots: false,
+    commitPrepared: false,
   };
 }
 
