@@ -14,7 +14,8 @@
  * Commit protocol: a host keeps the drafts of superstep N until it hears the outcome. Receiving the batch
  * of a later superstep of the same instance, or `commit`, commits them; `rollback` discards them. So a
  * successful superstep costs no extra round trip. `commit` and `rollback` name the run and superstep they
- * mean, so one that arrives late (after the host moved on) changes nothing.
+ * mean, so one that arrives late (after the host moved on) changes nothing. A restore or reset's second phase
+ * rides on the next batch the same way ({@link StepBatch.commitPrepared}).
  *
  * Sequencing: each batch carries a number, per instance on one link, 1, 2, 3…; a host applies only the
  * next one, answers a repeated one with the reply it already gave, and refuses any other (see
