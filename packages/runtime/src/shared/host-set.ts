@@ -76,8 +76,8 @@ export function numberedBatch(request: StepRequest, numbering: BatchNumbering): 
  * host's state is seen only through its batches, so a commit that rides on the next one is as good as one
  * sent at once; an instance that never runs again never needs it. Only a new `prepareStates` sends a
  * commit still owed as a call of its own first: a later replacement that is discarded must not take an
- * earlier, committed one with it. `dropInstance` forgets the commit; a link that is lost refuses it, as
- * the call would have failed.
+ * earlier, committed one with it. `discardPrepared`, `loadInstance` and `dropInstance` forget it; a link
+ * that is lost refuses it, as the call would have failed.
  */
 export class PreparedCommits {
   private readonly owed = new Set<string>();
@@ -97,6 +97,15 @@ export class PreparedCommits {
         if (lost !== undefined) return Promise.reject(lost);
         this.owed.add(instance);
         return Promise.resolve();
+      },
+      discardPrepared: (instance) => {
+        this.owed.delete(instance);
+        return control.discardPrepared(instance);
+      },
+      // A loaded or dropped instance has nothing prepared.
+      loadInstance: (request) => {
+        this.owed.delete(request.instance);
+        return control.loadInstance(request);
       },
       dropInstance: (instance) => {
         this.owed.delete(instance);

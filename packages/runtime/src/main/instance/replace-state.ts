@@ -87,12 +87,16 @@ interface ReplaceOptions {
   readonly verify?: () => void;
 }
 
-/** What preparing every level collects: each level's commit, and the undo of each level's preparation. */
+/**
+ * What preparing every level collects: each level's hosts' commit and its coordinator's replacement, and
+ * the undo of each level's preparation.
+ */
 interface Plan {
   readonly runResetHooks: boolean;
   /** The check still to run (see {@link ReplaceOptions.verify}); taken by the first level. */
   verify: (() => void) | undefined;
   readonly commits: (() => Promise<void>)[];
+  readonly replaces: (() => void)[];
   readonly discards: (() => Promise<unknown>)[];
 }
 
@@ -102,6 +106,7 @@ export async function replaceState(level: StateLevel, cut: InstanceCut, options:
     runResetHooks: options.runResetHooks ?? false,
     verify: options.verify,
     commits: [],
+    replaces: [],
     discards: [],
   };
   try {
@@ -115,7 +120,15 @@ export async function replaceState(level: StateLevel, cut: InstanceCut, options:
     }
     throw error;
   }
-  for (const commit of plan.commits) await commit();
+  // The hosts' commits first, every level's: a link owes them to the next batch, so one fails only for a
+  // host that was lost, and then every preparation is still there to discard and nothing has changed.
+  const committed = await Promise.allSettled(plan.commits.map((commit) => commit()));
+  const refused = committed.find((result) => result.status === 'rejected');
+  if (refused !== undefined) {
+    await Promise.all(plan.discards.map((discard) => discard()));
+    throw refused.reason;
+  }
+  for (const replace of plan.replaces) replace();
 }
 
 /**
@@ -141,6 +154,8 @@ async function prepareLevel(level: StateLevel, cut: InstanceCut, plan: Plan): Pr
   if (failed !== undefined) throw failed.reason;
   plan.commits.push(async () => {
     await Promise.all(hosts.map((host) => host.control.commitPrepared(instance)));
+  });
+  plan.replaces.push(() => {
     coordinator.replace(cut);
   });
   for (const [id, child] of level.children) {
