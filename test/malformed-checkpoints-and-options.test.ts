@@ -262,6 +262,9 @@ describe('guarantee 42: restoring malformed checkpoints', () => {
       (error: unknown) => error as CodedError,
     );
     expect(refusal?.code).toBe('CHECKPOINT_CORRUPT');
+    expect(refusal?.message).toContain("does not match its key's checksum");
+    // The hosts decoded the forged bytes while the checksums were checked: they were discarded, not applied.
+    expect((await wf.resume().result()).outputs).toEqual(afterBase());
   });
   /** Copies checkpoint `meta` into `into` as format 1 wrote it: the same cut, each blob keyed by its SHA-256. */
   async function asFormatOne(meta: CheckpointMeta, into: CheckpointStore): Promise<void> {

@@ -538,6 +538,38 @@ describe('guarantee 35: atomic reset', () => {
   });
 });
 
+describe('guarantees 24/35: a restore followed by a failing reset', () => {
+  it('guarantees 24/35: a reset that fails right after a restore leaves the restored state, not the one before the restore', async () => {
+    await using store = createMemoryStore();
+    // Its own pool (closed with it): bomb's armed flag lives in the worker threads' module copies.
+    await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
+      .addFanOut('kick', [
+        life.executor('bomb'),
+        life.executor('tally', { id: 't1' }),
+        life.executor('tally', { id: 't2' }),
+        life.executor('hits', { id: 'h' }),
+      ])
+      .build({ threads: 2, store, sharedState: { hits: 100 } });
+    const counts = (outputs: readonly unknown[] | undefined) =>
+      Object.fromEntries(
+        ((outputs ?? []) as Record<string, unknown>[]).map((o): [string, unknown] => [
+          String(o.id),
+          'count' in o ? o.count : o.hits,
+        ]),
+      );
+
+    expect(counts((await wf.run({ arm: false }).result()).outputs)).toEqual({ t1: 1, t2: 1, h: 100 });
+    const afterFirst = await store.latest({ workflowName: 'kick' });
+    expect(counts((await wf.run({ arm: true }).result()).outputs)).toEqual({ t1: 2, t2: 2, h: 101 });
+    // No run between the restore and the reset: the reset's hosts prepare (one of them fails) and discard.
+    await wf.restore(afterFirst?.id ?? '');
+    expect((await rejectionOf(wf.reset())).code).toBe('RESET_FAILED');
+
+    // Every actor and the shared state go on from the restored checkpoint.
+    expect(counts((await wf.run({ arm: false }).result()).outputs)).toEqual({ t1: 2, t2: 2, h: 101 });
+  });
+});
+
 describe('guarantee 36: per-run flags are cleared on every exit path', () => {
   /** How many checkpoints each store holds. */
   async function sizes(...stores: CheckpointStore[]): Promise<number[]> {

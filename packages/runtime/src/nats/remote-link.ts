@@ -13,6 +13,7 @@ import { fromErrorRecord, SuperstepError, type ErrorRecord } from '../shared/err
 import {
   hostLost,
   numberedBatch,
+  PreparedCommits,
   type HostLink,
   type HostStreamListener,
   type StepRequest,
@@ -73,6 +74,8 @@ export class RemoteHostLink implements HostLink {
   private readonly client: ControlClient;
   private readonly sentSeq = new Map<string, number>();
   private readonly listeners = new Map<string, HostStreamListener>();
+  /** Commits of prepared states owed to each instance's next batch. */
+  private readonly commits = new PreparedCommits(() => this.lostError);
   /** Rejecters of every request in flight, failed at once when the link is lost. */
   private readonly inFlight = new Set<(error: SuperstepError) => void>();
   private lostError: SuperstepError | undefined;
@@ -98,7 +101,7 @@ export class RemoteHostLink implements HostLink {
         },
       );
     });
-    this.control = this.aliased(this.client.control, owner);
+    this.control = this.commits.defer(this.aliased(this.client.control, owner));
   }
 
   /**
@@ -175,9 +178,11 @@ export class RemoteHostLink implements HostLink {
     if (!this.settledReady) await this.readyPromise;
     if (this.lostError !== undefined) throw this.lostError;
     const seq = (this.sentSeq.get(request.instance) ?? 0) + 1;
-    const batch = numberedBatch(request, seq, aliasOf(this.lane, request.instance));
+    const commitPrepared = this.commits.owes(request.instance);
+    const batch = numberedBatch(request, { seq, commitPrepared, instance: aliasOf(this.lane, request.instance) });
     const bytes = encode(batch);
     this.sentSeq.set(request.instance, seq);
+    if (commitPrepared) this.commits.paid(request.instance);
     let answer: Uint8Array;
     try {
       answer = await this.request('step', bytes, this.owner.stepTimeoutMs);

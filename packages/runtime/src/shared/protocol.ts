@@ -14,7 +14,8 @@
  * Commit protocol: a host keeps the drafts of superstep N until it hears the outcome. Receiving the batch
  * of a later superstep of the same instance, or `commit`, commits them; `rollback` discards them. So a
  * successful superstep costs no extra round trip. `commit` and `rollback` name the run and superstep they
- * mean, so one that arrives late (after the host moved on) changes nothing.
+ * mean, so one that arrives late (after the host moved on) changes nothing. A restore or reset's second phase
+ * rides on the next batch the same way ({@link StepBatch.commitPrepared}).
  *
  * Sequencing: each batch carries a number, per instance on one link, 1, 2, 3…; a host applies only the
  * next one, answers a repeated one with the reply it already gave, and refuses any other (see
@@ -96,7 +97,10 @@ export interface HostControl {
    * changes yet; a throw here leaves the host as it was.
    */
   prepareStates(instance: string, request: PrepareStatesRequest): Promise<void>;
-  /** Phase two: the prepared states (and shared state) become the committed ones. */
+  /**
+   * Phase two: the prepared states (and shared state) become the committed ones. A link may instead send
+   * it with the instance's next batch ({@link StepBatch.commitPrepared}) and resolve at once.
+   */
   commitPrepared(instance: string): Promise<void>;
   /** Drops prepared states. */
   discardPrepared(instance: string): Promise<void>;
@@ -193,6 +197,12 @@ export interface StepBatch {
    * send the records with the reply. Off, the host reads no clock per call.
    */
   readonly timed: boolean;
+  /**
+   * The host's prepared states (a restore or reset every host prepared) become the committed ones before
+   * anything else of this batch happens: {@link HostControl.commitPrepared} riding on the instance's next
+   * batch instead of costing a round trip of its own (see `PreparedCommits` in host-set.ts).
+   */
+  readonly commitPrepared: boolean;
 }
 
 /**

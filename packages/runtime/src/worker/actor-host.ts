@@ -159,6 +159,17 @@ export class ActorHost implements HostControl {
       };
       return stepReply(batch, output, []);
     }
+    // A restore or reset's second phase, riding on this batch (see StepBatch.commitPrepared).
+    if (batch.commitPrepared) {
+      if (instance.prepared === undefined) {
+        output.failure = {
+          executorId: '',
+          error: new SuperstepError('INTERNAL', `batch ${batch.seq} commits states never prepared`).toRecord(),
+        };
+        return this.answer(instance, batch, stepReply(batch, output, []));
+      }
+      applyPreparedStates(instance);
+    }
     if (!batch.continuation) {
       // A batch for a later superstep means the previous one succeeded everywhere.
       commitPending(instance);

@@ -43,6 +43,7 @@ function checkBatch(value: unknown): StepBatch {
     batch?.op !== 'step' ||
     typeof batch.instance !== 'string' ||
     !Number.isSafeInteger(batch.seq) ||
+    typeof batch.commitPrepared !== 'boolean' ||
     !Array.isArray(batch.deliveries) ||
     !Array.isArray(batch.shared)
   ) {

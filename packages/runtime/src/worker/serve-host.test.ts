@@ -1,7 +1,7 @@
 /**
  * An actor host served over bytes only (serve-host.ts), in a real worker thread: how it takes numbered
- * batches (the next one runs, a repeat is answered again without running, any other is refused), and
- * that replies and control results carry the id they answer.
+ * batches (the next one runs, a repeat is answered again without running, any other is refused), how a
+ * batch commits prepared states, and that replies and control results carry the id they answer.
  */
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,7 @@ function batch(instance: string, seq: number, delayMs = 0): StepBatch {
     continuation: false,
     timed: false,
     keySnapshots: false,
+    commitPrepared: false,
   };
 }
 
@@ -127,6 +128,37 @@ describe('actor host over bytes: numbered batches', () => {
       ['fast', 1, [['counter', 1]]],
       ['slow', 1, [['counter', 1]]],
     ]);
+  });
+});
+
+describe('actor host over bytes: prepared states', () => {
+  it('prepared states become committed with the batch that carries the commit, before it runs, and not before', async () => {
+    host = new BytesHost();
+    await host.load('i');
+    host.send(batch('i', 1));
+    await host.repliesReach(1);
+    await host.client.control.prepareStates('i', {
+      snapshots: [['counter', encode({ count: 40 })]],
+      shared: [],
+      runResetHooks: false,
+    });
+    // A batch without the flag runs on the state as it was (superstep 1 committed: 1 → 2).
+    host.send(batch('i', 2));
+    await host.repliesReach(2);
+    host.send({ ...batch('i', 3), commitPrepared: true });
+    const replies = await host.repliesReach(3);
+    expect(replies.map((reply) => reply.outputs)).toEqual([[['counter', 1]], [['counter', 2]], [['counter', 41]]]);
+  });
+
+  it('a batch carrying a commit of states never prepared fails as INTERNAL, and the host serves on', async () => {
+    host = new BytesHost();
+    await host.load('i');
+    host.send({ ...batch('i', 1), commitPrepared: true });
+    const [refused] = await host.repliesReach(1);
+    expect(refused?.failure?.error).toMatchObject({ code: 'INTERNAL' });
+    expect(refused?.outputs).toEqual([]);
+    host.send(batch('i', 2));
+    expect((await host.repliesReach(2))[1]).toMatchObject({ outputs: [['counter', 1]], failure: null });
   });
 });
 

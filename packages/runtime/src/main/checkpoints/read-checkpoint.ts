@@ -37,7 +37,8 @@ export async function readCheckpoint(
 
 /**
  * Checks one level of a decoded checkpoint against its graph and resolves its blob references into
- * snapshot bytes (sub-workflows are the caller's: each is checked against its own graph).
+ * snapshot bytes (sub-workflows are the caller's: each is checked against its own graph). The bytes
+ * themselves are checked by {@link checkBlobKeys}.
  */
 export function snapshotsFromCheckpoint(
   graph: Graph,
@@ -83,11 +84,28 @@ export function snapshotsFromCheckpoint(
         },
       );
     }
-    // Bytes that do not match their key were damaged (and might still decode).
-    if (!blobKeyMatches(key, bytes, state.formatVersion)) {
-      throw corrupt(`the snapshot of actor "${actorId}" does not match its key's checksum`);
-    }
     snapshots.set(actorId, new Snapshot(bytes, sameFormat ? key : null));
   }
   return snapshots;
+}
+
+/**
+ * Checks every snapshot of a decoded checkpoint, sub-workflows included, against its key's checksum: bytes
+ * that do not match were damaged (and might still decode). A restore runs this while the hosts prepare.
+ */
+export function checkBlobKeys(
+  state: CheckpointState,
+  read: { readonly blobs: ReadonlyMap<string, Uint8Array>; readonly checkpointId: string },
+): void {
+  const { blobs, checkpointId } = read;
+  for (const [actorId, key] of state.actors) {
+    const bytes = blobs.get(key);
+    if (bytes !== undefined && !blobKeyMatches(key, bytes, state.formatVersion)) {
+      const reason = `the snapshot of actor "${actorId}" does not match its key's checksum`;
+      throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}": ${reason}`, {
+        details: { checkpointId, reason },
+      });
+    }
+  }
+  for (const child of state.children.values()) checkBlobKeys(child, read);
 }

@@ -12,6 +12,7 @@ import type { SuperstepError } from '../../shared/errors.ts';
 import {
   hostLost,
   numberedBatch,
+  PreparedCommits,
   type HostLink,
   type HostStreamListener,
   type StepRequest,
@@ -58,6 +59,8 @@ export class WorkerHostLink implements HostLink {
   /** Per instance, the batches sent and not yet answered, by number: a reply is matched by its number. */
   private readonly pendingSteps = new Map<string, Map<number, StepWaiter>>();
   private readonly listeners = new Map<string, HostStreamListener>();
+  /** Commits of prepared states owed to each instance's next batch. */
+  private readonly commits = new PreparedCommits(() => this.lostError);
   private lostError: SuperstepError | undefined;
   /**
    * How to fail each control call in flight when the thread dies, so none waits on a dead thread. A set
@@ -127,7 +130,7 @@ export class WorkerHostLink implements HostLink {
       });
     };
     // A call to a thread that died never settles: each one is failed when the thread dies.
-    this.control = {
+    this.control = this.commits.defer({
       loadInstance: (request) => guard(() => api.loadInstance(request)),
       dropInstance: (instance) => guard(() => api.dropInstance(instance)),
       commit: (instance, at) => guard(() => api.commit(instance, at)),
@@ -139,7 +142,7 @@ export class WorkerHostLink implements HostLink {
       abort: (instance, reason, run) => guard(() => api.abort(instance, reason, run)),
       ping: () => guard(() => api.ping()),
       memory: () => guard(() => api.memory()),
-    };
+    });
     dataPort.on('message', (bytes: Uint8Array) => {
       this.receive(decode(bytes) as HostToMain);
     });
@@ -177,9 +180,10 @@ export class WorkerHostLink implements HostLink {
     // The number is taken only once the batch is encoded: a batch that failed to encode was never sent,
     // and a gap would make the host refuse the next one.
     const seq = (this.sentSeq.get(request.instance) ?? 0) + 1;
-    const batch = numberedBatch(request, seq);
-    const bytes = encode(batch);
+    const commitPrepared = this.commits.owes(request.instance);
+    const bytes = encode(numberedBatch(request, { seq, commitPrepared }));
     this.sentSeq.set(request.instance, seq);
+    if (commitPrepared) this.commits.paid(request.instance);
     return await new Promise<StepReply>((resolve, reject) => {
       let waiting = this.pendingSteps.get(request.instance);
       if (waiting === undefined) this.pendingSteps.set(request.instance, (waiting = new Map<number, StepWaiter>()));

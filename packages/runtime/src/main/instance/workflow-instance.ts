@@ -200,7 +200,7 @@ export class WorkflowInstance implements StateLevel, ChildWorkflow {
 
   async reset(): Promise<void> {
     await this.exclusive(async () => {
-      await replaceState(this, initialCut(this), true);
+      await replaceState(this, initialCut(this), { runResetHooks: true });
       this.checkpointer.newLineage();
     });
   }
