@@ -41,9 +41,16 @@ export interface Partition {
  */
 const SLICES_PER_THREAD = 4;
 
+/** An actor's destination: its host, and its mailbox while one partition is being built. */
+interface ActorDestination {
+  readonly kind: 'actor';
+  readonly host: number;
+  /** The mailbox of the partition being built (see {@link Partitioner.partition}); cleared after it. */
+  box: unknown[] | undefined;
+}
+
 /** Where a target's messages go: a sub-workflow node, a stateless executor's slices, or an actor's host. */
-type Destination =
-  { readonly kind: 'child' } | { readonly kind: 'stateless' } | { readonly kind: 'actor'; host: number };
+type Destination = { readonly kind: 'child' } | { readonly kind: 'stateless' } | ActorDestination;
 
 const CHILD: Destination = { kind: 'child' };
 const STATELESS: Destination = { kind: 'stateless' };
@@ -60,7 +67,7 @@ export class Partitioner {
       const { executors, placement, children } = this.parts;
       if (children.has(target)) found = CHILD;
       else if (executors.get(target)?.stateless === true) found = STATELESS;
-      else found = { kind: 'actor', host: placement.get(target) ?? 0 };
+      else found = { kind: 'actor', host: placement.get(target) ?? 0, box: undefined };
       // Placement and executors are fixed once the instance is loaded: only a known target is kept.
       if (found.kind !== 'actor' || placement.has(target)) this.destinations.set(target, found);
     }
@@ -72,8 +79,8 @@ export class Partitioner {
     const { threads } = this.parts;
     const batches = new Map<number, Delivery[]>();
     const childDeliveries = new Map<string, [string, unknown][]>();
-    /** Per stateful actor: its mailbox. */
-    const mailboxes = new Map<string, unknown[]>();
+    /** The actors given a mailbox by this partition (their `box` is cleared at the end). */
+    const boxed: ActorDestination[] = [];
     const stateless: Envelope[] = [];
     const statelessAt: number[] = [];
     const batchStarts = new Map<number, number>();
@@ -82,23 +89,23 @@ export class Partitioner {
       const envelope = queue[position];
       if (envelope === undefined) continue;
       const { target } = envelope;
-      let box = mailboxes.get(target);
+      const destination = this.destination(target);
+      if (destination.kind === 'child') {
+        // A sub-workflow node runs each message as a run of its own: it needs no fan-in's sources.
+        let childBox = childDeliveries.get(target);
+        if (childBox === undefined) childDeliveries.set(target, (childBox = []));
+        childBox.push([envelope.source, envelope.payload]);
+        continue;
+      }
+      if (destination.kind === 'stateless') {
+        stateless.push(envelope);
+        statelessAt.push(position);
+        continue;
+      }
+      let box = destination.box;
       if (box === undefined) {
-        const destination = this.destination(target);
-        if (destination.kind === 'child') {
-          // A sub-workflow node runs each message as a run of its own: it needs no fan-in's sources.
-          let childBox = childDeliveries.get(target);
-          if (childBox === undefined) childDeliveries.set(target, (childBox = []));
-          childBox.push([envelope.source, envelope.payload]);
-          continue;
-        }
-        if (destination.kind === 'stateless') {
-          stateless.push(envelope);
-          statelessAt.push(position);
-          continue;
-        }
-        box = [];
-        mailboxes.set(target, box);
+        destination.box = box = [];
+        boxed.push(destination);
         let deliveries = batches.get(destination.host);
         if (deliveries === undefined) {
           batches.set(destination.host, (deliveries = []));
@@ -108,6 +115,8 @@ export class Partitioner {
       }
       box.push(envelope.sources ?? envelope.source, envelope.payload);
     }
+    // The batches hold the mailboxes now; a destination keeping one would keep its messages alive.
+    for (const destination of boxed) destination.box = undefined;
     const size = Math.ceil(stateless.length / (threads * SLICES_PER_THREAD));
     const slices: Delivery[][] = [];
     const sliceStarts: number[] = [];

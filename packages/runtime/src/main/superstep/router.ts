@@ -45,9 +45,21 @@ function deliver(queue: Envelope[], { source, target, payload }: Routed, to: str
   return true;
 }
 
+/**
+ * A source whose one edge group needs no user code: a plain edge (`direct`: its target) or a fan-out without
+ * a selector (`fanOut`: its targets). Its messages are queued without building a routed message.
+ */
+interface Shortcut {
+  readonly direct: string | undefined;
+  readonly fanOut: ReadonlySet<string> | undefined;
+}
+
+const NO_SHORTCUT: Shortcut = { direct: undefined, fanOut: undefined };
+
 export class Router {
   /** Edge groups leaving each executor, with their index (the fan-in buffer key). */
   private readonly outgoing = new Map<string, { edge: EdgeGroup; index: number }[]>();
+  private readonly shortcuts = new Map<string, Shortcut>();
 
   constructor(readonly graph: Graph) {
     graph.edges.forEach((edge, index) => {
@@ -58,6 +70,14 @@ export class Router {
         list.push({ edge, index });
       }
     });
+    for (const [source, edges] of this.outgoing) {
+      const only = edges.length === 1 ? edges[0]?.edge : undefined;
+      if (only?.kind === 'direct' && only.condition === undefined) {
+        this.shortcuts.set(source, { direct: only.to, fanOut: undefined });
+      } else if (only?.kind === 'fan-out' && only.select === undefined) {
+        this.shortcuts.set(source, { direct: undefined, fanOut: new Set(only.to) });
+      }
+    }
   }
 
   /**
@@ -68,12 +88,9 @@ export class Router {
     const { queue } = into;
     const touchedFanIns = new Set<number>();
     for (const [source, sends] of outbox) {
-      const edges = this.outgoing.get(source) ?? [];
       // The common cases, a single unconditional edge or a fan-out sent to with `to`, queue without
       // building the routed message.
-      const only = edges.length === 1 ? edges[0]?.edge : undefined;
-      const direct = only?.kind === 'direct' && only.condition === undefined ? only.to : undefined;
-      const fanOut = only?.kind === 'fan-out' && only.select === undefined ? only.to : undefined;
+      const { direct, fanOut } = this.shortcuts.get(source) ?? NO_SHORTCUT;
       for (let at = 0; at < sends.length; at += 2) {
         const target = sends[at] as string | null;
         const payload = sends[at + 1];
@@ -81,12 +98,12 @@ export class Router {
           queue.push({ source, target: direct, payload });
           continue;
         }
-        if (fanOut !== undefined && target !== null && fanOut.includes(target)) {
+        if (fanOut !== undefined && target !== null && fanOut.has(target)) {
           queue.push({ source, target, payload });
           continue;
         }
         const message: Routed = { source, target, payload, warn };
-        if (!this.routeAlong(edges, message, { into, touchedFanIns })) unrouted(message);
+        if (!this.routeAlong(this.outgoing.get(source) ?? [], message, { into, touchedFanIns })) unrouted(message);
       }
     }
     for (const index of touchedFanIns) this.release(index, into);
