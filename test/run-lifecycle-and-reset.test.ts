@@ -498,25 +498,35 @@ describe('guarantee 34: reset', () => {
   });
 });
 
+/**
+ * A kick fanning out to a reset hook that throws while armed, two tallies and a shared-state reader, on its
+ * own pool (closed with it): bomb's armed flag lives in the worker threads' module copies.
+ */
+async function buildBombFanOut(store: CheckpointStore) {
+  return await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
+    .addFanOut('kick', [
+      life.executor('bomb'),
+      life.executor('tally', { id: 't1' }),
+      life.executor('tally', { id: 't2' }),
+      life.executor('hits', { id: 'h' }),
+    ])
+    .build({ threads: 2, store, sharedState: { hits: 100 } });
+}
+
+/** Each output's count by id (`hits` for the shared-state reader). */
+function counts(outputs: readonly unknown[] | undefined): Record<string, unknown> {
+  return Object.fromEntries(
+    ((outputs ?? []) as Record<string, unknown>[]).map((o): [string, unknown] => [
+      String(o.id),
+      'count' in o ? o.count : o.hits,
+    ]),
+  );
+}
+
 describe('guarantee 35: atomic reset', () => {
   it('guarantee 35: a reset hook that throws fails reset() with RESET_FAILED and leaves the instance exactly as before', async () => {
     await using store = createMemoryStore();
-    // Its own pool (closed with it): bomb's armed flag lives in the worker threads' module copies.
-    await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
-      .addFanOut('kick', [
-        life.executor('bomb'),
-        life.executor('tally', { id: 't1' }),
-        life.executor('tally', { id: 't2' }),
-        life.executor('hits', { id: 'h' }),
-      ])
-      .build({ threads: 2, store, sharedState: { hits: 100 } });
-    const counts = (outputs: readonly unknown[] | undefined) =>
-      Object.fromEntries(
-        ((outputs ?? []) as Record<string, unknown>[]).map((o): [string, unknown] => [
-          String(o.id),
-          'count' in o ? o.count : o.hits,
-        ]),
-      );
+    await using wf = await buildBombFanOut(store);
 
     expect(counts((await wf.run({ arm: true }).result()).outputs)).toEqual({ t1: 1, t2: 1, h: 100 });
     const lastBefore = await store.latest({ workflowName: 'kick' });
@@ -541,22 +551,7 @@ describe('guarantee 35: atomic reset', () => {
 describe('guarantees 24/35: a restore followed by a failing reset', () => {
   it('guarantees 24/35: a reset that fails right after a restore leaves the restored state, not the one before the restore', async () => {
     await using store = createMemoryStore();
-    // Its own pool (closed with it): bomb's armed flag lives in the worker threads' module copies.
-    await using wf = await new WorkflowBuilder(basic.executor('forward', { id: 'kick' }))
-      .addFanOut('kick', [
-        life.executor('bomb'),
-        life.executor('tally', { id: 't1' }),
-        life.executor('tally', { id: 't2' }),
-        life.executor('hits', { id: 'h' }),
-      ])
-      .build({ threads: 2, store, sharedState: { hits: 100 } });
-    const counts = (outputs: readonly unknown[] | undefined) =>
-      Object.fromEntries(
-        ((outputs ?? []) as Record<string, unknown>[]).map((o): [string, unknown] => [
-          String(o.id),
-          'count' in o ? o.count : o.hits,
-        ]),
-      );
+    await using wf = await buildBombFanOut(store);
 
     expect(counts((await wf.run({ arm: false }).result()).outputs)).toEqual({ t1: 1, t2: 1, h: 100 });
     const afterFirst = await store.latest({ workflowName: 'kick' });
