@@ -290,6 +290,28 @@ describe('guarantee 24: restore on a fresh instance yields the same outputs', ()
   });
 });
 
+describe('guarantee 24: a host lost between a restore and the next superstep', () => {
+  it('guarantee 24: hosts killed right after restore() are rebuilt with the restored state, and the resumed run produces the outputs the uninterrupted run produced after the checkpoint', async () => {
+    await using store = createMemoryStore();
+    // Its own pool: both of its threads are killed.
+    await using hosts = await createPool({ threads: 2 });
+    await using wf = await loopGraph().build({ pool: hosts, store });
+    const outputs = (await wf.run({ i: 2 }).result()).outputs as Joined[];
+    const from = (await store.list({ workflowName: 'seed' })).find((meta) => meta.superstep === 5);
+    if (from === undefined) throw new Error('no checkpoint of superstep 5');
+    // Move every actor away from the checkpoint, so a host that kept its old state would show.
+    await wf.run({ i: 2 }).result();
+
+    // The restore's commit is owed to the next batch; the hosts that prepared it die before that batch.
+    await wf.restore(from.id);
+    hosts.kill(0, 'test: lost between restore and resume');
+    hosts.kill(1, 'test: lost between restore and resume');
+    const resumed = await wf.resume().result();
+    expect(resumed.outputs).toEqual(outputs.filter((output) => output.superstep > 5));
+    expect(resumed.supersteps).toBe(12 - 5);
+  });
+});
+
 describe('guarantee 25: restoring into a different graph', () => {
   it('guarantee 25: a checkpoint of another graph is refused with CHECKPOINT_SIGNATURE_MISMATCH and the instance is unchanged', async () => {
     await using store = createMemoryStore();
