@@ -18,14 +18,16 @@ import {
   type HostStreamListener,
   type StepRequest,
 } from '../shared/host-set.ts';
-import type {
-  ControlResult,
-  HostControl,
-  HostEventsMessage,
-  HostTimerMessage,
-  StepBatch,
-  StepReply,
+import {
+  messageCount,
+  type ControlResult,
+  type HostControl,
+  type HostEventsMessage,
+  type HostTimerMessage,
+  type StepBatch,
+  type StepReply,
 } from '../shared/protocol.ts';
+import { replyShapeProblem } from '../shared/reply-shape.ts';
 import type { Payloads } from './payloads.ts';
 import { aliasOf, threadSubject, type Lane } from './subjects.ts';
 
@@ -195,7 +197,7 @@ export class RemoteHostLink implements HostLink {
     const reply = this.answerOf(batch, answer);
     this.servedBy = reply.threadId;
     this.usage.batches++;
-    for (const [, messages] of batch.deliveries) this.usage.messages += messages.length;
+    for (const delivery of batch.deliveries) this.usage.messages += messageCount(delivery);
     return { ...reply, instance: request.instance };
   }
 
@@ -213,6 +215,13 @@ export class RemoteHostLink implements HostLink {
     if (reply?.op !== 'done' || reply.instance !== batch.instance || reply.seq !== batch.seq) {
       throw new SuperstepError('DECODE_FAILED', `host ${this.hostId} answered batch ${String(batch.seq)} wrongly`, {
         details: { hostId: this.hostId, seq: batch.seq },
+      });
+    }
+    // Bytes from another process: a malformed list must fail this batch here, not the barrier's commit.
+    const problem = replyShapeProblem(reply);
+    if (problem !== undefined) {
+      throw new SuperstepError('DECODE_FAILED', `host ${this.hostId} sent a malformed reply (${problem})`, {
+        details: { hostId: this.hostId, seq: batch.seq, problem },
       });
     }
     return reply;
