@@ -5,17 +5,18 @@
  * not the payloads inside, which the codec already decoded and which are the user's values).
  */
 import type { StepReply } from './protocol.ts';
+import { isString, isTuple } from './shape-guards.ts';
 
 /** Where `reply` breaks the protocol (`outbox[2]: …`), or `undefined` if it is a well-formed reply. */
 export function replyShapeProblem(reply: StepReply): string | undefined {
   if (!Number.isInteger(reply.superstep) || !Number.isInteger(reply.threadId)) return 'superstep or threadId';
   return (
     listProblem(reply.outbox, 'outbox', isOutboxRun) ??
-    listProblem(reply.outputs, 'outputs', (entry) => tuple(entry, 2) && isString(entry[0])) ??
+    listProblem(reply.outputs, 'outputs', (entry) => isTuple(entry, 2) && isString(entry[0])) ??
     listProblem(reply.events, 'events', isHostEvent) ??
     listProblem(reply.sharedWrites, 'sharedWrites', isSharedWrite) ??
     listProblem(reply.snapshots, 'snapshots', isSnapshot) ??
-    listProblem(reply.requests, 'requests', (entry) => tuple(entry, 3) && isString(entry[0]) && isString(entry[1])) ??
+    listProblem(reply.requests, 'requests', (entry) => isTuple(entry, 3) && isString(entry[0]) && isString(entry[1])) ??
     listProblem(reply.timings, 'timings', isTiming) ??
     failureProblem(reply.failure)
   );
@@ -27,17 +28,9 @@ function listProblem(list: unknown, name: string, valid: (entry: unknown) => boo
   return at === -1 ? undefined : `${name}[${at}]: malformed`;
 }
 
-function tuple(value: unknown, length: number): value is unknown[] {
-  return Array.isArray(value) && value.length === length;
-}
-
-function isString(value: unknown): value is string {
-  return typeof value === 'string';
-}
-
 /** `[source, sends]`, `sends` flat `target, payload` pairs with each target a string or null. */
 function isOutboxRun(entry: unknown): boolean {
-  if (!tuple(entry, 2) || !isString(entry[0])) return false;
+  if (!isTuple(entry, 2) || !isString(entry[0])) return false;
   const sends = entry[1];
   if (!Array.isArray(sends) || sends.length % 2 !== 0) return false;
   for (let at = 0; at < sends.length; at += 2) {
@@ -48,24 +41,27 @@ function isOutboxRun(entry: unknown): boolean {
 }
 
 function isHostEvent(entry: unknown): boolean {
-  if (!tuple(entry, 4) || !isString(entry[1]) || !isString(entry[2])) return false;
+  if (!isTuple(entry, 4) || !isString(entry[1]) || !isString(entry[2])) return false;
   if (entry[0] === 'custom') return true;
   const details: unknown = entry[3];
   return entry[0] === 'warning' && typeof details === 'object' && details !== null && !Array.isArray(details);
 }
 
 function isSharedWrite(entry: unknown): boolean {
-  return tuple(entry, 4) && isString(entry[0]) && isString(entry[1]) && typeof entry[3] === 'boolean';
+  return isTuple(entry, 4) && isString(entry[0]) && isString(entry[1]) && typeof entry[3] === 'boolean';
 }
 
 function isSnapshot(entry: unknown): boolean {
   return (
-    tuple(entry, 3) && isString(entry[0]) && entry[1] instanceof Uint8Array && (entry[2] === null || isString(entry[2]))
+    isTuple(entry, 3) &&
+    isString(entry[0]) &&
+    entry[1] instanceof Uint8Array &&
+    (entry[2] === null || isString(entry[2]))
   );
 }
 
 function isTiming(entry: unknown): boolean {
-  if (!tuple(entry, 6) || !isString(entry[0]) || typeof entry[5] !== 'boolean') return false;
+  if (!isTuple(entry, 6) || !isString(entry[0]) || typeof entry[5] !== 'boolean') return false;
   return entry.slice(1, 5).every((value) => typeof value === 'number');
 }
 

@@ -5,6 +5,7 @@
  */
 import { decode, encode, locateUnserializable } from '../../shared/codec.ts';
 import { SuperstepError } from '../../shared/errors.ts';
+import { isString, isTuple } from '../../shared/shape-guards.ts';
 import type { Envelope, FanInBuffers } from '../superstep/router.ts';
 import { CHECKPOINT_FORMAT_VERSION, READABLE_FORMAT_VERSIONS } from './checkpoint-store.ts';
 
@@ -101,9 +102,6 @@ function carried(value: unknown, field: string): unknown {
   if (found !== undefined) throw corrupt(`${field} holds ${found.reason} at ${found.path}`);
   return value;
 }
-
-const isString = (v: unknown): v is string => typeof v === 'string';
-const isTuple = (v: unknown, length: number): v is unknown[] => Array.isArray(v) && v.length === length;
 
 function arrayOf<T>(value: unknown, field: string, check: (item: unknown) => T): T[] {
   if (!Array.isArray(value)) throw corrupt(`${field} is not a list`);
