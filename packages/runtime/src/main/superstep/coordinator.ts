@@ -139,7 +139,7 @@ export class Coordinator {
       if (this.checkpoints === checkpoints) this.checkpoints = undefined;
       run.signal.removeEventListener('abort', abortListener);
       unsubscribe();
-      await this.dispatcher.release({ run: this.runNumber, superstep: cursor.superstep });
+      this.dispatcher.release({ run: this.runNumber, superstep: cursor.superstep });
     }
   }
 

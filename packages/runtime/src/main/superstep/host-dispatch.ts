@@ -217,16 +217,19 @@ export class HostDispatch {
 
   /**
    * The run is over: hosts commit the drafts of its last superstep, which they keep until told (the
-   * verdict was given). A host still being replaced has no drafts (it is rebuilt from the barrier): it
-   * is not waited for.
+   * verdict was given). Sent, not waited for: a host's state is seen only through its batches and state
+   * replacements, and both commit earlier drafts first (a later batch before it runs, `prepareStates`
+   * before it builds), while a commit that arrives after a later batch leaves that batch's drafts alone.
+   * So a run's result does not wait a round trip for it; it goes at once so that hosts do not keep two
+   * states of a changed actor until the instance's next run. A host still being replaced has no drafts
+   * (it is rebuilt from the barrier), and a host lost meanwhile is rebuilt the same way: a failed commit
+   * needs nothing more.
    */
-  async release(mark: StepMark): Promise<void> {
+  release(mark: StepMark): void {
     const { hosts, instance } = this.parts;
-    await Promise.allSettled(
-      allHosts(hosts)
-        .filter((host) => host.isReady)
-        .map((host) => host.control.commit(instance, mark)),
-    );
+    for (const host of allHosts(hosts)) {
+      if (host.isReady) host.control.commit(instance, mark).catch(ignoreLostCommit);
+    }
   }
 
   /** A batch that did not come back, as a typed failure: the host it was posted to is known here. */
@@ -338,3 +341,6 @@ class Sending {
     return ordered.sort((a, b) => a[0] - b[0]).map(([, result]) => result);
   }
 }
+
+/** See {@link HostDispatch.release}: a host that misses its end-of-run commit is rebuilt from the barrier. */
+function ignoreLostCommit(): void {}
