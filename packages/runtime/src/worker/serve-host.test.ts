@@ -118,6 +118,20 @@ describe('actor host over bytes: numbered batches', () => {
     expect((await host.repliesReach(4))[3]).toMatchObject({ outputs: [['counter', 3]] });
   });
 
+  it('a late end-of-run commit of an earlier superstep does not commit a later one, so a rollback still drops it', async () => {
+    // The coordinator sends a run's last commit without waiting for it: it may come after the next run's batch.
+    host = new BytesHost();
+    await host.load('i');
+    host.send(batch('i', 1));
+    host.send(batch('i', 2));
+    await host.repliesReach(2);
+    await host.client.control.commit('i', { run: 1, superstep: 1 });
+    await host.client.control.rollback('i', { run: 1, superstep: 2 });
+    host.send(batch('i', 3));
+    // Superstep 2's drafts were dropped: superstep 3 counts from superstep 1's committed 1.
+    expect((await host.repliesReach(3))[2]).toMatchObject({ outputs: [['counter', 2]] });
+  });
+
   it('each reply names the batch it answers, so replies that arrive out of order are matched by id', async () => {
     host = new BytesHost();
     await Promise.all([host.load('slow'), host.load('fast')]);

@@ -222,13 +222,13 @@ export class HostDispatch {
    * before it builds), while a commit that arrives after a later batch leaves that batch's drafts alone.
    * So a run's result does not wait a round trip for it; it goes at once so that hosts do not keep two
    * states of a changed actor until the instance's next run. A host still being replaced has no drafts
-   * (it is rebuilt from the barrier), and a host lost meanwhile is rebuilt the same way: a failed commit
-   * needs nothing more.
+   * (it is rebuilt from the barrier), and a host lost meanwhile is rebuilt the same way.
    */
   release(mark: StepMark): void {
     const { hosts, instance } = this.parts;
     for (const host of allHosts(hosts)) {
-      if (host.isReady) host.control.commit(instance, mark).catch(ignoreLostCommit);
+      // A host that misses it is rebuilt from the barrier (see above): a failure needs nothing more.
+      if (host.isReady) host.control.commit(instance, mark).catch(() => undefined);
     }
   }
 
@@ -341,6 +341,3 @@ class Sending {
     return ordered.sort((a, b) => a[0] - b[0]).map(([, result]) => result);
   }
 }
-
-/** See {@link HostDispatch.release}: a host that misses its end-of-run commit is rebuilt from the barrier. */
-function ignoreLostCommit(): void {}
