@@ -10,6 +10,7 @@ import type { CheckpointState } from './checkpoint-body.ts';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointRead, type CheckpointStore } from './checkpoint-store.ts';
 import { Snapshot } from './snapshot-bytes.ts';
 import type { Graph } from '../graph/graph.ts';
+import type { Envelope } from '../superstep/router.ts';
 
 /** Loads a checkpoint from `store`, refusing one that is missing or was made by another graph. */
 export async function readCheckpoint(
@@ -108,4 +109,28 @@ export function checkBlobKeys(
     }
   }
   for (const child of state.children.values()) checkBlobKeys(child, read);
+}
+
+/**
+ * The queue of a decoded checkpoint with every fan-in list message naming its sources (`ctx.sources`).
+ * Bodies written before the sources travelled as a list hold such a message under its label alone (the
+ * sources joined with `+`). It is known by that label, its target and its list payload, and gets the
+ * fan-in's sources back, ids with `+` kept apart. A label that is also an executor id stays a plain sender.
+ */
+export function queueWithFanInSources(graph: Graph, queue: readonly Envelope[]): readonly Envelope[] {
+  const byLabel = new Map<string, readonly string[]>();
+  for (const edge of graph.edges) {
+    if (edge.kind === 'fan-in') byLabel.set(fanInKey(edge.to, edge.from.join('+')), edge.from);
+  }
+  if (byLabel.size === 0) return queue;
+  return queue.map((envelope) => {
+    const { source, target, payload } = envelope;
+    if (envelope.sources !== undefined || graph.executors.has(source) || !Array.isArray(payload)) return envelope;
+    const sources = byLabel.get(fanInKey(target, source));
+    return sources === undefined ? envelope : { ...envelope, sources };
+  });
+}
+
+function fanInKey(target: string, label: string): string {
+  return JSON.stringify([target, label]);
 }

@@ -9,7 +9,12 @@ import { SuperstepError } from '../../shared/errors.ts';
 import { allHosts, type HostSet } from '../../shared/host-set.ts';
 import { decodeCheckpointBody, type CheckpointState } from '../checkpoints/checkpoint-body.ts';
 import type { CheckpointRead, CheckpointStore } from '../checkpoints/checkpoint-store.ts';
-import { checkBlobKeys, readCheckpoint, snapshotsFromCheckpoint } from '../checkpoints/read-checkpoint.ts';
+import {
+  checkBlobKeys,
+  queueWithFanInSources,
+  readCheckpoint,
+  snapshotsFromCheckpoint,
+} from '../checkpoints/read-checkpoint.ts';
 import type { Graph } from '../graph/graph.ts';
 import type { Coordinator } from '../superstep/coordinator.ts';
 import type { InstanceCut } from '../superstep/coordinator-types.ts';
@@ -73,7 +78,7 @@ function cutFromCheckpoint(
     }
     children.set(id, cutFromCheckpoint(child, childState, read));
   }
-  return { ...state, snapshots, children };
+  return { ...state, queue: queueWithFanInSources(level.graph, state.queue), snapshots, children };
 }
 
 /** How a replacement goes besides its cut. */
