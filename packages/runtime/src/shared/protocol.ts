@@ -317,4 +317,16 @@ export type ControlResult =
   | { readonly op: 'result'; readonly id: number; readonly ok: false; readonly error: ErrorRecord };
 
 export type HostToMain = StepReply | HostEventsMessage | HostTimerMessage | ControlResult;
-export type MainToHost = StepBatch | ControlCall | { readonly op: 'stop' };
+/**
+ * Main → host: {@link HostControl.commit} for a thread host, as a message on the data channel that wants no
+ * answer. A run's end-of-run commit is not waited for (nothing needs it applied before the next batch, which
+ * commits earlier drafts itself), and on the data channel it comes in order with the batches, at the cost of
+ * one small message instead of a control call's.
+ */
+export interface CommitMessage {
+  readonly op: 'commit';
+  readonly instance: string;
+  readonly at: StepMark;
+}
+
+export type MainToHost = StepBatch | ControlCall | CommitMessage | { readonly op: 'stop' };

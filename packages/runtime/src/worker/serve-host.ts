@@ -1,7 +1,7 @@
 /**
  * An actor host served over any channel that carries bytes: step batches (one instance's run one after
  * another, in the order they came), control calls sent as codec messages (answered at once, so an abort
- * reaches a running batch), and `stop`. The thread entry (host-task.ts) supplies a MessagePort; another
+ * reaches a running batch), end-of-run commits (applied at once, not answered), and `stop`. The thread entry (host-task.ts) supplies a MessagePort; another
  * transport supplies its own three functions.
  */
 import { decode, encode } from '../shared/codec.ts';
@@ -46,6 +46,9 @@ export function serveHost(host: ActorHost, channel: HostChannel): Promise<'stopp
         case 'stop':
           channel.off(listener);
           resolve('stopped');
+          return;
+        case 'commit':
+          void host.commit(message.instance, message.at);
           return;
         case 'call':
           void answerControl(host, message).then((result) => {

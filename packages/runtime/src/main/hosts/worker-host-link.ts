@@ -17,7 +17,7 @@ import {
   type HostStreamListener,
   type StepRequest,
 } from '../../shared/host-set.ts';
-import type { HostControl, HostToMain, PrepareStatesRequest, StepReply } from '../../shared/protocol.ts';
+import type { CommitMessage, HostControl, HostToMain, PrepareStatesRequest, StepReply } from '../../shared/protocol.ts';
 
 /**
  * How a link reaches its host's control plane: comlink on the thread's control port, or codec messages on
@@ -133,7 +133,12 @@ export class WorkerHostLink implements HostLink {
     this.control = this.commits.defer({
       loadInstance: (request) => guard(() => api.loadInstance(request)),
       dropInstance: (instance) => guard(() => api.dropInstance(instance)),
-      commit: (instance, at) => guard(() => api.commit(instance, at)),
+      // On the data channel, unanswered and in order with the batches (see CommitMessage in protocol.ts).
+      commit: (instance, at) => {
+        if (this.lostError !== undefined) return Promise.reject(this.lostError);
+        this.post(encode({ op: 'commit', instance, at } satisfies CommitMessage));
+        return Promise.resolve();
+      },
       rollback: (instance, at) => guard(() => api.rollback(instance, at)),
       prepareStates: (instance, request) => guard(() => api.prepareStates(instance, prepare(request))),
       commitPrepared: (instance) => guard(() => api.commitPrepared(instance)),
