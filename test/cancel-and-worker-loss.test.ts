@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WorkflowBuilder, executorModule, type WorkflowEvent } from '@superstep/runtime';
+import { WorkflowBuilder, createPool, executorModule, type WorkflowEvent } from '@superstep/runtime';
 
 const mod = executorModule<typeof import('./fixtures/basic.ts')>(new URL('./fixtures/basic.ts', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'superstep-faults-'));
@@ -56,6 +56,35 @@ describe('guarantee 38: cancellation', () => {
     }
     const statuses = events.flatMap((event) => (event.type === 'status' ? [event.status] : []));
     expect(statuses).toEqual(['running', 'cancelled']);
+  });
+});
+
+describe('guarantee 38: closing while a handler spins', () => {
+  /** forward → spin, started and waited for until the spinning superstep has begun. */
+  async function spinning(build: Parameters<WorkflowBuilder['build']>[0]) {
+    const workflow = await new WorkflowBuilder(mod.executor('forward'))
+      .addEdge('forward', mod.executor('spin'))
+      .build(build);
+    const run = workflow.run(1);
+    for await (const event of run) if (event.type === 'superstep.started' && event.superstep === 2) break;
+    return { workflow, run };
+  }
+
+  it('guarantee 38: close() of a workflow whose handler spins cancels the run and resolves', async () => {
+    const { workflow, run } = await spinning({ threads: 2, cancelGraceMs: 20 });
+    await workflow.close();
+    expect(workflow.status).toBe('closed');
+    await expect(run.result()).rejects.toMatchObject({ code: 'RUN_CANCELLED' });
+  });
+
+  it('guarantee 38: on a shared pool, a cancel past cancelGraceMs, then close() of the workflow and of the pool, all resolve', async () => {
+    await using pool = await createPool({ threads: 2 });
+    const { workflow, run } = await spinning({ pool, cancelGraceMs: 20 });
+    void run.cancel('test');
+    await expect(run.result()).rejects.toMatchObject({ code: 'RUN_CANCELLED' });
+    await workflow.close();
+    await pool.close();
+    expect(pool.isClosed).toBe(true);
   });
 });
 
