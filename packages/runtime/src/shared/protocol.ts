@@ -83,7 +83,9 @@ export interface HostControl {
   dropInstance(instance: string): Promise<void>;
   /**
    * Commits the pending drafts of `instance` (they become committed state) if they are of `at` or an
-   * earlier superstep; drafts of a later one (this call arrived late) are left alone.
+   * earlier superstep; drafts of a later one (this call arrived late) are left alone. A link may resolve it
+   * before the host has applied it (a thread link sends a {@link CommitMessage} and wants no answer): the
+   * coordinator sends it at the end of a run and never waits for it.
    */
   commit(instance: string, at: StepMark): Promise<void>;
   /**
