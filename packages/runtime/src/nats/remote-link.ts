@@ -10,14 +10,7 @@
 import { decode, encode } from '../shared/codec.ts';
 import { ControlClient } from '../shared/control-bytes.ts';
 import { fromErrorRecord, SuperstepError, type ErrorRecord } from '../shared/errors.ts';
-import {
-  hostLost,
-  numberedBatch,
-  PreparedCommits,
-  type HostLink,
-  type HostStreamListener,
-  type StepRequest,
-} from '../shared/host-set.ts';
+import { hostLost, LinkBatches, type HostLink, type HostStreamListener, type StepRequest } from '../shared/host-set.ts';
 import {
   messageCount,
   type ControlResult,
@@ -74,10 +67,9 @@ export class RemoteHostLink implements HostLink {
   /** The host thread that last answered a batch on this lane (its `threadId`), once one has. */
   servedBy: number | undefined;
   private readonly client: ControlClient;
-  private readonly sentSeq = new Map<string, number>();
   private readonly listeners = new Map<string, HostStreamListener>();
-  /** Commits of prepared states owed to each instance's next batch. */
-  private readonly commits = new PreparedCommits(() => this.lostError);
+  /** Each instance's batch numbers and owed commit of prepared states. */
+  private readonly batches = new LinkBatches(() => this.lostError);
   /** Rejecters of every request in flight, failed at once when the link is lost. */
   private readonly inFlight = new Set<(error: SuperstepError) => void>();
   private lostError: SuperstepError | undefined;
@@ -103,7 +95,7 @@ export class RemoteHostLink implements HostLink {
         },
       );
     });
-    this.control = this.commits.defer(this.aliased(this.client.control, owner));
+    this.control = this.batches.defer(this.aliased(this.client.control, owner));
   }
 
   /**
@@ -179,12 +171,9 @@ export class RemoteHostLink implements HostLink {
   async step(request: StepRequest): Promise<StepReply> {
     if (!this.settledReady) await this.readyPromise;
     if (this.lostError !== undefined) throw this.lostError;
-    const seq = (this.sentSeq.get(request.instance) ?? 0) + 1;
-    const commitPrepared = this.commits.owes(request.instance);
-    const batch = numberedBatch(request, { seq, commitPrepared, instance: aliasOf(this.lane, request.instance) });
+    const batch = this.batches.next(request, aliasOf(this.lane, request.instance));
     const bytes = encode(batch);
-    this.sentSeq.set(request.instance, seq);
-    if (commitPrepared) this.commits.paid(request.instance);
+    this.batches.sent(request, batch);
     let answer: Uint8Array;
     try {
       answer = await this.request('step', bytes, this.owner.stepTimeoutMs);

@@ -202,7 +202,7 @@ export interface StepBatch {
   /**
    * The host's prepared states (a restore or reset every host prepared) become the committed ones before
    * anything else of this batch happens: {@link HostControl.commitPrepared} riding on the instance's next
-   * batch instead of costing a round trip of its own (see `PreparedCommits` in host-set.ts).
+   * batch instead of costing a round trip of its own (see `LinkBatches` in host-set.ts).
    */
   readonly commitPrepared: boolean;
 }

@@ -4,38 +4,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const fsyncFd = promisify(fsync);
 
 /**
- * Temp file, fsync, rename: readers see the old file or the whole new one, never part of it. Without
- * `sync` the fsync is skipped: still atomic for every reader and after the process is killed (the
- * operating system has the data), but a power cut may lose or reorder recent writes.
- */
-export async function writeAtomic(path: string, bytes: Uint8Array, sync = true): Promise<void> {
-  const temp = tempPath(path);
-  const handle = await open(temp, 'wx');
-  try {
-    await handle.writeFile(bytes);
-    if (sync) await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
-/**
- * Writes every file of `files` atomically, like {@link writeAtomic}, as one batch: the opens, writes,
+ * Writes every file of `files` atomically (temp file, fsync when `sync`, rename): readers see the old file or
+ * the whole new one, never part of it. Without `sync` the fsync is skipped: still atomic for every reader and
+ * after the process is killed (the operating system has the data), but a power cut may lose or reorder
+ * recent writes. One batch: the opens, writes,
  * closes and renames are synchronous calls, and with `sync` the fsyncs of all the files run at once, the
  * only asynchronous step. Every asynchronous file call is a round trip through libuv's thread pool, which
  * waits for a core while handlers keep them busy: a checkpoint's ten files, four calls each, took about
@@ -79,7 +57,10 @@ function tempPath(path: string): string {
   return `${path}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
-/** Makes renames and unlinks in each of `dirs` durable, the fsyncs at once (see {@link syncDirectory}). */
+/**
+ * Makes renames and unlinks in each of `dirs` durable, the fsyncs at once. Platforms that cannot fsync a
+ * directory skip it.
+ */
 export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
   const handles: number[] = [];
   try {
@@ -101,24 +82,6 @@ export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
     );
   } finally {
     for (const fd of handles) closeSync(fd);
-  }
-}
-
-/** Makes a rename or unlink in `dir` durable. Platforms that cannot fsync a directory skip it. */
-export async function syncDirectory(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-  } catch (error) {
-    if (hasCode(error, 'EISDIR') || hasCode(error, 'EPERM')) return;
-    throw error;
-  }
-  try {
-    await handle.sync();
-  } catch (error) {
-    if (!hasCode(error, 'EINVAL') && !hasCode(error, 'EBADF')) throw error;
-  } finally {
-    await handle.close();
   }
 }
 

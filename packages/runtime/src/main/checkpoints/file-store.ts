@@ -21,16 +21,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SuperstepError } from '../../shared/errors.ts';
-import {
-  exists,
-  existsNow,
-  isMissing,
-  removeFiles,
-  syncDirectories,
-  syncDirectory,
-  writeAllAtomic,
-  writeAtomic,
-} from './atomic-file.ts';
+import { exists, existsNow, isMissing, removeFiles, syncDirectories, writeAllAtomic } from './atomic-file.ts';
 import type {
   CheckpointFilter,
   CheckpointMeta,
@@ -170,7 +161,7 @@ async function checkLayout(root: string): Promise<void> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (!isMissing(error)) throw error;
-    await writeAtomic(path, new TextEncoder().encode(`${JSON.stringify(LAYOUT)}\n`));
+    await writeAllAtomic([[path, new TextEncoder().encode(`${JSON.stringify(LAYOUT)}\n`)]], true);
     return;
   }
   let layout: unknown;
@@ -199,7 +190,7 @@ async function initialize(root: string, state: { lastSeq: number }): Promise<voi
 
 function createFileStore(root: string, shared: DirectoryState, durable: boolean): CheckpointStore {
   const dir = fileDir(root, shared, durable);
-  const { checkpointsDir, metaPath, bodyPath, syncDir, collectGarbage } = dir;
+  const { checkpointsDir, metaPath, bodyPath, syncDirs, collectGarbage } = dir;
   const boundary = createStoreBoundary('file');
 
   /** Runs a write after every earlier write to this directory (from any store in this process). */
@@ -251,7 +242,7 @@ function createFileStore(root: string, shared: DirectoryState, durable: boolean)
           if (stored === undefined) return false;
           // Meta first (and durably): a crash after it leaves only unreferenced files, never a broken checkpoint.
           await rm(metaPath(id), { force: true });
-          await syncDir(checkpointsDir);
+          await syncDirs([checkpointsDir]);
           await rm(bodyPath(id), { force: true });
           await collectGarbage(new Set(stored.meta.blobHashes));
           return true;
@@ -288,9 +279,7 @@ interface FileDir {
   readonly bodyPath: (id: string) => string;
   /** Writes files atomically, one batch ({@link writeAllAtomic}), fsynced when the store is durable. */
   readonly writeFiles: (files: readonly (readonly [string, Uint8Array])[]) => Promise<void>;
-  /** Makes renames and unlinks in `dir` durable, when the store is. */
-  readonly syncDir: (dir: string) => Promise<void>;
-  /** The same for several directories at once. */
+  /** Makes renames and unlinks in `dirs` durable, when the store is. */
   readonly syncDirs: (dirs: Iterable<string>) => Promise<void>;
   /** Deletes blobs in `candidates` (all blobs if omitted) that no remaining checkpoint names. */
   readonly collectGarbage: (candidates?: Iterable<string>) => Promise<void>;
@@ -305,7 +294,6 @@ function fileDir(root: string, shared: DirectoryState, durable: boolean): FileDi
     metaPath: (id) => join(checkpointsDir, `${id}.json`),
     bodyPath: (id) => join(checkpointsDir, `${id}.body`),
     writeFiles: (files) => writeAllAtomic(files, durable),
-    syncDir: (dir) => (durable ? syncDirectory(dir) : Promise.resolve()),
     syncDirs: (dirs) => (durable ? syncDirectories(dirs) : Promise.resolve()),
     collectGarbage: async (candidates) => {
       const referenced = new Set<string>();
@@ -402,10 +390,10 @@ async function loadFiles(dir: FileDir, id: string): Promise<CheckpointRead | und
 
 /** Prunes (holding the directory's queue), and sweeps what interrupted saves left behind. */
 async function pruneFiles(dir: FileDir, resolved: RetentionPolicy): Promise<number> {
-  const { root, checkpointsDir, metaPath, syncDir, collectGarbage } = dir;
+  const { root, checkpointsDir, metaPath, syncDirs, collectGarbage } = dir;
   const pruned = selectPruned(await readAllMetas(root), resolved);
   await removeFiles(pruned.map(({ meta }) => metaPath(meta.id)));
-  await syncDir(checkpointsDir);
+  await syncDirs([checkpointsDir]);
   // Also sweeps what interrupted saves left behind: bodies without a meta, unreferenced blobs.
   const names = await readdir(checkpointsDir);
   const metas = new Set(names.filter((name) => name.endsWith('.json')));

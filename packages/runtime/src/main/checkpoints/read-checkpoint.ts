@@ -47,10 +47,7 @@ export function snapshotsFromCheckpoint(
   read: { readonly blobs: ReadonlyMap<string, Uint8Array>; readonly checkpointId: string },
 ): Map<string, Snapshot> {
   const { blobs, checkpointId } = read;
-  const corrupt = (reason: string): SuperstepError =>
-    new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}": ${reason}`, {
-      details: { checkpointId, reason },
-    });
+  const corrupt = (reason: string): SuperstepError => corruptCheckpoint(checkpointId, reason);
   // Everything the body names must exist in this graph: a restore must not fail later, mid-run.
   const known = (id: string): boolean => graph.executors.has(id);
   for (const envelope of state.queue) {
@@ -102,13 +99,16 @@ export function checkBlobKeys(
   for (const [actorId, key] of state.actors) {
     const bytes = blobs.get(key);
     if (bytes !== undefined && !blobKeyMatches(key, bytes, state.formatVersion)) {
-      const reason = `the snapshot of actor "${actorId}" does not match its key's checksum`;
-      throw new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}": ${reason}`, {
-        details: { checkpointId, reason },
-      });
+      throw corruptCheckpoint(checkpointId, `the snapshot of actor "${actorId}" does not match its key's checksum`);
     }
   }
   for (const child of state.children.values()) checkBlobKeys(child, read);
+}
+
+function corruptCheckpoint(checkpointId: string, reason: string): SuperstepError {
+  return new SuperstepError('CHECKPOINT_CORRUPT', `checkpoint "${checkpointId}": ${reason}`, {
+    details: { checkpointId, reason },
+  });
 }
 
 /**

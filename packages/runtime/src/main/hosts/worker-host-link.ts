@@ -11,8 +11,7 @@ import { connectControl, transferring } from '../../shared/control-plane.ts';
 import type { SuperstepError } from '../../shared/errors.ts';
 import {
   hostLost,
-  numberedBatch,
-  PreparedCommits,
+  LinkBatches,
   type HostLink,
   type HostStreamListener,
   type StepRequest,
@@ -54,13 +53,11 @@ export class WorkerHostLink implements HostLink {
   private readonly releaseControl: () => void;
   /** Codec-routed control calls waiting for their result (loopback only). */
   private readonly controlClient: ControlClient | undefined;
-  /** Per instance, the number of the last batch sent (see `StepBatch.seq`). */
-  private readonly sentSeq = new Map<string, number>();
   /** Per instance, the batches sent and not yet answered, by number: a reply is matched by its number. */
   private readonly pendingSteps = new Map<string, Map<number, StepWaiter>>();
   private readonly listeners = new Map<string, HostStreamListener>();
-  /** Commits of prepared states owed to each instance's next batch. */
-  private readonly commits = new PreparedCommits(() => this.lostError);
+  /** Each instance's batch numbers and owed commit of prepared states. */
+  private readonly batches = new LinkBatches(() => this.lostError);
   private lostError: SuperstepError | undefined;
   /**
    * How to fail each control call in flight when the thread dies, so none waits on a dead thread. A set
@@ -130,7 +127,7 @@ export class WorkerHostLink implements HostLink {
       });
     };
     // A call to a thread that died never settles: each one is failed when the thread dies.
-    this.control = this.commits.defer({
+    this.control = this.batches.defer({
       loadInstance: (request) => guard(() => api.loadInstance(request)),
       dropInstance: (instance) => guard(() => api.dropInstance(instance)),
       // On the data channel, unanswered and in order with the batches (see CommitMessage in protocol.ts).
@@ -182,17 +179,13 @@ export class WorkerHostLink implements HostLink {
   async step(request: StepRequest): Promise<StepReply> {
     if (!this.settledReady) await this.ready;
     if (this.lostError !== undefined) throw this.lostError;
-    // The number is taken only once the batch is encoded: a batch that failed to encode was never sent,
-    // and a gap would make the host refuse the next one.
-    const seq = (this.sentSeq.get(request.instance) ?? 0) + 1;
-    const commitPrepared = this.commits.owes(request.instance);
-    const bytes = encode(numberedBatch(request, { seq, commitPrepared }));
-    this.sentSeq.set(request.instance, seq);
-    if (commitPrepared) this.commits.paid(request.instance);
+    const batch = this.batches.next(request);
+    const bytes = encode(batch);
+    this.batches.sent(request, batch);
     return await new Promise<StepReply>((resolve, reject) => {
       let waiting = this.pendingSteps.get(request.instance);
       if (waiting === undefined) this.pendingSteps.set(request.instance, (waiting = new Map<number, StepWaiter>()));
-      waiting.set(seq, { resolve, reject });
+      waiting.set(batch.seq, { resolve, reject });
       this.post(bytes);
     });
   }

@@ -3,7 +3,7 @@
  * (guarantee 24) and reset to the initial state (guarantees 34–35). Atomic at every level: every host of
  * every level prepares first (decoding snapshots, running reset hooks); only if all succeed does any level
  * commit — its hosts, then its coordinator. (A host link may owe its host's commit to the instance's next
- * batch: `PreparedCommits` in shared/host-set.ts.)
+ * batch: `LinkBatches` in shared/host-set.ts.)
  */
 import { SuperstepError } from '../../shared/errors.ts';
 import { allHosts, type HostSet } from '../../shared/host-set.ts';

@@ -285,7 +285,7 @@ class Sending {
     this.busy.set(index, (this.busy.get(index) ?? 0) + 1);
     const shared = continuation ? [] : this.parts.shared.take(index);
     try {
-      // Field by field, not spread from the header: see numberedBatch (shared/host-set.ts).
+      // Field by field, not spread from the header: see LinkBatches.next (shared/host-set.ts).
       const reply = await hosts.host(index).step({
         op: 'step',
         instance,
