@@ -37,11 +37,16 @@ export class EventGate {
 
   /** A status change: emitted if it differs from the status observers have seen by the time it goes out. */
   changeStatus(next: RunningStatus): void {
-    const change = (): void => {
-      if (next !== this.current) this.send({ type: 'status', status: next, final: false });
-    };
-    if (this.held === undefined) change();
-    else this.held.push(change);
+    // Compared when the change is sent, which a hold delays. Called every superstep: a closure only when held.
+    if (this.held !== undefined) {
+      this.held.push(() => {
+        this.sendStatus(next);
+      });
+    } else this.sendStatus(next);
+  }
+
+  private sendStatus(next: RunningStatus): void {
+    if (next !== this.current) this.send({ type: 'status', status: next, final: false });
   }
 
   /** Holds every event from now until the returned release. A second hold joins the first. */

@@ -8,7 +8,8 @@
 import { SuperstepError, fromErrorRecord } from '../../shared/errors.ts';
 import { INPUT_SOURCE, type StepReply } from '../../shared/protocol.ts';
 import type { Graph } from '../graph/graph.ts';
-import type { LostHostCalls } from '../observe/run-trace.ts';
+import type { WarningCode } from '../../shared/events.ts';
+import type { LostHostCalls, RequestTrace } from '../observe/run-trace.ts';
 import { gatherReplies, readBarrier, toEvent, type Barrier } from './barrier.ts';
 import { BarrierCheckpoints } from './barrier-checkpoint.ts';
 import {
@@ -23,7 +24,7 @@ import {
 } from './coordinator-types.ts';
 import type { CheckpointRunStatus } from '../checkpoints/checkpoint-store.ts';
 import { HostDispatch } from './host-dispatch.ts';
-import { InstanceState, sharedWrites, snapshotsOf } from './instance-state.ts';
+import { InstanceState, sharedWrites, snapshotsOf, type CommitSink } from './instance-state.ts';
 import { Partitioner } from './partitioner.ts';
 import { Progress } from './progress.ts';
 import { ResponseValidator, checkAnswer } from './response-validator.ts';
@@ -323,24 +324,7 @@ export class Coordinator {
   private commit(step: Step, barrier: Barrier): void {
     const { run, superstep } = step;
     this.progress.committed(run.events, superstep);
-    this.state.commit(barrier, {
-      warn: (code, message, details) => {
-        run.events.emit({ type: 'warning', code, message, superstep, details });
-      },
-      output: (executorId, data) => {
-        if (this.graph.outputFrom !== null && !this.graph.outputFrom.has(executorId)) {
-          run.events.emit({ type: 'output.intermediate', executorId, superstep, data });
-          return;
-        }
-        step.outputs.push(data);
-        run.events.emit({ type: 'output', executorId, superstep, data });
-      },
-      request: (request) => {
-        const traced = run.trace.requestOpened(request.requestId, request.executorId, superstep);
-        run.events.emit({ type: 'request', ...request });
-        return traced;
-      },
-    });
+    this.state.commit(barrier, new CommitEvents(step, this.graph.outputFrom));
     step.checkpoints.defer(superstep, () => this.state.checkpointCut(), { completed: true, reason: 'barrier' });
     run.trace.stepEnded(superstep, 'committed');
   }
@@ -410,6 +394,39 @@ export class Coordinator {
       details: { reason: String(run.signal.reason) },
     });
     return { kind: 'cancelled', error };
+  }
+}
+
+/**
+ * What a barrier's commit reports, as the run's events. A class rather than an object of arrow functions:
+ * one is made per superstep, and methods cost nothing to create.
+ */
+class CommitEvents implements CommitSink {
+  constructor(
+    private readonly step: Step,
+    private readonly outputFrom: ReadonlySet<string> | null,
+  ) {}
+
+  warn(code: WarningCode, message: string, details: Record<string, unknown>): void {
+    const { run, superstep } = this.step;
+    run.events.emit({ type: 'warning', code, message, superstep, details });
+  }
+
+  output(executorId: string, data: unknown): void {
+    const { run, superstep, outputs } = this.step;
+    if (this.outputFrom !== null && !this.outputFrom.has(executorId)) {
+      run.events.emit({ type: 'output.intermediate', executorId, superstep, data });
+      return;
+    }
+    outputs.push(data);
+    run.events.emit({ type: 'output', executorId, superstep, data });
+  }
+
+  request(request: PendingRequest): RequestTrace | undefined {
+    const { run, superstep } = this.step;
+    const traced = run.trace.requestOpened(request.requestId, request.executorId, superstep);
+    run.events.emit({ type: 'request', ...request });
+    return traced;
   }
 }
 
