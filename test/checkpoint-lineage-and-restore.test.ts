@@ -375,6 +375,27 @@ describe('guarantee 26: stored checkpoints never alias live state', () => {
     await fresh.restore(meta.id);
     expect((await fresh.resume().result()).outputs).toEqual(outputs.filter((o) => o.superstep > 5));
   });
+
+  it("guarantee 26: a restore shares the memory store's bytes without changing them — after restoring and running on, the checkpoint loads the same and restores to the same outputs", async () => {
+    await using store = createMemoryStore();
+    await using wf = await buildLoop({ store });
+    const outputs = (await wf.run({ i: 1 }).result()).outputs as Joined[];
+    const meta = (await store.list({ workflowName: 'seed' }))[5];
+    if (meta === undefined) throw new Error('no checkpoint of superstep 5');
+    const before = await store.load(meta.id);
+    expect(before?.blobs.size).toBeGreaterThan(0);
+
+    // The restored instance runs on from the checkpoint, changing every actor's state it restored.
+    await using fresh = await buildLoop({ store });
+    await fresh.restore(meta.id);
+    expect((await fresh.resume().result()).outputs).toEqual(outputs.filter((o) => o.superstep > 5));
+    await fresh.restore(meta.id);
+    expect((await fresh.resume().result()).outputs).toEqual(outputs.filter((o) => o.superstep > 5));
+
+    const after = await store.load(meta.id);
+    expect(after?.body).toEqual(before?.body);
+    expect(after?.blobs).toEqual(before?.blobs);
+  });
 });
 
 describe('guarantee 26: what the runtime hands a store cannot be changed', () => {

@@ -1,7 +1,7 @@
 /**
  * The in-memory checkpoint store: for tests and for short-lived processes that only need restore within
- * one process. Bytes are copied on save (except the runtime's own, which are immutable) and on load, so
- * nothing stored aliases live state (guarantee 26).
+ * one process. Bytes are copied on save (except the runtime's own, which are immutable) and on load (except
+ * for the runtime's restore, which never writes them), so nothing stored aliases live state (guarantee 26).
  */
 import type {
   CheckpointFence,
@@ -18,6 +18,7 @@ import {
   checkpointExists,
   fenceRefused,
   isRuntimeWrite,
+  offerRuntimeLoad,
   requireFence,
   validateFence,
   validateFilter,
@@ -66,6 +67,19 @@ export function createMemoryStore(): CheckpointStore {
     return true;
   };
 
+  /** The checkpoint `id` with its bytes passed through `give` (a copy for a caller, as they are for a restore). */
+  const read = (id: string, give: (bytes: Uint8Array) => Uint8Array): CheckpointRead | undefined => {
+    assertCheckpointId(id);
+    const entry = checkpoints.get(id);
+    if (entry === undefined) return undefined;
+    const found = new Map<string, Uint8Array>();
+    for (const hash of entry.meta.blobHashes) {
+      const blob = blobs.get(hash);
+      if (blob !== undefined) found.set(hash, give(blob.bytes));
+    }
+    return { meta: entry.meta, body: give(entry.body), blobs: found };
+  };
+
   const store: CheckpointStore = {
     kind: 'memory',
 
@@ -84,17 +98,7 @@ export function createMemoryStore(): CheckpointStore {
     },
 
     load(id: string) {
-      return boundary.call('load', (): CheckpointRead | undefined => {
-        assertCheckpointId(id);
-        const entry = checkpoints.get(id);
-        if (entry === undefined) return undefined;
-        const read = new Map<string, Uint8Array>();
-        for (const hash of entry.meta.blobHashes) {
-          const blob = blobs.get(hash);
-          if (blob !== undefined) read.set(hash, copyBytes(blob.bytes));
-        }
-        return { meta: entry.meta, body: copyBytes(entry.body), blobs: read };
-      });
+      return boundary.call('load', () => read(id, copyBytes));
     },
 
     list(filter?: CheckpointFilter) {
@@ -132,6 +136,7 @@ export function createMemoryStore(): CheckpointStore {
       return store.close();
     },
   };
+  offerRuntimeLoad(store, (id) => boundary.call('load', () => read(id, (bytes) => bytes)));
   return store;
 }
 

@@ -8,17 +8,18 @@ import { blobKeyMatches } from '../../shared/blob-key.ts';
 import { SuperstepError } from '../../shared/errors.ts';
 import type { CheckpointState } from './checkpoint-body.ts';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointRead, type CheckpointStore } from './checkpoint-store.ts';
+import { loadForRuntime } from './checkpoint-validation.ts';
 import { Snapshot } from './snapshot-bytes.ts';
 import type { Graph } from '../graph/graph.ts';
 import type { Envelope } from '../superstep/router.ts';
 
-/** Loads a checkpoint from `store`, refusing one that is missing or was made by another graph. */
+/** Loads a checkpoint from `store` (its own bytes if it offers them: see offerRuntimeLoad), refusing one that is missing or was made by another graph. */
 export async function readCheckpoint(
   store: CheckpointStore,
   checkpointId: string,
   signature: string,
 ): Promise<CheckpointRead> {
-  const read = await store.load(checkpointId);
+  const read = await loadForRuntime(store, checkpointId);
   if (read === undefined) {
     throw new SuperstepError('CHECKPOINT_NOT_FOUND', `no checkpoint "${checkpointId}" in the ${store.kind} store`, {
       details: { checkpointId },
