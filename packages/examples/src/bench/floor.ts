@@ -91,11 +91,15 @@ export class FloorLoop {
   }
 }
 
+/** The runtime's threshold (docs/design.md#small-posts). */
+const TRANSFER_FROM_BYTES = 4096;
+
 function send(host: FloorWorker, batch: FloorMessage[]): Promise<Uint8Array> {
   return new Promise((resolve) => {
     host.reply = resolve;
-    // pack() returns a view into msgpackr's shared scratch buffer: copy before transferring (docs/design.md#the-codec).
+    // pack() returns a view into msgpackr's shared scratch buffer: copy before posting (docs/design.md#the-codec).
+    // Transferred only from 4 KB up, as the runtime does: a small buffer is cheaper to copy than to transfer.
     const bytes = new Uint8Array(pack(batch));
-    host.worker.postMessage(bytes, [bytes.buffer]);
+    host.worker.postMessage(bytes, bytes.byteLength >= TRANSFER_FROM_BYTES ? [bytes.buffer] : []);
   });
 }

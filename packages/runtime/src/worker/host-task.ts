@@ -5,6 +5,7 @@
  */
 import { isMainThread, type MessagePort } from 'node:worker_threads';
 import { serveControl } from '../shared/control-plane.ts';
+import { postBytes } from '../shared/post-bytes.ts';
 import { ActorHost } from './actor-host.ts';
 import { ignoreUncaughtLateCalls } from './late-calls.ts';
 import type { RemoteThreadConfig } from './nats-thread.ts';
@@ -25,9 +26,9 @@ export interface HostTaskInput {
 
 export default async function hostTask(input: HostTaskInput): Promise<'stopped'> {
   const { dataPort, controlPort } = input;
-  // Every buffer we post owns its ArrayBuffer (see codec.encode), so transferring it is safe.
+  // Every buffer we post owns its ArrayBuffer (see codec.encode), so transferring it is safe (shared/post-bytes.ts).
   const post = (bytes: Uint8Array): void => {
-    dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+    postBytes(dataPort, bytes);
   };
   // A leftover callback's late call is refused and reported; uncaught, it must not crash the thread.
   ignoreUncaughtLateCalls();

@@ -24,9 +24,10 @@ function handle(bytes: Uint8Array): void {
   const inbox = unpack(bytes) as FloorMessage[];
   const outbox: FloorMessage[] = [];
   for (const [actor, remaining] of inbox) if (remaining > 1) outbox.push([actor, remaining - 1]);
-  // pack() returns a view into msgpackr's shared scratch buffer: copy before transferring (docs/design.md#the-codec).
+  // pack() returns a view into msgpackr's shared scratch buffer: copy before posting (docs/design.md#the-codec),
+  // transferred only from 4 KB up, as the runtime does (docs/design.md#small-posts).
   const reply = new Uint8Array(pack(outbox));
-  port.postMessage(reply, [reply.buffer]);
+  port.postMessage(reply, reply.byteLength >= 4096 ? [reply.buffer] : []);
 }
 
 port.on('message', (bytes: Uint8Array) => {

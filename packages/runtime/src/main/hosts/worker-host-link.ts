@@ -9,6 +9,7 @@ import { decode, encode } from '../../shared/codec.ts';
 import { ControlClient } from '../../shared/control-bytes.ts';
 import { connectControl, transferring } from '../../shared/control-plane.ts';
 import type { SuperstepError } from '../../shared/errors.ts';
+import { postBytes } from '../../shared/post-bytes.ts';
 import {
   hostLost,
   LinkBatches,
@@ -150,9 +151,9 @@ export class WorkerHostLink implements HostLink {
     });
   }
 
-  /** Every buffer the codec makes owns its ArrayBuffer, so transferring it is safe. */
+  /** Every buffer the codec makes owns its ArrayBuffer, so transferring it is safe (shared/post-bytes.ts). */
   private post(bytes: Uint8Array): void {
-    this.dataPort.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+    postBytes(this.dataPort, bytes);
   }
 
   private receive(message: HostToMain): void {
