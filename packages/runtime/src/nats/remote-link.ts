@@ -7,7 +7,7 @@
  * for this lane gone loses the lane only. Either way every call waiting on the link rejects with
  * `hostLost()` and the set puts a new lane in the slot.
  */
-import { decode, encode } from '../shared/codec.ts';
+import { decode, encode, encodeMessage } from '../shared/codec.ts';
 import { ControlClient } from '../shared/control-bytes.ts';
 import { fromErrorRecord, SuperstepError, type ErrorRecord } from '../shared/errors.ts';
 import { hostLost, LinkBatches, type HostLink, type HostStreamListener, type StepRequest } from '../shared/host-set.ts';
@@ -172,7 +172,7 @@ export class RemoteHostLink implements HostLink {
     if (!this.settledReady) await this.readyPromise;
     if (this.lostError !== undefined) throw this.lostError;
     const batch = this.batches.next(request, aliasOf(this.lane, request.instance));
-    const bytes = encode(batch);
+    const bytes = encodeMessage(batch);
     this.batches.sent(request, batch);
     let answer: Uint8Array;
     try {

@@ -9,11 +9,66 @@ import { Packr } from 'msgpackr';
 import { SuperstepError } from './errors.ts';
 
 // `moreTypes`: without it msgpackr corrupts non-Uint8 typed arrays. Records: repeated object shapes in
-// one batch are written once. Structures are not shared across threads, so every buffer is self-contained.
-// `structuredClone: false`: we never write msgpackr's reference extensions, and refusing them on read
-// means no bytes decode into a cycle or a shared reference (the walk below would refuse a cycle, but a
-// few bytes of shared references can name a graph far too large to walk).
-const packr = new Packr({ moreTypes: true, useRecords: true, structuredClone: false });
+// one buffer are written once. `structuredClone: false`: we never write msgpackr's reference extensions,
+// and refusing them on read means no bytes decode into a cycle or a shared reference (the walk below would
+// refuse a cycle, but a few bytes of shared references can name a graph far too large to walk).
+const OPTIONS = { moreTypes: true, useRecords: true, structuredClone: false } as const;
+
+/**
+ * The shapes of the two messages every superstep carries, a host's batch and its reply, in the order
+ * their objects are built (`LinkBatches.next`, `stepReply`). Every side of the data plane knows them, so
+ * {@link encodeMessage} writes each as a one-byte record id instead of defining its record in every
+ * message: a 140-byte batch becomes 40 bytes, and encoding and decoding one cost a third of what they did
+ * (docs/design.md#message-shapes). An object built in another order still encodes, as a record of its own.
+ * Part of the wire protocol: hosts in other processes must run the same version.
+ */
+export const MESSAGE_SHAPES: readonly (readonly string[])[] = [
+  [
+    'op',
+    'instance',
+    'run',
+    'superstep',
+    'seq',
+    'shared',
+    'deliveries',
+    'continuation',
+    'keySnapshots',
+    'timed',
+    'commitPrepared',
+  ],
+  [
+    'op',
+    'instance',
+    'superstep',
+    'seq',
+    'outbox',
+    'outputs',
+    'events',
+    'sharedWrites',
+    'snapshots',
+    'requests',
+    'failure',
+    'threadId',
+    'timings',
+  ],
+];
+
+/**
+ * The known shapes as msgpackr's shared structures. Given through `getStructures`, so msgpackr marks them
+ * shared: a buffer that defines a record of its own under the same id (any {@link encode}d buffer does)
+ * replaces it only while that buffer is read, and a later message reads the known shape again.
+ */
+const KNOWN_SHAPES = {
+  getStructures: () => MESSAGE_SHAPES.map((keys) => [...keys]),
+  maxSharedStructures: MESSAGE_SHAPES.length,
+};
+
+/** Writes self-contained buffers: checkpoint bodies, snapshots, anything a store or another version may read. */
+const packr = new Packr(OPTIONS);
+/** Writes batches and replies with the known shapes. */
+const messagePackr = new Packr({ ...OPTIONS, ...KNOWN_SHAPES });
+/** Reads both kinds of buffer (the known shapes are only ever referred to by message buffers). */
+const reader = new Packr({ ...OPTIONS, ...KNOWN_SHAPES });
 
 /**
  * How deep a value may nest: containers (objects, arrays, Maps, Sets, an Error's cause) within containers.
@@ -28,16 +83,27 @@ export const MAX_DEPTH = 128;
  * (`pack()` returns a view into a shared 8 KB scratch buffer; transferring that would detach it.)
  */
 export function encode(value: unknown): Uint8Array {
-  const view = packr.pack(value);
-  const owned = new Uint8Array(view.byteLength);
-  owned.set(view);
-  return owned;
+  return owned(packr.pack(value));
 }
 
-/** Decodes bytes made by {@link encode}; malformed or truncated bytes raise `DECODE_FAILED`. */
+/**
+ * Encodes a message between the coordinator and a host (a `StepBatch` or `StepReply` above all)
+ * with the {@link MESSAGE_SHAPES} every side knows; {@link decode} reads it. Not for bytes a store keeps.
+ */
+export function encodeMessage(value: unknown): Uint8Array {
+  return owned(messagePackr.pack(value));
+}
+
+function owned(view: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(view.byteLength);
+  bytes.set(view);
+  return bytes;
+}
+
+/** Decodes bytes made by {@link encode} or {@link encodeMessage}; malformed or truncated bytes raise `DECODE_FAILED`. */
 export function decode(bytes: Uint8Array): unknown {
   try {
-    return packr.unpack(bytes);
+    return reader.unpack(bytes);
   } catch (error) {
     throw new SuperstepError('DECODE_FAILED', `cannot decode ${bytes.byteLength} bytes: ${String(error)}`, {
       cause: error,

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Msg, NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
-import { decode, encode } from '../shared/codec.ts';
+import { decode, encode, encodeMessage } from '../shared/codec.ts';
 import { answerControl } from '../shared/control-bytes.ts';
 import { SuperstepError, toErrorRecord } from '../shared/errors.ts';
 import type { ControlCall, HostControl, StepBatch } from '../shared/protocol.ts';
@@ -114,7 +114,7 @@ class ThreadServer {
       .then(() => this.host.step(batch))
       .then(
         (reply) => {
-          this.reply(msg, encode(reply));
+          this.reply(msg, encodeMessage(reply));
         },
         (error: unknown) => {
           this.fail(msg, error);

@@ -4,7 +4,7 @@
  * reaches a running batch), end-of-run commits (applied at once, not answered), and `stop`. The thread entry (host-task.ts) supplies a MessagePort; another
  * transport supplies its own three functions.
  */
-import { decode, encode } from '../shared/codec.ts';
+import { decode, encode, encodeMessage } from '../shared/codec.ts';
 import { answerControl } from '../shared/control-bytes.ts';
 import { SuperstepError } from '../shared/errors.ts';
 import type { MainToHost, StepBatch } from '../shared/protocol.ts';
@@ -27,7 +27,7 @@ export function serveHost(host: ActorHost, channel: HostChannel): Promise<'stopp
   const run = (batch: StepBatch): void => {
     // A failure here is a bug: it stays unhandled and crashes the host into its pool.
     void host.step(batch).then((reply) => {
-      channel.post(encode(reply));
+      channel.post(encodeMessage(reply));
       const next = waiting.get(batch.instance)?.shift();
       if (next === undefined) waiting.delete(batch.instance);
       else run(next);

@@ -5,7 +5,7 @@
  * host in another process. Split from the pool (`actor-pool.ts`), which starts, replaces and stops threads.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { decode, encode } from '../../shared/codec.ts';
+import { decode, encode, encodeMessage } from '../../shared/codec.ts';
 import { ControlClient } from '../../shared/control-bytes.ts';
 import { connectControl, transferring } from '../../shared/control-plane.ts';
 import type { SuperstepError } from '../../shared/errors.ts';
@@ -181,7 +181,7 @@ export class WorkerHostLink implements HostLink {
     if (!this.settledReady) await this.ready;
     if (this.lostError !== undefined) throw this.lostError;
     const batch = this.batches.next(request);
-    const bytes = encode(batch);
+    const bytes = encodeMessage(batch);
     this.batches.sent(request, batch);
     return await new Promise<StepReply>((resolve, reject) => {
       let waiting = this.pendingSteps.get(request.instance);
