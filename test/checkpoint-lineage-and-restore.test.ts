@@ -354,12 +354,18 @@ describe('guarantee 25: restoring into a different graph', () => {
 });
 
 describe('guarantee 26: stored checkpoints never alias live state', () => {
-  it('guarantee 26: mutating the bytes of a checkpoint loaded from the memory store does not change a later load, nor what a restore produces', async () => {
-    await using store = createMemoryStore();
+  /** Runs the loop with checkpoints in `store`: its outputs, and the checkpoint of superstep 5. */
+  async function checkpointedRun(store: CheckpointStore) {
     await using wf = await buildLoop({ store });
     const outputs = (await wf.run({ i: 1 }).result()).outputs as Joined[];
     const meta = (await store.list({ workflowName: 'seed' }))[5];
     if (meta === undefined) throw new Error('no checkpoint of superstep 5');
+    return { after: outputs.filter((o) => o.superstep > 5), meta };
+  }
+
+  it('guarantee 26: mutating the bytes of a checkpoint loaded from the memory store does not change a later load, nor what a restore produces', async () => {
+    await using store = createMemoryStore();
+    const { after, meta } = await checkpointedRun(store);
 
     const loaded = await store.load(meta.id);
     const body = Uint8Array.from(loaded?.body ?? []);
@@ -373,28 +379,25 @@ describe('guarantee 26: stored checkpoints never alias live state', () => {
     expect(again?.blobs).toEqual(blobs);
     await using fresh = await buildLoop({ store });
     await fresh.restore(meta.id);
-    expect((await fresh.resume().result()).outputs).toEqual(outputs.filter((o) => o.superstep > 5));
+    expect((await fresh.resume().result()).outputs).toEqual(after);
   });
 
   it("guarantee 26: a restore shares the memory store's bytes without changing them — after restoring and running on, the checkpoint loads the same and restores to the same outputs", async () => {
     await using store = createMemoryStore();
-    await using wf = await buildLoop({ store });
-    const outputs = (await wf.run({ i: 1 }).result()).outputs as Joined[];
-    const meta = (await store.list({ workflowName: 'seed' }))[5];
-    if (meta === undefined) throw new Error('no checkpoint of superstep 5');
+    const { after, meta } = await checkpointedRun(store);
     const before = await store.load(meta.id);
     expect(before?.blobs.size).toBeGreaterThan(0);
 
     // The restored instance runs on from the checkpoint, changing every actor's state it restored.
     await using fresh = await buildLoop({ store });
     await fresh.restore(meta.id);
-    expect((await fresh.resume().result()).outputs).toEqual(outputs.filter((o) => o.superstep > 5));
+    expect((await fresh.resume().result()).outputs).toEqual(after);
     await fresh.restore(meta.id);
-    expect((await fresh.resume().result()).outputs).toEqual(outputs.filter((o) => o.superstep > 5));
+    expect((await fresh.resume().result()).outputs).toEqual(after);
 
-    const after = await store.load(meta.id);
-    expect(after?.body).toEqual(before?.body);
-    expect(after?.blobs).toEqual(before?.blobs);
+    const stored = await store.load(meta.id);
+    expect(stored?.body).toEqual(before?.body);
+    expect(stored?.blobs).toEqual(before?.blobs);
   });
 });
 
