@@ -8,9 +8,11 @@
  * `encode` is the reference: msgpackr encoding the same 64 states on the main thread (what the bytes cost
  * to touch once). `restore/encode` says how many such encodings a restore costs.
  *
- * Warm-up: 10 repetitions of each, not the usual 2. msgpackr's encoder reaches its optimized speed only after
+ * Warm-up: 60 repetitions of each, not the usual 2. msgpackr's encoder reaches its optimized speed only after
  * some hundreds of calls; with 2 warm-ups the first measured encodings ran at 1.5–3.6 ms against 0.4–0.6 ms
- * warm, so the reference was slower than itself and the ratio looked better than a warm restore is.
+ * warm, so the reference was slower than itself and the ratio looked better than a warm restore is. A restore
+ * runs its own code once per repetition and is still getting faster after 40 (docs/benchmarks.md): with 10
+ * warm-ups the ratio compared a half-warm restore with a warm encoder.
  */
 import { createMemoryStore, createPool } from '@superstep/runtime';
 import { Packr } from 'msgpackr';
@@ -35,7 +37,7 @@ export const restore: Scenario = {
   id: 'restore',
   title: 'restore a checkpoint of 64 actors × 16 KB on a fresh instance and run one superstep vs msgpackr encode',
   async run({ quick, threads, progress }) {
-    const repetitions = quick ? { warmup: 1, reps: 4 } : { warmup: 10, reps: 21 };
+    const repetitions = quick ? { warmup: 1, reps: 4 } : { warmup: 60, reps: 21 };
     const store = createMemoryStore();
     const pool = await timed(() => createPool({ threads }));
     try {
