@@ -5,6 +5,7 @@
  * Actors are indices placed round-robin on the workers, as the runtime places them.
  */
 import { pack, unpack } from 'msgpackr';
+import { floorTransferList } from './floor-transfer.ts';
 import { Worker } from 'node:worker_threads';
 import type { FloorMessage } from './worker/floor-host.ts';
 
@@ -91,15 +92,11 @@ export class FloorLoop {
   }
 }
 
-/** The runtime's threshold (docs/design.md#small-posts). */
-const TRANSFER_FROM_BYTES = 4096;
-
 function send(host: FloorWorker, batch: FloorMessage[]): Promise<Uint8Array> {
   return new Promise((resolve) => {
     host.reply = resolve;
     // pack() returns a view into msgpackr's shared scratch buffer: copy before posting (docs/design.md#the-codec).
-    // Transferred only from 4 KB up, as the runtime does: a small buffer is cheaper to copy than to transfer.
     const bytes = new Uint8Array(pack(batch));
-    host.worker.postMessage(bytes, bytes.byteLength >= TRANSFER_FROM_BYTES ? [bytes.buffer] : []);
+    host.worker.postMessage(bytes, floorTransferList(bytes));
   });
 }

@@ -5,6 +5,7 @@
  * main thread's job, as in the runtime.
  */
 import { pack, unpack } from 'msgpackr';
+import { floorTransferList } from '../floor-transfer.ts';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
@@ -24,10 +25,9 @@ function handle(bytes: Uint8Array): void {
   const inbox = unpack(bytes) as FloorMessage[];
   const outbox: FloorMessage[] = [];
   for (const [actor, remaining] of inbox) if (remaining > 1) outbox.push([actor, remaining - 1]);
-  // pack() returns a view into msgpackr's shared scratch buffer: copy before posting (docs/design.md#the-codec),
-  // transferred only from 4 KB up, as the runtime does (docs/design.md#small-posts).
+  // pack() returns a view into msgpackr's shared scratch buffer: copy before posting (docs/design.md#the-codec).
   const reply = new Uint8Array(pack(outbox));
-  port.postMessage(reply, reply.byteLength >= 4096 ? [reply.buffer] : []);
+  port.postMessage(reply, floorTransferList(reply));
 }
 
 port.on('message', (bytes: Uint8Array) => {

@@ -13,7 +13,10 @@ import { Snapshot } from './snapshot-bytes.ts';
 import type { Graph } from '../graph/graph.ts';
 import type { Envelope } from '../superstep/router.ts';
 
-/** Loads a checkpoint from `store` (its own bytes if it offers them: see offerRuntimeLoad), refusing one that is missing or was made by another graph. */
+/**
+ * Loads a checkpoint from `store` (its own bytes if it offers them: see `offerRuntimeLoad`), refusing one
+ * that is missing or was made by another graph.
+ */
 export async function readCheckpoint(
   store: CheckpointStore,
   checkpointId: string,
